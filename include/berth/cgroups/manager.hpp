@@ -1,0 +1,49 @@
+// One interface over the cgroup drivers. The runtime core needs: make the
+// container's cgroup, put the init in it, list its processes, freeze/thaw
+// (for kill --all / delete --force), and remove it.
+#pragma once
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::cgroups {
+
+enum class Driver { V1, V2 };
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+  virtual Driver driver() const = 0;
+  // Creates the directories (idempotent).
+  virtual void create() = 0;
+  // Applies linux.resources; throws berth::Error naming the file and value.
+  virtual void apply(const oci::Resources& r) = 0;
+  // Moves `pid` into the cgroup (every hierarchy on v1).
+  virtual void add(pid_t pid) = 0;
+  // Every process in the cgroup and its descendants.
+  virtual std::vector<pid_t> pids() const = 0;
+  virtual void freeze(bool frozen) = 0;
+  virtual bool frozen() const = 0;
+  // Removes the directories (children first); processes must be gone.
+  virtual void destroy() = 0;
+  // Hierarchy mount point -> the container's directory in it (for cgroup mounts).
+  virtual std::map<std::string, std::string> dirs() const = 0;
+  // Persisted in state.json so later commands find the same cgroup.
+  virtual nlohmann::json save() const = 0;
+};
+
+// Chooses the driver for this host (v2 when /sys/fs/cgroup is cgroup2, else v1;
+// a hybrid host's v1 controllers are used, as runc does). cgroupsPath: absolute
+// paths are taken from the hierarchy roots, relative ones (and the default,
+// "<id>") from berth's own cgroup.
+std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& id);
+std::unique_ptr<Manager> load_manager(const nlohmann::json& saved);
+
+}  // namespace berth::cgroups

@@ -1,0 +1,14 @@
+// linux.resources -> cgroup files.
+#pragma once
+#include <map>
+#include <string>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::cgroups {
+
+// v1: `dirs` maps each hierarchy mount point to the container's directory in it.
+void apply_v1(const std::map<std::string, std::string>& dirs, const oci::Resources& r);
+void apply_v2(const std::string& dir, const oci::Resources& r);
+
+}  // namespace berth::cgroups

@@ -1,0 +1,47 @@
+// The container lifecycle on top of the state store: create, start, state,
+// kill, delete, list, ps. `run` is composed from these by the CLI.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/oci/state.hpp"
+#include "berth/util/fd.hpp"
+
+namespace berth::container {
+
+struct CreateOptions {
+  std::string root;
+  std::string id;
+  std::string bundle;          // "" = current directory
+  std::string console_socket;  // path of the --console-socket
+  std::string pid_file;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+  // For foreground `run` with a terminal and no console socket: the caller's
+  // own socket that receives the pty master. -1 otherwise.
+  int console_fd = -1;
+};
+
+struct Created {
+  pid_t pid = 0;
+  UniqueFd pidfd;  // the init is our child: wait on it (run)
+};
+
+Created create(const CreateOptions& o);
+void start(const std::string& root, const std::string& id);
+
+// Runtime-spec state plus runc's extra keys (rootfs, created, owner), key order as runc's.
+nlohmann::ordered_json state(const std::string& root, const std::string& id);
+// Every container's state (for `list`).
+std::vector<nlohmann::ordered_json> list(const std::string& root);
+
+void kill(const std::string& root, const std::string& id, int sig, bool all);
+void remove(const std::string& root, const std::string& id, bool force);
+std::vector<pid_t> pids(const std::string& root, const std::string& id);
+
+}  // namespace berth::container

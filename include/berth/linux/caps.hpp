@@ -1,0 +1,26 @@
+// Capabilities (libcap): the five sets of process.capabilities.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::linux_ {
+
+// Capability number for "CAP_SYS_ADMIN"; throws berth::Error for unknown names.
+int cap_number(const std::string& name);
+// Highest capability the running kernel knows (from /proc/sys/kernel/cap_last_cap).
+int cap_last_cap();
+
+// Drops everything not in caps.bounding from the bounding set. Needs CAP_SETPCAP,
+// so it runs before the user switch.
+void apply_bounding(const oci::Capabilities& caps);
+// Sets effective, permitted and inheritable, then raises the ambient set.
+// Runs after the user switch (with PR_SET_KEEPCAPS held across it).
+void apply_caps(const oci::Capabilities& caps);
+
+// Names the kernel knows that berth knows too (for `berth features`).
+std::vector<std::string> known_cap_names();
+
+}  // namespace berth::linux_

@@ -1,0 +1,30 @@
+// Per-process attributes of the container process: rlimits, user and groups,
+// oom_score_adj, sysctl, hostname. Each throws berth::Error naming what failed.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::linux_ {
+
+// RLIMIT_* number for a name; -1 if unknown.
+int rlimit_number(const std::string& name);
+void apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
+
+// setgroups(additionalGids) (skipped when setgroups is denied in a user namespace),
+// setresgid, setresuid. Capabilities survive through PR_SET_KEEPCAPS.
+void apply_user(const oci::User& user);
+
+void write_oom_score_adj(int adj);
+
+// Writes each key to /proc/sys/<key with . -> />.
+void apply_sysctl(const std::map<std::string, std::string>& sysctl);
+
+// Writes a whole small file (procfs/sysfs/cgroupfs) in one write(2).
+void write_file(const std::string& path, const std::string& data);
+// Reads a whole small file; throws on failure.
+std::string read_file(const std::string& path);
+
+}  // namespace berth::linux_

@@ -1,0 +1,35 @@
+// The container's file system view: mounts from config.json, /dev, pivot_root,
+// masked and read-only paths. Runs in the init, inside its new mount namespace.
+#pragma once
+#include <map>
+#include <string>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::linux_ {
+
+struct RootfsContext {
+  const oci::Spec* spec = nullptr;
+  std::string rootfs;        // absolute host path of the rootfs
+  bool userns = false;       // in a new user namespace: devices are bind-mounted, not mknod'ed
+  bool cgroupns = false;     // in a new cgroup namespace: cgroup mounts are real cgroup mounts
+  // Host cgroup hierarchy mount point -> the container's cgroup directory in it,
+  // for cgroup mounts without a cgroup namespace.
+  std::map<std::string, std::string> cgroup_dirs;
+  bool terminal = false;     // create /dev/console as a mount point for the pty
+};
+
+// Before pivot_root: root propagation, rootfs bind, every mount, default devices,
+// linux.devices and /dev symlinks. All targets are resolved inside the rootfs.
+void prepare_rootfs(const RootfsContext& ctx);
+
+// pivot_root into the rootfs (or MS_MOVE + chroot when no_pivot) and drop the old root.
+void enter_rootfs(const std::string& rootfs, bool no_pivot);
+
+// After pivot_root: masked paths, read-only paths, rootfsPropagation, root.readonly.
+void finalize_rootfs(const oci::Spec& spec);
+
+// Bind-mounts the pty slave over /dev/console (terminal: true).
+void mount_console(const std::string& slave_path);
+
+}  // namespace berth::linux_

@@ -1,0 +1,33 @@
+// JSON <-> model for config.json and process.json, with validation.
+// Every error is a berth::Error whose message starts with the document name and
+// the JSON path: `config.json: linux.namespaces[2].type: unknown namespace "foo"`.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::oci {
+
+// Parses and validates a whole config.json document. `doc` names the source in
+// error messages (usually "config.json").
+Spec parse_spec(const nlohmann::json& j, const std::string& doc = "config.json");
+// Reads the file, parses the JSON (syntax errors name line/byte), then parse_spec.
+Spec load_spec(const std::string& path);
+
+// A process.json (berth exec --process); validated like config.json's process.
+Process parse_process(const nlohmann::json& j, const std::string& doc = "process.json");
+
+// Back to JSON (omits empty optional members), for round-trips and `berth spec`.
+nlohmann::json to_json(const Spec& s);
+nlohmann::json to_json(const Process& p);
+
+// Name <-> enum for namespaces: "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time".
+const char* namespace_name(NamespaceType t);
+// CLONE_NEW* flag for a namespace type.
+int namespace_clone_flag(NamespaceType t);
+// Name of the /proc/<pid>/ns/<name> entry ("net", "mnt", ...).
+const char* namespace_proc_name(NamespaceType t);
+
+}  // namespace berth::oci

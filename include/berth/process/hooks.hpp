@@ -1,0 +1,16 @@
+// Runs OCI hooks: fork + execve(path, args, env) with the container state JSON
+// on stdin, a timeout (SIGKILL when it expires) and the hook's output kept for
+// the error message.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "berth/oci/spec.hpp"
+
+namespace berth::process {
+
+// Runs each hook in order; throws berth::Error on the first failure, e.g.
+// `createRuntime hook #0 (/usr/bin/foo): exit status 1: <output>`.
+void run_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks, const std::string& state_json);
+
+}  // namespace berth::process

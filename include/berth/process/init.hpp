@@ -1,0 +1,66 @@
+// Bringing the container's init to life without re-executing berth: clone3
+// with the namespace flags (and a pidfd), the parent <-> init handshake, and
+// the init's ordered setup steps, ending blocked on the exec fifo.
+#pragma once
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "berth/oci/spec.hpp"
+#include "berth/util/fd.hpp"
+
+namespace berth::linux_ {
+class SeccompFilter;
+}
+namespace berth::cgroups {
+class Manager;
+}
+
+namespace berth::process {
+
+struct InitConfig {
+  const oci::Spec* spec = nullptr;
+  std::string id;
+  std::string bundle;
+  std::string rootfs;          // absolute
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;        // fds 3 .. 3+n-1 pass to the process
+  int console_socket = -1;     // connected --console-socket, or -1
+  int exec_fifo = -1;          // the exec fifo, opened O_RDWR: the init blocks reading it
+  const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded last by the init
+  // Hierarchy mount point -> container cgroup dir, for cgroup mounts without a cgroupns.
+  std::map<std::string, std::string> cgroup_dirs;
+  // Parent side: the state JSON for hooks ("creating", host pid of the init).
+  std::function<std::string(pid_t pid)> state_json;
+  // Parent side: prestart + createRuntime hooks, in the runtime's namespaces.
+  std::function<void(pid_t pid)> runtime_hooks;
+  // Parent side: receives the seccomp notify fd (linux.seccomp.listenerPath).
+  std::function<void(pid_t pid, int fd)> seccomp_listener;
+};
+
+struct InitProcess {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+};
+
+// Parent side of `create`: clones the init, writes id maps, joins the cgroup,
+// runs the runtime-namespace hooks when the init asks, and returns once the
+// init waits on the exec fifo. On failure the init is killed and reaped and
+// berth::Error carries the init's message; ExecError carries 126/127.
+InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup);
+
+// Thrown when the process cannot be executed; status is 126 or 127.
+class ExecError : public std::runtime_error {
+ public:
+  ExecError(const std::string& m, int status) : std::runtime_error(m), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+}  // namespace berth::process

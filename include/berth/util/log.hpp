@@ -1,0 +1,36 @@
+// Logging the way runc does it, because engines parse it: containerd's shim
+// reads the last {"level":"error","msg":...} line of the --log file.
+//   no --log:   entries go to stderr as logrus text: time="..." level=error msg="..."
+//   --log FILE: entries are appended to FILE (text or json); a fatal error is
+//               additionally printed plainly on stderr.
+#pragma once
+#include <string>
+
+namespace berth::log {
+
+enum class Level { Debug, Info, Warn, Error };
+enum class Format { Text, Json };
+
+struct Options {
+  std::string path;  // empty: stderr
+  Format format = Format::Text;
+  bool debug = false;
+};
+
+// Configures the sink. Throws berth::Error if the file cannot be opened.
+void init(const Options& opts);
+// True when a --log file is in use (fatal errors then also go to stderr plainly).
+bool to_file();
+
+void write(Level level, const std::string& msg);
+inline void debug(const std::string& m) { write(Level::Debug, m); }
+inline void info(const std::string& m) { write(Level::Info, m); }
+inline void warn(const std::string& m) { write(Level::Warn, m); }
+inline void error(const std::string& m) { write(Level::Error, m); }
+
+// Formats one entry (no trailing newline); exposed for unit tests.
+std::string format_entry(Format f, Level level, const std::string& msg, const std::string& time);
+// Quotes a string the way logrus' text formatter does (Go %q subset).
+std::string quote_text(const std::string& s);
+
+}  // namespace berth::log

@@ -1,0 +1,106 @@
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "berth/cgroups/fs.hpp"
+#include "berth/linux/safepath.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::cgroups {
+
+std::vector<Hierarchy> host_hierarchies() {
+  std::vector<Hierarchy> out;
+  std::ifstream mi("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mi, line)) {
+    auto sep = line.find(" - ");
+    if (sep == std::string::npos) continue;
+    std::istringstream pre(line.substr(0, sep)), post(line.substr(sep + 3));
+    std::string id, parent, dev, root, mnt, fstype, source, superopts;
+    pre >> id >> parent >> dev >> root >> mnt;
+    post >> fstype >> source >> superopts;
+    if (fstype == "cgroup2") {
+      out.push_back({mnt, {}, true});
+    } else if (fstype == "cgroup") {
+      Hierarchy h{mnt, {}, false};
+      std::istringstream so(superopts);
+      std::string o;
+      static const char* kKnown[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
+                                     "pids", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc"};
+      while (std::getline(so, o, ',')) {
+        bool known = o.rfind("name=", 0) == 0;
+        for (const char* k : kKnown) known = known || o == k;
+        if (known) h.controllers.push_back(o);
+      }
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> own_cgroups() {
+  std::map<std::string, std::string> out;
+  std::ifstream f("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(f, line)) {
+    // "ID:controller,list:/path"
+    auto a = line.find(':');
+    auto b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string ctrls = line.substr(a + 1, b - a - 1);
+    std::string path = line.substr(b + 1);
+    if (ctrls.empty()) { out[""] = path; continue; }
+    std::istringstream cs(ctrls);
+    std::string c;
+    while (std::getline(cs, c, ',')) out[c] = path;
+  }
+  return out;
+}
+
+std::string join_cgroup(const std::string& mountpoint, const std::string& path) {
+  std::string clean = linux_::clean_path("/" + path);
+  return clean == "/" ? mountpoint : mountpoint + clean;
+}
+
+void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
+  std::ifstream f(dir + "/cgroup.procs");
+  pid_t p;
+  while (f >> p) out.push_back(p);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+    collect_pids(dir + "/" + e->d_name, out);
+  }
+}
+
+void remove_tree(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return;
+    throw_errno("open cgroup " + dir);
+  }
+  {
+    std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+      remove_tree(dir + "/" + e->d_name);
+    }
+  }
+  // A cgroup whose last process just exited can be EBUSY for a moment.
+  for (int i = 0; i < 50; ++i) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw_errno("remove cgroup " + dir);
+}
+
+}  // namespace berth::cgroups

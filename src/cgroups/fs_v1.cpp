@@ -1,0 +1,126 @@
+// cgroup v1: one directory per hierarchy. On a hybrid host the unified
+// hierarchy (/sys/fs/cgroup/unified) is joined too, as runc does, so that
+// tools reading the v2 path still find the container.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "berth/cgroups/fs.hpp"
+#include "berth/cgroups/resources.hpp"
+#include "berth/linux/process_attrs.hpp"
+#include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
+
+namespace berth::cgroups {
+namespace {
+
+class V1 : public Manager {
+ public:
+  explicit V1(std::map<std::string, std::string> dirs) : dirs_(std::move(dirs)) {}
+
+  Driver driver() const override { return Driver::V1; }
+
+  void create() override {
+    for (const auto& [mnt, dir] : dirs_) {
+      std::string cur = mnt;
+      std::string rel = dir.substr(mnt.size());
+      size_t i = 1;
+      while (i <= rel.size()) {
+        size_t j = rel.find('/', i);
+        if (j == std::string::npos) j = rel.size();
+        cur += "/" + rel.substr(i, j - i);
+        if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("create cgroup " + cur);
+        // cpuset children start empty; inherit the parent's cpus/mems so tasks can join.
+        if (mnt.find("cpuset") != std::string::npos) inherit_cpuset(cur);
+        i = j + 1;
+      }
+    }
+  }
+
+  void apply(const oci::Resources& r) override { apply_v1(dirs_, r); }
+
+  void add(pid_t pid) override {
+    for (const auto& [mnt, dir] : dirs_) linux_::write_file(dir + "/cgroup.procs", std::to_string(pid));
+  }
+
+  std::vector<pid_t> pids() const override {
+    std::vector<pid_t> out;
+    std::string dir = pick({"/sys/fs/cgroup/pids", "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/memory"});
+    if (!dir.empty()) collect_pids(dir, out);
+    return out;
+  }
+
+  void freeze(bool frozen) override {
+    std::string dir = pick({"/sys/fs/cgroup/freezer"});
+    if (dir.empty()) throw Error("freezer cgroup controller is not available");
+    linux_::write_file(dir + "/freezer.state", frozen ? "FROZEN" : "THAWED");
+    // FREEZING is transient; wait until the kernel settles.
+    for (int i = 0; i < 1000; ++i) {
+      std::string s = linux_::read_file(dir + "/freezer.state");
+      if (s.rfind(frozen ? "FROZEN" : "THAWED", 0) == 0) return;
+      if (frozen && i % 50 == 49) linux_::write_file(dir + "/freezer.state", "FROZEN");
+      ::usleep(1000);
+    }
+    throw Error("freeze cgroup " + dir + ": timed out");
+  }
+
+  bool frozen() const override {
+    std::string dir = pick({"/sys/fs/cgroup/freezer"});
+    if (dir.empty()) return false;
+    try {
+      return linux_::read_file(dir + "/freezer.state").rfind("FROZEN", 0) == 0;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+
+  void destroy() override {
+    for (const auto& [mnt, dir] : dirs_) remove_tree(dir);
+  }
+
+  std::map<std::string, std::string> dirs() const override { return dirs_; }
+
+  nlohmann::json save() const override { return {{"driver", "v1"}, {"dirs", dirs_}}; }
+
+ private:
+  std::string pick(std::initializer_list<const char*> mounts) const {
+    for (const char* m : mounts) {
+      auto it = dirs_.find(m);
+      if (it != dirs_.end()) return it->second;
+    }
+    return "";
+  }
+
+  static void inherit_cpuset(const std::string& dir) {
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+      std::string cur = linux_::read_file(dir + "/" + f);
+      if (cur != "\n" && !cur.empty()) continue;
+      linux_::write_file(dir + "/" + f, linux_::read_file(parent + "/" + f));
+    }
+  }
+
+  std::map<std::string, std::string> dirs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v1(const std::string& path) {
+  auto own = own_cgroups();
+  std::map<std::string, std::string> dirs;
+  for (const auto& h : host_hierarchies()) {
+    std::string key = h.unified ? "" : (h.controllers.empty() ? "" : h.controllers.front());
+    if (!h.unified && h.controllers.empty()) continue;
+    std::string base = path.front() == '/' ? "" : own[key];
+    dirs[h.mountpoint] = join_cgroup(h.mountpoint, base + "/" + path);
+  }
+  return std::make_unique<V1>(std::move(dirs));
+}
+
+std::unique_ptr<Manager> load_v1(const nlohmann::json& saved) {
+  return std::make_unique<V1>(saved.at("dirs").get<std::map<std::string, std::string>>());
+}
+
+}  // namespace berth::cgroups

@@ -1,0 +1,92 @@
+// cgroup v2: one unified hierarchy.
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "berth/cgroups/fs.hpp"
+#include "berth/cgroups/resources.hpp"
+#include "berth/linux/process_attrs.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::cgroups {
+namespace {
+
+class V2 : public Manager {
+ public:
+  explicit V2(std::string dir) : dir_(std::move(dir)) {}
+  Driver driver() const override { return Driver::V2; }
+
+  void create() override {
+    std::string rel = dir_.substr(std::string("/sys/fs/cgroup").size());
+    std::string cur = "/sys/fs/cgroup";
+    size_t i = 1;
+    while (i <= rel.size()) {
+      size_t j = rel.find('/', i);
+      if (j == std::string::npos) j = rel.size();
+      std::string parent = cur;
+      cur += "/" + rel.substr(i, j - i);
+      if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("create cgroup " + cur);
+      if (j < rel.size()) enable_controllers(cur);
+      i = j + 1;
+    }
+  }
+
+  void apply(const oci::Resources& r) override { apply_v2(dir_, r); }
+  void add(pid_t pid) override { linux_::write_file(dir_ + "/cgroup.procs", std::to_string(pid)); }
+  std::vector<pid_t> pids() const override {
+    std::vector<pid_t> out;
+    collect_pids(dir_, out);
+    return out;
+  }
+  void freeze(bool frozen) override {
+    linux_::write_file(dir_ + "/cgroup.freeze", frozen ? "1" : "0");
+    for (int i = 0; i < 1000; ++i) {
+      std::string ev = linux_::read_file(dir_ + "/cgroup.events");
+      if (ev.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos) return;
+      ::usleep(1000);
+    }
+    throw Error("freeze cgroup " + dir_ + ": timed out");
+  }
+  bool frozen() const override {
+    try {
+      return linux_::read_file(dir_ + "/cgroup.freeze").rfind("1", 0) == 0;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+  void destroy() override { remove_tree(dir_); }
+  std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }
+  nlohmann::json save() const override { return {{"driver", "v2"}, {"dir", dir_}}; }
+
+ private:
+  // Intermediate cgroups must delegate the controllers to their children.
+  static void enable_controllers(const std::string& dir) {
+    std::string avail;
+    try { avail = linux_::read_file(dir + "/cgroup.controllers"); } catch (const Error&) { return; }
+    std::string req;
+    size_t i = 0;
+    while (i < avail.size()) {
+      size_t j = avail.find_first_of(" \n", i);
+      if (j == std::string::npos) j = avail.size();
+      if (j > i) req += (req.empty() ? "+" : " +") + avail.substr(i, j - i);
+      i = j + 1;
+    }
+    if (!req.empty()) {
+      try { linux_::write_file(dir + "/cgroup.subtree_control", req); } catch (const Error&) {}
+    }
+  }
+  std::string dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v2(const std::string& path) {
+  auto own = own_cgroups();
+  std::string base = path.front() == '/' ? "" : own[""];
+  return std::make_unique<V2>(join_cgroup("/sys/fs/cgroup", base + "/" + path));
+}
+
+std::unique_ptr<Manager> load_v2(const nlohmann::json& saved) {
+  return std::make_unique<V2>(saved.at("dir").get<std::string>());
+}
+
+}  // namespace berth::cgroups

@@ -1,0 +1,35 @@
+#include "berth/cgroups/manager.hpp"
+
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "berth/cgroups/fs.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::cgroups {
+
+bool host_is_unified() {
+  struct statfs st {};
+  return ::statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& id) {
+  std::string path = cgroups_path.empty() ? id : cgroups_path;
+  if (path.find(':') != std::string::npos)
+    throw Error("cgroupsPath \"" + cgroups_path +
+                "\" looks like a systemd slice:prefix:name, but the systemd cgroup driver is not supported yet");
+  if (host_is_unified()) return make_v2(path);
+  return make_v1(path);
+}
+
+std::unique_ptr<Manager> load_manager(const nlohmann::json& saved) {
+  std::string driver = saved.value("driver", "");
+  if (driver == "v2") return load_v2(saved);
+  if (driver == "v1") return load_v1(saved);
+  throw Error("state.json: unknown cgroup driver \"" + driver + "\"");
+}
+
+}  // namespace berth::cgroups

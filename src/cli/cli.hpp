@@ -1,0 +1,39 @@
+// berth's command line: runc-compatible global flags and one file per command.
+// Commands only parse arguments and print; the work is in libberth.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace berth::cli {
+
+struct Globals {
+  std::string root;  // --root; default /run/berth (or $XDG_RUNTIME_DIR/berth when not root)
+  std::string log;
+  std::string log_format = "text";
+  bool debug = false;
+  bool systemd_cgroup = false;
+  std::string criu;
+  std::string rootless = "auto";
+};
+
+// The command chosen on the command line runs this after parsing; its return
+// value is berth's exit status.
+using Action = std::function<int()>;
+
+void add_create(CLI::App& app, Globals& g, Action& act);
+void add_start(CLI::App& app, Globals& g, Action& act);
+void add_run(CLI::App& app, Globals& g, Action& act);
+void add_state(CLI::App& app, Globals& g, Action& act);
+void add_list(CLI::App& app, Globals& g, Action& act);
+void add_kill(CLI::App& app, Globals& g, Action& act);
+void add_delete(CLI::App& app, Globals& g, Action& act);
+void add_ps(CLI::App& app, Globals& g, Action& act);
+void add_spec(CLI::App& app, Globals& g, Action& act);
+void add_features(CLI::App& app, Globals& g, Action& act);
+
+// Refuses flags that are accepted for compatibility but not implemented.
+void require_no_systemd(const Globals& g);
+
+}  // namespace berth::cli

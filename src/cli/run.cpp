@@ -1,0 +1,190 @@
+// `berth run`: create + start, then (unless --detach) wait for the process,
+// forward the signals berth receives, relay the terminal, return its exit code
+// and delete the container (unless --keep).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "berth/container/container.hpp"
+#include "berth/linux/syscalls.hpp"
+#include "berth/process/sync.hpp"
+#include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
+#include "cli.hpp"
+
+namespace berth::cli {
+namespace {
+
+struct RunOptions {
+  container::CreateOptions create;
+  bool detach = false;
+  bool keep = false;
+  bool keep_subreaper_flag = false;  // --no-subreaper: berth never becomes a subreaper
+};
+
+// Puts the caller's terminal in raw mode for the container and restores it.
+class RawTerminal {
+ public:
+  explicit RawTerminal(int fd) : fd_(fd) {
+    if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
+    termios raw = saved_;
+    ::cfmakeraw(&raw);
+    if (::tcsetattr(fd, TCSANOW, &raw) == 0) active_ = true;
+  }
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  int fd_;
+  termios saved_{};
+  bool active_ = false;
+};
+
+void copy_winsize(int from, int to) {
+  winsize ws{};
+  if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
+bool pump(int from, int to) {
+  char buf[8192];
+  ssize_t n = ::read(from, buf, sizeof buf);
+  if (n <= 0) return false;
+  ssize_t off = 0;
+  while (off < n) {
+    ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    off += w;
+  }
+  return true;
+}
+
+int wait_foreground(int pidfd, pid_t pid, int sigfd, int master) {
+  bool stdin_open = master >= 0;
+  bool master_open = master >= 0;
+  for (;;) {
+    pollfd fds[4] = {{pidfd, POLLIN, 0}, {sigfd, POLLIN, 0}, {master, POLLIN, 0}, {0, POLLIN, 0}};
+    fds[2].fd = master_open ? master : -1;
+    fds[3].fd = stdin_open ? 0 : -1;
+    if (::poll(fds, 4, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("poll");
+    }
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo si{};
+      if (::read(sigfd, &si, sizeof si) == sizeof si) {
+        int sig = static_cast<int>(si.ssi_signo);
+        if (sig == SIGWINCH && master >= 0) copy_winsize(0, master);
+        else if (sig != SIGCHLD) sys::pidfd_send_signal(pidfd, sig);
+      }
+    }
+    if (master_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) master_open = pump(master, 1);
+    if (stdin_open && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) stdin_open = pump(0, master);
+    if (fds[0].revents & POLLIN) {
+      // The process is gone: drain what it left in the pty, then reap it.
+      if (master_open) {
+        ::fcntl(master, F_SETFL, O_NONBLOCK);
+        while (pump(master, 1)) {}
+      }
+      int st = 0;
+      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+      if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+      return WEXITSTATUS(st);
+    }
+  }
+}
+
+int do_run(const Globals& g, RunOptions& o) {
+  require_no_systemd(g);
+  o.create.root = g.root;
+  // Signals meant for the container arrive at berth; take them through a signalfd
+  // (the init restores its own mask before exec).
+  sigset_t all;
+  ::sigfillset(&all);
+  for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) ::sigdelset(&all, s);
+  if (!o.detach) ::sigprocmask(SIG_BLOCK, &all, nullptr);
+
+  // Foreground with a terminal and no --console-socket: berth itself holds the pty master.
+  UniqueFd console_ours, console_theirs;
+  if (!o.detach && o.create.console_socket.empty()) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    console_ours.reset(sv[0]);
+    console_theirs.reset(sv[1]);
+    o.create.console_fd = console_theirs.get();
+  }
+  container::Created c = container::create(o.create);
+  console_theirs.reset();
+
+  UniqueFd master;
+  {
+    // Only a terminal container sends a master; a non-terminal one closed its copy at exec.
+    pollfd p{console_ours.get(), POLLIN, 0};
+    if (console_ours && ::poll(&p, 1, 0) > 0) {
+      try {
+        master = process::recv_fd(console_ours.get());
+      } catch (const Error&) {
+      }
+    }
+  }
+  try {
+    container::start(g.root, o.create.id);
+  } catch (...) {
+    try { container::remove(g.root, o.create.id, true); } catch (const Error&) {}
+    throw;
+  }
+  if (o.detach) return 0;
+
+  UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC));
+  if (!sigfd) throw_errno("signalfd");
+  int status;
+  {
+    std::optional<RawTerminal> raw;
+    if (master) {
+      raw.emplace(0);
+      copy_winsize(0, master.get());
+    }
+    status = wait_foreground(c.pidfd.get(), c.pid, sigfd.get(), master ? master.get() : -1);
+  }
+  if (!o.keep) {
+    try {
+      container::remove(g.root, o.create.id, true);
+    } catch (const Error& e) {
+      log::warn(std::string("delete after run: ") + e.what());
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Globals& g, Action& act) {
+  auto* cmd = app.add_subcommand("run", "create and start a container, wait for it and delete it");
+  auto o = std::make_shared<RunOptions>();
+  cmd->add_option("container-id", o->create.id, "container id")->required();
+  cmd->add_option("-b,--bundle", o->create.bundle, "path to the bundle directory (default: current directory)");
+  cmd->add_option("--console-socket", o->create.console_socket, "unix socket that receives the pty master");
+  cmd->add_option("--pid-file", o->create.pid_file, "file to write the init's pid to");
+  cmd->add_flag("-d,--detach", o->detach, "do not wait for the container's process");
+  cmd->add_flag("--keep", o->keep, "do not delete the container after it exits");
+  cmd->add_flag("--no-pivot", o->create.no_pivot, "use MS_MOVE + chroot instead of pivot_root");
+  cmd->add_flag("--no-new-keyring", o->create.no_new_keyring, "do not create a new session keyring");
+  cmd->add_option("--preserve-fds", o->create.preserve_fds, "pass N extra fds (3..3+N-1) to the container");
+  cmd->add_flag("--no-subreaper", o->keep_subreaper_flag, "accepted for compatibility");
+  cmd->callback([&g, &act, o] { act = [&g, o] { return do_run(g, *o); }; });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,405 @@
+#include "berth/container/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include "berth/cgroups/devices.hpp"
+#include "berth/cgroups/manager.hpp"
+#include "berth/container/state_store.hpp"
+#include "berth/linux/process_attrs.hpp"
+#include "berth/linux/seccomp.hpp"
+#include "berth/linux/syscalls.hpp"
+#include "berth/oci/parse.hpp"
+#include "berth/process/hooks.hpp"
+#include "berth/process/init.hpp"
+#include "berth/process/sync.hpp"
+#include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
+
+namespace berth::container {
+namespace {
+
+// What a later command needs, read back from state.json.
+struct Record {
+  int pid = 0;
+  unsigned long long start_time = 0;
+  std::string bundle, rootfs, created, owner;
+  std::map<std::string, std::string> annotations;
+  nlohmann::json cgroup;
+  oci::Spec spec;  // as created (hooks for poststart/poststop)
+};
+
+Record load_record(const StateDir& dir) {
+  nlohmann::json j = dir.read_state();
+  Record r;
+  try {
+    r.pid = j.at("pid").get<int>();
+    r.start_time = j.at("start_time").get<unsigned long long>();
+    r.bundle = j.at("bundle").get<std::string>();
+    r.rootfs = j.at("rootfs").get<std::string>();
+    r.created = j.at("created").get<std::string>();
+    r.owner = j.value("owner", "");
+    r.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    r.cgroup = j.value("cgroup", nlohmann::json());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(dir.file("state.json") + ": " + e.what());
+  }
+  r.spec = oci::parse_spec(j.at("config"), dir.file("state.json") + ": config");
+  return r;
+}
+
+// Field 22 of /proc/<pid>/stat (start time) and field 3 (state); nullopt if gone.
+std::optional<std::pair<unsigned long long, char>> proc_stat(int pid) {
+  std::string s;
+  try {
+    s = linux_::read_file("/proc/" + std::to_string(pid) + "/stat");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  size_t rp = s.rfind(')');
+  if (rp == std::string::npos || rp + 2 >= s.size()) return std::nullopt;
+  char state = s[rp + 2];
+  // fields after ')' start at field 3
+  size_t pos = rp + 2;
+  for (int field = 3; field < 22; ++field) {
+    pos = s.find(' ', pos);
+    if (pos == std::string::npos) return std::nullopt;
+    ++pos;
+  }
+  return std::make_pair(std::strtoull(s.c_str() + pos, nullptr, 10), state);
+}
+
+bool init_alive(const Record& r) {
+  if (r.pid <= 0) return false;
+  auto st = proc_stat(r.pid);
+  return st && st->first == r.start_time && st->second != 'Z' && st->second != 'X';
+}
+
+std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r) {
+  if (r.cgroup.is_null()) return nullptr;
+  return cgroups::load_manager(r.cgroup);
+}
+
+oci::Status status_of(const Record& r, const StateDir& dir) {
+  if (!init_alive(r)) return oci::Status::Stopped;
+  if (::access(dir.file("exec.fifo").c_str(), F_OK) == 0) return oci::Status::Created;
+  auto cg = record_cgroup(r);
+  if (cg && cg->frozen()) return oci::Status::Paused;
+  return oci::Status::Running;
+}
+
+std::string state_json(const std::string& id, const Record& r, oci::Status status, int pid) {
+  oci::State s;
+  s.id = id;
+  s.status = status;
+  s.pid = pid;
+  s.bundle = r.bundle;
+  s.annotations = r.annotations;
+  return oci::to_json(s).dump();
+}
+
+std::string now_rfc3339_nano() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%s.%09ldZ", buf, ts.tv_nsec);
+  return out;
+}
+
+std::string absolute(const std::string& p) {
+  if (!p.empty() && p[0] == '/') return p;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+  std::string base = cwd;
+  if (p.empty() || p == ".") return base;
+  return base + "/" + p;
+}
+
+UniqueFd connect_console_socket(const std::string& path) {
+  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) throw_errno("console socket");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Error("console socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    throw_errno("connect to console socket " + path);
+  return s;
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+  std::string tmp = path + ".berth-tmp";
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("create pid file " + tmp);
+    std::string s = std::to_string(pid);
+    if (::write(fd.get(), s.data(), s.size()) != static_cast<ssize_t>(s.size())) throw_errno("write pid file " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename pid file to " + path);
+}
+
+// Waits until the process behind pidfd has exited (not necessarily reaped).
+bool wait_exit(int pidfd, int timeout_ms) {
+  pollfd p{pidfd, POLLIN, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0;
+  }
+}
+
+// Signals every process of the container: through the cgroup when there is one
+// (frozen while we do it for SIGKILL, so nothing forks past us), else the init.
+void signal_all(const Record& r, int sig) {
+  auto cg = record_cgroup(r);
+  std::vector<pid_t> pids;
+  if (cg) pids = cg->pids();
+  if (pids.empty()) {
+    if (init_alive(r)) ::kill(r.pid, sig);
+    return;
+  }
+  bool freeze = sig == SIGKILL && cg->driver() == cgroups::Driver::V1;
+  if (freeze) {
+    try { cg->freeze(true); } catch (const Error&) { freeze = false; }
+  }
+  for (pid_t p : cg->pids()) ::kill(p, sig);
+  if (freeze) cg->freeze(false);
+}
+
+void kill_and_wait(const Record& r) {
+  if (!init_alive(r)) return;
+  UniqueFd pfd(sys::pidfd_open(r.pid));
+  signal_all(r, SIGKILL);
+  if (pfd && !wait_exit(pfd.get(), 10000)) throw Error("container init " + std::to_string(r.pid) + " did not exit after SIGKILL");
+}
+
+// Removes everything the container owns on the host. Poststop hook failures are warnings (spec).
+void destroy(StateDir& dir, const Record& r, const std::string& id) {
+  if (auto cg = record_cgroup(r)) {
+    for (pid_t p : cg->pids()) ::kill(p, SIGKILL);
+    cg->destroy();
+  }
+  try {
+    process::run_hooks("poststop", r.spec.hooks.poststop, state_json(id, r, oci::Status::Stopped, 0));
+  } catch (const Error& e) {
+    log::warn(e.what());
+  }
+  dir.remove();
+}
+
+}  // namespace
+
+Created create(const CreateOptions& o) {
+  check_id(o.id);
+  std::string bundle = absolute(o.bundle);
+  // Relative paths in config.json (root.path, bind sources) are relative to the bundle, as in runc.
+  if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
+  oci::Spec spec = oci::load_spec("config.json");
+  if (!spec.process) throw Error("config.json: process: required for create");
+  if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
+    throw Error("cannot allocate tty if berth will detach without setting console socket");
+  if (!spec.process->terminal && !o.console_socket.empty())
+    throw Error("cannot use console socket if berth will not detach or allocate tty");
+  std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : bundle + "/" + spec.root.path;
+  struct stat st {};
+  if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
+  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
+  std::optional<linux_::SeccompFilter> seccomp;
+  if (spec.linux && spec.linux->seccomp) seccomp = linux_::compile_seccomp(*spec.linux->seccomp);
+  UniqueFd console;
+  if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+
+  StateDir dir = StateDir::create(o.root, o.id);
+  std::unique_ptr<cgroups::Manager> cg;
+  bool cgroup_made = false;
+  try {
+    std::string fifo = dir.file("exec.fifo");
+    if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo " + fifo);
+    // O_RDWR: open does not block, and the init's read blocks until `start` writes.
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo_fd) throw_errno("open " + fifo);
+
+    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id);
+    cg->create();
+    cgroup_made = true;
+    {
+      oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
+      res.devices = cgroups::effective_device_rules(spec);
+      cg->apply(res);
+    }
+
+    Record rec;
+    rec.bundle = bundle;
+    rec.annotations = spec.annotations;
+    process::InitConfig ic;
+    ic.spec = &spec;
+    ic.id = o.id;
+    ic.bundle = bundle;
+    ic.rootfs = rootfs;
+    ic.no_pivot = o.no_pivot;
+    ic.no_new_keyring = o.no_new_keyring;
+    ic.preserve_fds = o.preserve_fds;
+    ic.console_socket = console ? console.get() : o.console_fd;
+    ic.exec_fifo = fifo_fd.get();
+    ic.seccomp = seccomp ? &*seccomp : nullptr;
+    ic.cgroup_dirs = cg->dirs();
+    ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
+    ic.runtime_hooks = [&](pid_t pid) {
+      std::string s = state_json(o.id, rec, oci::Status::Creating, pid);
+      process::run_hooks("prestart", spec.hooks.prestart, s);
+      process::run_hooks("createRuntime", spec.hooks.createRuntime, s);
+    };
+    ic.seccomp_listener = [&](pid_t pid, int fd) {
+      const auto& sc = *spec.linux->seccomp;
+      if (sc.listenerPath.empty()) return;
+      linux_::send_seccomp_listener(sc.listenerPath, fd, state_json(o.id, rec, oci::Status::Creating, pid),
+                                    sc.listenerMetadata, pid);
+    };
+
+    process::InitProcess init = process::spawn_init(ic, cg.get());
+    auto st2 = proc_stat(init.pid);
+    nlohmann::json j = {
+        {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", init.pid},
+        {"start_time", st2 ? st2->first : 0ULL}, {"bundle", bundle}, {"rootfs", rootfs},
+        {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
+        {"cgroup", cg->save()}, {"config", oci::to_json(spec)},
+    };
+    dir.write_state(j);
+    if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
+    return Created{init.pid, std::move(init.pidfd)};
+  } catch (...) {
+    // A failed create leaves nothing behind: no cgroup, no state directory.
+    if (cgroup_made) {
+      try { cg->destroy(); } catch (const Error& e) { log::warn(e.what()); }
+    }
+    try { dir.remove(); } catch (const Error& e) { log::warn(e.what()); }
+    throw;
+  }
+}
+
+void start(const std::string& root, const std::string& id) {
+  StateDir dir = StateDir::open(root, id);
+  Record r = load_record(dir);
+  oci::Status s = status_of(r, dir);
+  if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
+  if (s != oci::Status::Created) throw Error("cannot start an already running container");
+  std::string fifo = dir.file("exec.fifo");
+  UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENXIO || errno == ENOENT) throw Error("cannot start a container that has stopped");
+    throw_errno("open exec fifo " + fifo);
+  }
+  if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
+  if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
+  try {
+    process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid));
+  } catch (const Error& e) {
+    log::warn(e.what());
+  }
+}
+
+static nlohmann::ordered_json state_of(const StateDir& dir, const Record& r) {
+  oci::Status s = status_of(r, dir);
+  nlohmann::ordered_json j;
+  j["ociVersion"] = oci::kSpecVersion;
+  j["id"] = dir.id();
+  j["pid"] = s == oci::Status::Stopped ? 0 : r.pid;
+  j["status"] = oci::status_name(s);
+  j["bundle"] = r.bundle;
+  j["rootfs"] = r.rootfs;
+  j["created"] = r.created;
+  j["owner"] = r.owner;
+  if (!r.annotations.empty()) j["annotations"] = r.annotations;
+  return j;
+}
+
+nlohmann::ordered_json state(const std::string& root, const std::string& id) {
+  StateDir dir = StateDir::open(root, id);
+  return state_of(dir, load_record(dir));
+}
+
+std::vector<nlohmann::ordered_json> list(const std::string& root) {
+  std::vector<nlohmann::ordered_json> out;
+  for (const auto& id : StateDir::list(root)) {
+    try {
+      StateDir dir = StateDir::open(root, id);
+      out.push_back(state_of(dir, load_record(dir)));
+    } catch (const Error& e) {
+      log::debug("list: skipping " + id + ": " + e.what());  // deleted meanwhile
+    }
+  }
+  return out;
+}
+
+void kill(const std::string& root, const std::string& id, int sig, bool all) {
+  StateDir dir = StateDir::open(root, id);
+  Record r = load_record(dir);
+  if (!init_alive(r)) throw Error("container not running");
+  if (all) {
+    signal_all(r, sig);
+    return;
+  }
+  // pidfd: the signal reaches exactly the process whose start time we checked.
+  UniqueFd pfd(sys::pidfd_open(r.pid));
+  if (!pfd || !init_alive(r)) throw Error("container not running");
+  if (sys::pidfd_send_signal(pfd.get(), sig) < 0) {
+    if (errno == ESRCH) throw Error("container not running");
+    throw_errno("kill container init " + std::to_string(r.pid));
+  }
+}
+
+void remove(const std::string& root, const std::string& id, bool force) {
+  std::optional<StateDir> dir;
+  try {
+    dir.emplace(StateDir::open(root, id));
+  } catch (const Error& e) {
+    if (e.code() != ENOENT) throw;
+    // A create that died before writing state.json may leave its directory.
+    std::string path = root + "/" + id;
+    ::unlink((path + "/exec.fifo").c_str());
+    ::unlink((path + "/state.json.tmp").c_str());
+    ::rmdir(path.c_str());
+    if (force) return;
+    throw;
+  }
+  Record r = load_record(*dir);
+  oci::Status s = status_of(r, *dir);
+  if ((s == oci::Status::Running || s == oci::Status::Paused) && !force)
+    throw Error("cannot delete container " + id + " that is not stopped: " + oci::status_name(s));
+  if (s != oci::Status::Stopped) {
+    if (s == oci::Status::Paused) {
+      if (auto cg = record_cgroup(r)) {
+        for (pid_t p : cg->pids()) ::kill(p, SIGKILL);
+        cg->freeze(false);
+      }
+    }
+    kill_and_wait(r);
+  }
+  destroy(*dir, r, id);
+}
+
+std::vector<pid_t> pids(const std::string& root, const std::string& id) {
+  StateDir dir = StateDir::open(root, id);
+  Record r = load_record(dir);
+  if (auto cg = record_cgroup(r)) return cg->pids();
+  if (init_alive(r)) return {r.pid};
+  return {};
+}
+
+}  // namespace berth::container

@@ -1,0 +1,109 @@
+#include "berth/container/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "berth/linux/process_attrs.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::container {
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 1024 || id[0] == '.') return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '+' || c == '-' || c == '.';
+  });
+}
+
+void check_id(const std::string& id) {
+  if (!valid_id(id)) throw Error("invalid container id \"" + id + "\": use letters, digits and _+-. (not starting with .)");
+}
+
+static UniqueFd lock_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fd;
+  if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock " + path);
+  return fd;
+}
+
+StateDir StateDir::create(const std::string& root, const std::string& id) {
+  check_id(id);
+  if (::mkdir(root.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("create state root " + root);
+  std::string path = root + "/" + id;
+  if (::mkdir(path.c_str(), 0711) < 0) {
+    if (errno == EEXIST) throw Error("container with id exists: " + id, EEXIST);
+    throw_errno("create state directory " + path);
+  }
+  UniqueFd lock = lock_dir(path);
+  if (!lock) throw_errno("open " + path);
+  return StateDir(path, id, std::move(lock));
+}
+
+StateDir StateDir::open(const std::string& root, const std::string& id) {
+  check_id(id);
+  std::string path = root + "/" + id;
+  UniqueFd lock = lock_dir(path);
+  // Deleted while we waited for the lock, or created but not yet written: gone for us.
+  if (!lock || ::access((path + "/state.json").c_str(), F_OK) != 0)
+    throw Error("container does not exist", ENOENT);
+  return StateDir(path, id, std::move(lock));
+}
+
+nlohmann::json StateDir::read_state() const {
+  std::string text = linux_::read_file(file("state.json"));
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file("state.json") + ": " + e.what());
+  }
+}
+
+void StateDir::write_state(const nlohmann::json& j) const {
+  std::string tmp = file("state.json.tmp");
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("create " + tmp);
+    std::string data = j.dump();
+    if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size())) throw_errno("write " + tmp);
+  }
+  if (::rename(tmp.c_str(), file("state.json").c_str()) < 0) throw_errno("rename " + tmp);
+}
+
+void StateDir::remove() {
+  DIR* d = ::opendir(path_.c_str());
+  if (d) {
+    std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      if (::unlink((path_ + "/" + n).c_str()) < 0 && errno != ENOENT) throw_errno("remove " + path_ + "/" + n);
+    }
+  }
+  if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + path_);
+}
+
+std::vector<std::string> StateDir::list(const std::string& root) {
+  std::vector<std::string> ids;
+  DIR* d = ::opendir(root.c_str());
+  if (!d) {
+    if (errno == ENOENT) return ids;
+    throw_errno("open " + root);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (!valid_id(n)) continue;
+    if (::access((root + "/" + n + "/state.json").c_str(), F_OK) != 0) continue;
+    ids.push_back(n);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace berth::container

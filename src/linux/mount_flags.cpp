@@ -1,0 +1,117 @@
+#include "berth/linux/mount_flags.hpp"
+
+#include <linux/mount.h>
+#include <sys/mount.h>
+
+#include <string_view>
+
+namespace berth::linux_ {
+namespace {
+
+struct FlagOpt {
+  std::string_view name;
+  bool clear;  // true: the option clears the flag ("rw", "dev", ...)
+  unsigned long flag;
+};
+
+constexpr FlagOpt kFlags[] = {
+    {"async", true, MS_SYNCHRONOUS},  {"atime", true, MS_NOATIME},
+    {"defaults", false, 0},           {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME}, {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},        {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME}, {"loud", true, MS_SILENT},
+    {"mand", false, MS_MANDLOCK},     {"noatime", false, MS_NOATIME},
+    {"nodev", false, MS_NODEV},       {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},     {"noiversion", true, MS_I_VERSION},
+    {"nolazytime", true, MS_LAZYTIME}, {"nomand", true, MS_MANDLOCK},
+    {"norelatime", true, MS_RELATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},     {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"relatime", false, MS_RELATIME}, {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},     {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},        {"symfollow", true, MS_NOSYMFOLLOW},
+    {"sync", false, MS_SYNCHRONOUS},
+};
+
+struct PropOpt {
+  std::string_view name;
+  unsigned long flag;
+};
+
+constexpr PropOpt kPropagation[] = {
+    {"private", MS_PRIVATE},          {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},            {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},              {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE},    {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+struct RecOpt {
+  std::string_view name;
+  bool clear;
+  unsigned long long attr;
+};
+
+// Recursive variants, applied with mount_setattr(AT_RECURSIVE).
+constexpr RecOpt kRecursive[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},         {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},     {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},       {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},     {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME}, {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},   {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME}, {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+}  // namespace
+
+unsigned long propagation_flag(const std::string& name) {
+  for (const auto& p : kPropagation)
+    if (p.name == name) return p.flag;
+  return 0;
+}
+
+MountFlags parse_mount_options(const std::vector<std::string>& options) {
+  MountFlags m;
+  for (const auto& opt : options) {
+    if (opt == "bind" || opt == "rbind") {
+      m.bind = true;
+      m.recursive_bind = m.recursive_bind || opt == "rbind";
+      continue;
+    }
+    if (opt == "tmpcopyup") { m.tmpcopyup = true; continue; }
+    if (opt == "idmap" || opt == "ridmap") {
+      m.idmap = true;
+      m.recursive_idmap = m.recursive_idmap || opt == "ridmap";
+      continue;
+    }
+    bool matched = false;
+    for (const auto& f : kFlags) {
+      if (f.name != opt) continue;
+      if (f.clear) { m.flags &= ~f.flag; m.clear |= f.flag; }
+      else { m.flags |= f.flag; m.clear &= ~f.flag; }
+      matched = true;
+      break;
+    }
+    if (!matched) {
+      if (unsigned long p = propagation_flag(opt)) { m.propagation |= p; matched = true; }
+    }
+    if (!matched) {
+      for (const auto& r : kRecursive) {
+        if (r.name != opt) continue;
+        if (r.clear) { m.rec_clear |= r.attr; m.rec_set &= ~r.attr; }
+        else { m.rec_set |= r.attr; m.rec_clear &= ~r.attr; }
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) {
+      if (!m.data.empty()) m.data += ',';
+      m.data += opt;
+    }
+  }
+  return m;
+}
+
+}  // namespace berth::linux_

@@ -1,0 +1,59 @@
+#include "berth/linux/namespaces.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+
+#include "berth/linux/process_attrs.hpp"
+#include "berth/oci/parse.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::linux_ {
+
+std::vector<JoinedNs> open_joined_namespaces(const oci::Linux& linux) {
+  using T = oci::NamespaceType;
+  static const T order[] = {T::User, T::Ipc, T::Uts, T::Network, T::Pid, T::Cgroup, T::Time, T::Mount};
+  std::vector<JoinedNs> out;
+  for (T t : order) {
+    for (const auto& ns : linux.namespaces) {
+      if (ns.type != t || ns.path.empty()) continue;
+      UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) throw_errno(std::string("open ") + oci::namespace_name(t) + " namespace " + ns.path);
+      out.push_back({t, oci::namespace_clone_flag(t), std::move(fd), ns.path});
+    }
+  }
+  return out;
+}
+
+int new_namespace_flags(const oci::Linux& linux) {
+  int flags = 0;
+  for (const auto& ns : linux.namespaces)
+    if (ns.path.empty()) flags |= oci::namespace_clone_flag(ns.type);
+  return flags;
+}
+
+void join_namespace(const JoinedNs& ns) {
+  if (::setns(ns.fd.get(), ns.flag) < 0)
+    throw_errno(std::string("join ") + oci::namespace_name(ns.type) + " namespace " + ns.path);
+}
+
+std::string format_id_map(const std::vector<oci::IdMapping>& m) {
+  std::string s;
+  for (const auto& e : m)
+    s += std::to_string(e.containerID) + " " + std::to_string(e.hostID) + " " + std::to_string(e.size) + "\n";
+  return s;
+}
+
+void write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid, const std::vector<oci::IdMapping>& gid) {
+  std::string base = "/proc/" + std::to_string(pid);
+  if (!uid.empty()) write_file(base + "/uid_map", format_id_map(uid));
+  if (!gid.empty()) write_file(base + "/gid_map", format_id_map(gid));
+}
+
+void write_time_offsets(const std::map<std::string, oci::TimeOffset>& offsets) {
+  std::string s;
+  for (const auto& [clock, off] : offsets)
+    s += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+  if (!s.empty()) write_file("/proc/self/timens_offsets", s);
+}
+
+}  // namespace berth::linux_

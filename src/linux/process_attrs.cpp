@@ -1,0 +1,103 @@
+#include "berth/linux/process_attrs.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "berth/util/error.hpp"
+#include "berth/util/fd.hpp"
+
+namespace berth::linux_ {
+namespace {
+struct RlimitName {
+  std::string_view name;
+  int resource;
+};
+constexpr RlimitName kRlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+};
+}  // namespace
+
+int rlimit_number(const std::string& name) {
+  for (const auto& r : kRlimits)
+    if (r.name == name) return r.resource;
+  return -1;
+}
+
+void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+  for (const auto& r : rlimits) {
+    int res = rlimit_number(r.type);
+    if (res < 0) throw Error("unknown rlimit \"" + r.type + "\"");
+    struct rlimit lim {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    if (::setrlimit(static_cast<__rlimit_resource>(res), &lim) < 0) {
+      int err = errno;
+      std::string why;
+      if (err == EPERM) why = " (raising a hard limit needs CAP_SYS_RESOURCE)";
+      throw_errno("setrlimit " + r.type + " soft=" + std::to_string(r.soft) + " hard=" +
+                      std::to_string(r.hard) + why, err);
+    }
+  }
+}
+
+void apply_user(const oci::User& user) {
+  // In a user namespace with setgroups denied, setgroups fails with EPERM; runc skips it then.
+  std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
+  if (::setgroups(groups.size(), groups.data()) < 0) {
+    bool denied = false;
+    if (errno == EPERM) {
+      try { denied = read_file("/proc/self/setgroups").rfind("deny", 0) == 0; } catch (const Error&) {}
+    }
+    if (!denied) throw_errno("setgroups");
+  }
+  if (::setresgid(user.gid, user.gid, user.gid) < 0) throw_errno("setgid " + std::to_string(user.gid));
+  if (::setresuid(user.uid, user.uid, user.uid) < 0) throw_errno("setuid " + std::to_string(user.uid));
+}
+
+void write_oom_score_adj(int adj) { write_file("/proc/self/oom_score_adj", std::to_string(adj)); }
+
+void apply_sysctl(const std::map<std::string, std::string>& sysctl) {
+  for (const auto& [key, value] : sysctl) {
+    std::string rel = key;
+    for (char& c : rel) if (c == '.') c = '/';
+    if (rel.find("..") != std::string::npos) throw Error("sysctl \"" + key + "\": invalid name");
+    write_file("/proc/sys/" + rel, value);
+  }
+}
+
+void write_file(const std::string& path, const std::string& data) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) throw_errno("open " + path);
+  ssize_t n = ::write(fd.get(), data.data(), data.size());
+  if (n < 0) throw_errno("write " + path);
+  if (static_cast<size_t>(n) != data.size()) throw Error("write " + path + ": short write");
+}
+
+std::string read_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open " + path);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read " + path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace berth::linux_

@@ -1,0 +1,362 @@
+#include "berth/linux/rootfs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <climits>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "berth/linux/devices.hpp"
+#include "berth/linux/mount_flags.hpp"
+#include "berth/linux/safepath.hpp"
+#include "berth/linux/syscalls.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::linux_ {
+
+// Recursive copy of a directory's contents (tmpcopyup): the image's files
+// become the initial content of the tmpfs mounted over them.
+void copy_tree(int srcdir, int dstdir);
+
+namespace {
+
+void do_mount(const std::string& src, const std::string& target_desc, const std::string& target,
+              const char* type, unsigned long flags, const std::string& data) {
+  if (::mount(src.empty() ? nullptr : src.c_str(), target.c_str(), type, flags,
+              data.empty() ? nullptr : data.c_str()) < 0)
+    throw_errno("mount " + (src.empty() ? std::string(type ? type : "none") : src) + " on " + target_desc);
+}
+
+int mount_setattr_fd(int fd, unsigned long long set, unsigned long long clr, bool recursive) {
+  struct mount_attr attr {};
+  attr.attr_set = set;
+  attr.attr_clr = clr;
+  unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+  return static_cast<int>(::syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr));
+}
+
+// Flags that a remount must keep because the kernel locks them on mounts
+// inherited from a more privileged namespace (runc does the same on EPERM).
+unsigned long locked_flags(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) < 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+void remount_bind(const std::string& desc, const std::string& target, unsigned long flags) {
+  unsigned long f = MS_BIND | MS_REMOUNT | flags;
+  if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) == 0) return;
+  if (errno != EPERM) throw_errno("remount " + desc);
+  f |= locked_flags(target);
+  if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) < 0) throw_errno("remount " + desc);
+}
+
+bool is_dir(const std::string& host_path) {
+  struct stat st {};
+  return ::stat(host_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Container cgroup directory per hierarchy when there is no cgroup namespace;
+// otherwise real cgroup mounts whose root is the namespace's root.
+void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, const RootfsContext& ctx) {
+  bool v2 = false;
+  {
+    std::ifstream mi("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(mi, line)) {
+      if (line.find(" /sys/fs/cgroup ") != std::string::npos && line.find(" - cgroup2 ") != std::string::npos)
+        v2 = true;
+    }
+  }
+  UniqueFd target = mkdir_all_in_root(rootfd, dest);
+  unsigned long flags = mf.flags & ~MS_RDONLY;
+  if (v2) {
+    if (ctx.cgroupns) {
+      do_mount("cgroup2", dest, fd_path(target.get()), "cgroup2", mf.flags, "");
+    } else {
+      auto it = ctx.cgroup_dirs.find("/sys/fs/cgroup");
+      std::string src = it != ctx.cgroup_dirs.end() ? it->second : "/sys/fs/cgroup";
+      do_mount(src, dest, fd_path(target.get()), nullptr, MS_BIND | MS_REC, "");
+      if (mf.flags & MS_RDONLY) {
+        UniqueFd t2 = open_in_root(rootfd, dest, O_PATH);
+        remount_bind(dest, fd_path(t2.get()), mf.flags);
+      }
+    }
+    return;
+  }
+  // v1 (and hybrid): a tmpfs holding one directory per hierarchy.
+  do_mount("tmpfs", dest, fd_path(target.get()), "tmpfs", flags, "mode=755");
+  std::ifstream mi("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mi, line)) {
+    // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS"
+    auto sep = line.find(" - ");
+    if (sep == std::string::npos) continue;
+    std::istringstream pre(line.substr(0, sep)), post(line.substr(sep + 3));
+    std::string id, parent, dev, root, mnt, fstype, source, superopts;
+    pre >> id >> parent >> dev >> root >> mnt;
+    post >> fstype >> source >> superopts;
+    if (fstype != "cgroup" || mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+    std::string name = mnt.substr(std::string("/sys/fs/cgroup/").size());
+    if (name.empty() || name.find('/') != std::string::npos) continue;
+    std::string sub = dest + "/" + name;
+    UniqueFd subfd = mkdir_all_in_root(rootfd, sub);
+    if (ctx.cgroupns) {
+      // Controller list = the super options minus rw/ro.
+      std::string opts;
+      std::istringstream so(superopts);
+      std::string o;
+      while (std::getline(so, o, ',')) {
+        if (o == "rw" || o == "ro") continue;
+        opts += (opts.empty() ? "" : ",") + o;
+      }
+      do_mount("cgroup", sub, fd_path(subfd.get()), "cgroup", mf.flags, opts);
+    } else {
+      auto it = ctx.cgroup_dirs.find(mnt);
+      std::string src = it != ctx.cgroup_dirs.end() ? it->second : mnt;
+      do_mount(src, sub, fd_path(subfd.get()), nullptr, MS_BIND | MS_REC, "");
+      UniqueFd t2 = open_in_root(rootfd, sub, O_PATH);
+      remount_bind(sub, fd_path(t2.get()), mf.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
+  }
+  if (mf.flags & MS_RDONLY) {
+    UniqueFd t2 = open_in_root(rootfd, dest, O_PATH);
+    do_mount("", dest, fd_path(t2.get()), nullptr, MS_REMOUNT | mf.flags, "mode=755");
+  }
+}
+
+
+void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx) {
+  MountFlags mf = parse_mount_options(m.options);
+  const std::string& dest = m.destination;
+  bool bind = mf.bind || m.type == "bind";
+  if (m.type == "cgroup" || m.type == "cgroup2") {
+    mount_cgroup(rootfd, dest, mf, ctx);
+    return;
+  }
+  UniqueFd target;
+  if (bind) {
+    if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
+    else target = ensure_file_in_root(rootfd, dest);
+    unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
+    do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
+    // Flags other than MS_BIND|MS_REC need a remount of the new mount.
+    unsigned long rf = mf.flags & ~(MS_REMOUNT);
+    if (rf != 0) {
+      UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+      remount_bind(dest, fd_path(mounted.get()), rf);
+    }
+  } else {
+    target = mkdir_all_in_root(rootfd, dest);
+    UniqueFd original;
+    if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
+    const char* type = m.type.empty() ? nullptr : m.type.c_str();
+    std::string src = m.source.empty() ? m.type : m.source;
+    if (::mount(src.c_str(), fd_path(target.get()).c_str(), type, mf.flags,
+                mf.data.empty() ? nullptr : mf.data.c_str()) < 0) {
+      int err = errno;
+      // In a user namespace without its own net (sysfs) or ipc (mqueue) namespace the
+      // kernel refuses a fresh mount; bind the host's instead, as runc does.
+      if (err == EPERM && ctx.userns && (m.type == "sysfs" || m.type == "mqueue")) {
+        std::string host = m.type == "sysfs" ? "/sys" : "/dev/mqueue";
+        do_mount(host, dest, fd_path(target.get()), nullptr, MS_BIND | MS_REC, "");
+        UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+        remount_bind(dest, fd_path(mounted.get()), mf.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+      } else {
+        throw_errno("mount " + src + " (" + m.type + ") on " + dest, err);
+      }
+    }
+    if (original) {
+      UniqueFd mounted = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
+      copy_tree(original.get(), mounted.get());
+    }
+  }
+  if (mf.rec_set || mf.rec_clear) {
+    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+    if (mount_setattr_fd(mounted.get(), mf.rec_set, mf.rec_clear, true) < 0)
+      throw_errno("set recursive mount attributes on " + dest);
+  }
+  if (mf.propagation) {
+    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+    do_mount("", dest, fd_path(mounted.get()), nullptr, mf.propagation, "");
+  }
+}
+
+void make_dev_symlinks(int rootfd) {
+  static const std::pair<const char*, const char*> links[] = {
+      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+      {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+  };
+  UniqueFd dev = mkdir_all_in_root(rootfd, "/dev");
+  for (const auto& [target, name] : links) {
+    if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST)
+      throw_errno(std::string("symlink /dev/") + name + " -> " + target);
+  }
+  if (::access("/proc/kcore", F_OK) == 0) {
+    if (::symlinkat("/proc/kcore", dev.get(), "core") < 0 && errno != EEXIST)
+      throw_errno("symlink /dev/core -> /proc/kcore");
+  }
+}
+
+bool dev_is_bind_mounted(const oci::Spec& spec) {
+  for (const auto& m : spec.mounts) {
+    if (clean_path(m.destination) != "/dev") continue;
+    if (m.type == "bind") return true;
+    for (const auto& o : m.options)
+      if (o == "bind" || o == "rbind") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void copy_tree(int srcdir, int dstdir) {
+  UniqueFd dup(::fcntl(srcdir, F_DUPFD_CLOEXEC, 0));
+  if (!dup) throw_errno("tmpcopyup: dup");
+  DIR* d = ::fdopendir(dup.release());
+  if (!d) throw_errno("tmpcopyup: opendir");
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
+  while (dirent* e = ::readdir(dir.get())) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(srcdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("tmpcopyup: stat " + name);
+    if (S_ISDIR(st.st_mode)) {
+      if (::mkdirat(dstdir, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST)
+        throw_errno("tmpcopyup: mkdir " + name);
+      UniqueFd s(::openat(srcdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd t(::openat(dstdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!s || !t) throw_errno("tmpcopyup: open " + name);
+      copy_tree(s.get(), t.get());
+    } else if (S_ISLNK(st.st_mode)) {
+      char buf[PATH_MAX];
+      ssize_t n = ::readlinkat(srcdir, name.c_str(), buf, sizeof buf - 1);
+      if (n < 0) throw_errno("tmpcopyup: readlink " + name);
+      buf[n] = 0;
+      if (::symlinkat(buf, dstdir, name.c_str()) < 0) throw_errno("tmpcopyup: symlink " + name);
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd s(::openat(srcdir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd t(::openat(dstdir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777));
+      if (!s || !t) throw_errno("tmpcopyup: copy " + name);
+      char buf[65536];
+      ssize_t n;
+      while ((n = ::read(s.get(), buf, sizeof buf)) > 0)
+        if (::write(t.get(), buf, static_cast<size_t>(n)) != n) throw_errno("tmpcopyup: write " + name);
+    } else {
+      if (::mknodat(dstdir, name.c_str(), st.st_mode, st.st_rdev) < 0) throw_errno("tmpcopyup: mknod " + name);
+    }
+    ::fchownat(dstdir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+  }
+}
+
+void prepare_rootfs(const RootfsContext& ctx) {
+  const oci::Spec& spec = *ctx.spec;
+  // Keep host mount events out (and ours off the host): rslave unless asked otherwise.
+  unsigned long prop = MS_SLAVE | MS_REC;
+  if (spec.linux && !spec.linux->rootfsPropagation.empty())
+    prop = propagation_flag(spec.linux->rootfsPropagation);
+  if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
+  // pivot_root needs the rootfs to be a mount point whose parent is not shared.
+  do_mount(ctx.rootfs, ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "");
+  if (prop & MS_SHARED) {
+    // A shared parent makes pivot_root fail; make just the parent private.
+    std::string parent = split_parent(ctx.rootfs).first;
+    ::mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr);
+  }
+  UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);
+
+  for (const auto& m : spec.mounts) mount_one(rootfd.get(), m, ctx);
+
+  if (!dev_is_bind_mounted(spec)) {
+    create_default_devices(rootfd.get(), ctx.userns);
+    make_dev_symlinks(rootfd.get());
+  }
+  if (spec.linux)
+    for (const auto& d : spec.linux->devices) create_device(rootfd.get(), d, ctx.userns);
+  if (ctx.terminal) ensure_file_in_root(rootfd.get(), "/dev/console", 0600);
+}
+
+void enter_rootfs(const std::string& rootfs, bool no_pivot) {
+  if (no_pivot) {
+    if (::chdir(rootfs.c_str()) < 0) throw_errno("chdir " + rootfs);
+    if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs " + rootfs + " to /");
+    if (::chroot(".") < 0) throw_errno("chroot " + rootfs);
+    if (::chdir("/") < 0) throw_errno("chdir /");
+    return;
+  }
+  UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldroot) throw_errno("open /");
+  UniqueFd newroot(::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!newroot) throw_errno("open rootfs " + rootfs);
+  if (::fchdir(newroot.get()) < 0) throw_errno("chdir " + rootfs);
+  // pivot_root(".", "."): the old root ends up stacked under the new one, no
+  // directory for it needed inside the container.
+  if (sys::pivot_root(".", ".") < 0) throw_errno("pivot_root " + rootfs);
+  if (::fchdir(oldroot.get()) < 0) throw_errno("chdir old root");
+  // Make the old root slave so the detach below does not propagate to the host.
+  if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) throw_errno("make old root rslave");
+  if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root");
+  if (::chdir("/") < 0) throw_errno("chdir /");
+}
+
+void finalize_rootfs(const oci::Spec& spec) {
+  UniqueFd rootfd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd) throw_errno("open /");
+  if (spec.linux) {
+    for (const auto& p : spec.linux->readonlyPaths) {
+      UniqueFd fd = try_open_in_root(rootfd.get(), p, O_PATH);
+      if (!fd) {
+        if (errno == ENOENT) continue;
+        throw_errno("open readonly path " + p);
+      }
+      do_mount(fd_path(fd.get()), p, fd_path(fd.get()), nullptr, MS_BIND | MS_REC, "");
+      UniqueFd mounted = open_in_root(rootfd.get(), p, O_PATH);
+      remount_bind(p, fd_path(mounted.get()), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC);
+    }
+    for (const auto& p : spec.linux->maskedPaths) {
+      UniqueFd fd = try_open_in_root(rootfd.get(), p, O_PATH);
+      if (!fd) {
+        if (errno == ENOENT) continue;
+        throw_errno("open masked path " + p);
+      }
+      struct stat st {};
+      if (::fstat(fd.get(), &st) < 0) throw_errno("stat masked path " + p);
+      if (S_ISDIR(st.st_mode)) {
+        do_mount("tmpfs", p, fd_path(fd.get()), "tmpfs", MS_RDONLY, "");
+      } else {
+        do_mount("/dev/null", p, fd_path(fd.get()), nullptr, MS_BIND, "");
+      }
+    }
+  }
+  if (spec.root.readonly) {
+    if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0) {
+      if (errno != EPERM) throw_errno("remount / read-only");
+      remount_bind("/ read-only", "/", MS_RDONLY);
+    }
+  }
+}
+
+void mount_console(const std::string& slave_path) {
+  if (::mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+    throw_errno("mount " + slave_path + " on /dev/console");
+}
+
+}  // namespace berth::linux_

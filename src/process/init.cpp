@@ -1,0 +1,339 @@
+// The container's init: a clone3 child of berth that sets itself up step by
+// step and then execve()s the container process. No re-exec of berth, so no
+// second parse of config.json and no second dynamic link.
+#include "berth/process/init.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "berth/cgroups/manager.hpp"
+#include "berth/linux/caps.hpp"
+#include "berth/linux/console.hpp"
+#include "berth/linux/namespaces.hpp"
+#include "berth/linux/process_attrs.hpp"
+#include "berth/linux/rootfs.hpp"
+#include "berth/linux/safepath.hpp"
+#include "berth/linux/seccomp.hpp"
+#include "berth/linux/syscalls.hpp"
+#include "berth/oci/parse.hpp"
+#include "berth/process/exec_check.hpp"
+#include "berth/process/hooks.hpp"
+#include "berth/process/sync.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::process {
+namespace {
+
+constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+
+std::vector<char*> cstrings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Closes fds >= first that are not in `keep`, with close_range between the kept ones.
+void close_fds_except(unsigned first, std::vector<int> keep) {
+  std::erase_if(keep, [first](int fd) { return fd < static_cast<int>(first); });
+  std::sort(keep.begin(), keep.end());
+  unsigned from = first;
+  for (int k : keep) {
+    if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k) - 1, 0U);
+    ::fcntl(k, F_SETFD, FD_CLOEXEC);
+    from = static_cast<unsigned>(k) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0U, 0U);
+}
+
+// Everything the init does between clone3 and the exec fifo. Throws on error;
+// the caller reports it to the parent.
+[[noreturn]] void init_main(const InitConfig& cfg, int sync, pid_t parent,
+                            std::vector<linux_::JoinedNs>& joined, bool userns_new) {
+  const oci::Spec& spec = *cfg.spec;
+  const oci::Process& proc = *spec.process;
+  const oci::Linux empty_linux;
+  const oci::Linux& lx = spec.linux ? *spec.linux : empty_linux;
+
+  // Die with the parent until setup is finished: no half-made container survives berth.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  // (Had the parent died before this point, the next read of the sync socket sees EOF.)
+  (void)parent;
+  // Not dumpable: other processes in the container cannot open /proc/<init>/exe
+  // (the berth binary) or its fds while we still are berth (CVE-2019-5736).
+  if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  ::umask(0);
+  // `berth run` blocks signals to forward them; the container starts with none blocked.
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // Close every fd berth had open except the few the init still needs (the
+  // state dir lock must not outlive `create` in this copy), and mark those
+  // close-on-exec: nothing of the host leaks into the container (CVE-2024-21626).
+  unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
+  std::vector<int> keep = {sync, cfg.console_socket, cfg.exec_fifo};
+  for (const auto& ns : joined) keep.push_back(ns.fd.get());
+  close_fds_except(first, keep);
+  for (int fd = 3; fd < static_cast<int>(first); ++fd) {
+    int fl = ::fcntl(fd, F_GETFD);
+    if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+
+  SyncMsg go = recv_msg(sync);
+  if (go.type != SyncType::Go) throw Error("unexpected sync message from parent");
+
+  for (auto& ns : joined) {
+    if (ns.type == oci::NamespaceType::Pid) continue;  // joined by the parent before clone3
+    linux_::join_namespace(ns);
+  }
+  if (userns_new) {
+    // Now that the maps are written, become root of the new namespace for setup.
+    if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in user namespace");
+  }
+  bool cgroupns_new = false;
+  for (const auto& ns : lx.namespaces) {
+    if (!ns.path.empty()) continue;
+    // Created here, not by clone3: the cgroup namespace must be rooted at the
+    // container's cgroup (joined by the parent meanwhile), and time offsets can
+    // only be written before any process lives in the namespace; execve enters it.
+    if (ns.type == oci::NamespaceType::Cgroup) {
+      if (::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+      cgroupns_new = true;
+    } else if (ns.type == oci::NamespaceType::Time) {
+      if (::unshare(CLONE_NEWTIME) < 0) throw_errno("unshare time namespace");
+      linux_::write_time_offsets(lx.timeOffsets);
+    }
+  }
+
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+    throw_errno("sethostname " + spec.hostname);
+  if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+    throw_errno("setdomainname " + spec.domainname);
+
+  linux_::RootfsContext rctx;
+  rctx.spec = &spec;
+  rctx.rootfs = cfg.rootfs;
+  rctx.userns = spec.has_namespace(oci::NamespaceType::User);
+  rctx.cgroupns = cgroupns_new;
+  rctx.terminal = proc.terminal;
+  rctx.cgroup_dirs = cfg.cgroup_dirs;
+  bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
+  if (mntns) linux_::prepare_rootfs(rctx);
+
+  send_msg(sync, {SyncType::RunHooks, 0, 0, {}});
+  SyncMsg hooks = recv_msg(sync);
+  if (hooks.type != SyncType::HooksDone) throw Error("unexpected sync message from parent");
+  run_hooks("createContainer", spec.hooks.createContainer, hooks.payload);
+
+  if (mntns) {
+    linux_::enter_rootfs(cfg.rootfs, cfg.no_pivot);
+    linux_::finalize_rootfs(spec);
+  } else if (::chroot(cfg.rootfs.c_str()) < 0 || ::chdir("/") < 0) {
+    throw_errno("chroot " + cfg.rootfs);
+  }
+
+  linux_::apply_sysctl(lx.sysctl);
+  if (proc.oomScoreAdj) linux_::write_oom_score_adj(*proc.oomScoreAdj);
+
+  // A session of its own; with a terminal, the pty becomes its controlling tty.
+  if (::setsid() < 0) throw_errno("setsid");
+  if (proc.terminal) {
+    linux_::Pty pty = linux_::open_pty(proc.consoleSize);
+    if (::access("/dev/console", F_OK) == 0) linux_::mount_console(pty.slave_path);
+    send_fd(cfg.console_socket, pty.master.get(), "/dev/ptmx");
+    linux_::attach_terminal(pty.slave.get());
+  }
+
+  if (!cfg.no_new_keyring) {
+    std::string name = "_ses." + cfg.id;
+    // A fresh session keyring: the host's keys stay out. Kernels or user
+    // namespaces without keyring support are fine (runc ignores ENOSYS too).
+    if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
+        errno != EACCES && errno != EPERM && errno != EDQUOT)
+      throw_errno("join session keyring");
+  }
+
+  linux_::apply_rlimits(proc.rlimits);
+
+  // The working directory exists even if the image lacks it (runc creates it).
+  {
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    linux_::mkdir_all_in_root(root.get(), proc.cwd, 0755);
+  }
+  ::chdir(proc.cwd.c_str());  // retried after the user switch; permission may differ
+
+  ExecTarget target = find_executable(proc.args.at(0), proc.env);
+  if (!target.error.empty()) {
+    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
+    ::_exit(target.status);
+  }
+
+  // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
+  // the capabilities go (runc does the same); otherwise load it last.
+  bool seccomp_early = cfg.seccomp && !proc.noNewPrivileges;
+  UniqueFd notify;
+  if (seccomp_early) notify = cfg.seccomp->load();
+
+  oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
+  linux_::apply_bounding(caps);
+  if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_user(proc.user);
+  if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_caps(caps);
+  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir " + proc.cwd);
+  ::umask(proc.user.umask.value_or(022));
+
+  if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+  if (cfg.seccomp && !seccomp_early) notify = cfg.seccomp->load();
+  if (notify) {
+    // The parent forwards it to linux.seccomp.listenerPath.
+    send_msg_fd(sync, {SyncType::SeccompFd, 0, 0, {}}, notify.get());
+    notify.reset();
+  }
+
+  send_msg(sync, {SyncType::Ready, 0, 0, {}});
+  // Setup is over: the init outlives `berth create` from here on.
+  if (::prctl(PR_SET_PDEATHSIG, 0) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  ::close(sync);
+
+  // Held here until `berth start` writes a byte into the exec fifo.
+  char c;
+  ssize_t n;
+  do n = ::read(cfg.exec_fifo, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(1);
+  ::close(cfg.exec_fifo);
+
+  if (!spec.hooks.startContainer.empty()) {
+    try {
+      auto state = nlohmann::json::parse(hooks.payload);
+      state["status"] = "created";
+      run_hooks("startContainer", spec.hooks.startContainer, state.dump());
+    } catch (const Error& e) {
+      std::string msg = std::string("berth: ") + e.what() + "\n";
+      (void)!::write(2, msg.data(), msg.size());
+      ::_exit(1);
+    }
+  }
+
+  auto argv = cstrings(proc.args);
+  auto envp = cstrings(proc.env);
+  ::execve(target.path.c_str(), argv.data(), envp.data());
+  int err = errno;
+  std::string msg = "berth: " + explain_exec_failure(target.path, err) + "\n";
+  (void)!::write(2, msg.data(), msg.size());
+  ::_exit(err == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
+  const oci::Spec& spec = *cfg.spec;
+  const oci::Linux empty_linux;
+  const oci::Linux& lx = spec.linux ? *spec.linux : empty_linux;
+
+  std::vector<linux_::JoinedNs> joined = linux_::open_joined_namespaces(lx);
+  int newflags = linux_::new_namespace_flags(lx);
+  bool user_joined = false;
+  for (const auto& j : joined) user_joined = user_joined || j.type == oci::NamespaceType::User;
+  if (user_joined && (newflags & CLONE_NEWPID))
+    throw Error("joining a user namespace by path together with a new pid namespace is not supported yet");
+
+  // cgroup and time namespaces are unshared by the init itself (see init_main).
+  uint64_t cloneflags = static_cast<uint64_t>(newflags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME));
+  if (user_joined) {
+    // Namespaces must belong to the joined user namespace: the init creates them
+    // after setns(user). Only the pid namespace must come from clone3.
+    cloneflags = 0;
+  }
+  bool userns_new = newflags & CLONE_NEWUSER;
+
+  // A pid namespace given by path is entered for our children only
+  // (pid_for_children), then restored, so berth itself stays where it is.
+  UniqueFd own_pidns;
+  for (const auto& j : joined) {
+    if (j.type != oci::NamespaceType::Pid) continue;
+    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!own_pidns) throw_errno("open /proc/self/ns/pid");
+    linux_::join_namespace(j);
+  }
+
+  SyncPair sp = make_sync_pair();
+  pid_t parent = ::getpid();
+  int pidfd = -1;
+  pid_t pid = sys::clone3_fork(cloneflags | CLONE_PIDFD, &pidfd);
+  if (pid < 0) {
+    int err = errno;
+    if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+    throw_errno("clone3 container init", err);
+  }
+  if (pid == 0) {
+    sp.parent.reset();
+    try {
+      if (user_joined) {
+        for (auto& j : joined)
+          if (j.type == oci::NamespaceType::User) linux_::join_namespace(j);
+        int rest = newflags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME | CLONE_NEWUSER);
+        if (rest && ::unshare(rest) < 0) throw_errno("unshare namespaces");
+        std::erase_if(joined, [](const linux_::JoinedNs& j) { return j.type == oci::NamespaceType::User; });
+      }
+      init_main(cfg, sp.child.get(), parent, joined, userns_new);
+    } catch (const std::exception& e) {
+      int code = 0;
+      if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
+      try {
+        send_msg(sp.child.get(), {SyncType::Error, code, 1, e.what()});
+      } catch (...) {
+      }
+    }
+    ::_exit(1);
+  }
+  if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) throw_errno("restore pid namespace");
+  sp.child.reset();
+  InitProcess init{pid, UniqueFd(pidfd)};
+
+  try {
+    if (userns_new) linux_::write_id_maps(pid, lx.uidMappings, lx.gidMappings);
+    if (cgroup) cgroup->add(pid);
+    send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
+    for (;;) {
+      UniqueFd passed;
+      SyncMsg m = recv_msg(sp.parent.get(), &passed);
+      if (m.type == SyncType::RunHooks) {
+        if (cfg.runtime_hooks) cfg.runtime_hooks(pid);
+        send_msg(sp.parent.get(), {SyncType::HooksDone, 0, 0, cfg.state_json ? cfg.state_json(pid) : "{}"});
+      } else if (m.type == SyncType::SeccompFd) {
+        if (cfg.seccomp_listener && passed) cfg.seccomp_listener(pid, passed.get());
+      } else if (m.type == SyncType::Ready) {
+        break;
+      } else if (m.type == SyncType::Error) {
+        if (m.status == 126 || m.status == 127) throw ExecError(m.payload, m.status);
+        throw Error(m.payload, m.code);
+      } else {
+        throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from container init");
+      }
+    }
+  } catch (...) {
+    // Never leave a half-made init behind.
+    sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
+    int st;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    throw;
+  }
+  return init;
+}
+
+}  // namespace berth::process

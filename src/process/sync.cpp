@@ -1,0 +1,119 @@
+#include "berth/process/sync.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstring>
+#include <vector>
+
+#include "berth/util/error.hpp"
+
+namespace berth::process {
+namespace {
+
+struct Header {
+  uint32_t type;
+  int32_t code;
+  int32_t status;
+};
+
+constexpr size_t kMaxPacket = 64 * 1024;
+
+void send_packet(int sock, const void* data, size_t len, int passfd) {
+  iovec iov{const_cast<void*>(data), len};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+  if (passfd >= 0) {
+    std::memset(cbuf, 0, sizeof cbuf);
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+  }
+  ssize_t n;
+  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) throw_errno("send sync message");
+}
+
+// Returns bytes received (0 on EOF).
+size_t recv_packet(int sock, std::vector<char>& buf, UniqueFd* fd_out) {
+  buf.resize(kMaxPacket);
+  iovec iov{buf.data(), buf.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) throw_errno("receive sync message");
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      UniqueFd owned(fd);  // closed unless the caller wants it
+      if (fd_out) *fd_out = std::move(owned);
+    }
+  }
+  return static_cast<size_t>(n);
+}
+
+}  // namespace
+
+SyncPair make_sync_pair() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+  return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+}
+
+static std::vector<char> encode(const SyncMsg& m) {
+  Header h{static_cast<uint32_t>(m.type), m.code, m.status};
+  std::vector<char> buf(sizeof h + m.payload.size());
+  std::memcpy(buf.data(), &h, sizeof h);
+  std::memcpy(buf.data() + sizeof h, m.payload.data(), m.payload.size());
+  return buf;
+}
+
+void send_msg(int fd, const SyncMsg& m) {
+  auto buf = encode(m);
+  send_packet(fd, buf.data(), buf.size(), -1);
+}
+
+void send_msg_fd(int fd, const SyncMsg& m, int passfd) {
+  auto buf = encode(m);
+  send_packet(fd, buf.data(), buf.size(), passfd);
+}
+
+SyncMsg recv_msg(int fd, UniqueFd* fd_out) {
+  std::vector<char> buf;
+  size_t n = recv_packet(fd, buf, fd_out);
+  if (n == 0) throw Error("container init exited unexpectedly during setup");
+  if (n < sizeof(Header)) throw Error("short sync message from container init");
+  Header h;
+  std::memcpy(&h, buf.data(), sizeof h);
+  SyncMsg m;
+  m.type = static_cast<SyncType>(h.type);
+  m.code = h.code;
+  m.status = h.status;
+  m.payload.assign(buf.data() + sizeof h, n - sizeof h);
+  return m;
+}
+
+void send_fd(int sock, int fd, const std::string& name) { send_packet(sock, name.data(), name.size(), fd); }
+
+UniqueFd recv_fd(int sock) {
+  std::vector<char> buf;
+  UniqueFd fd;
+  if (recv_packet(sock, buf, &fd) == 0 || !fd) throw Error("console socket: no file descriptor received");
+  return fd;
+}
+
+}  // namespace berth::process

@@ -1,0 +1,87 @@
+#include "berth/util/log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "berth/util/error.hpp"
+
+namespace berth::log {
+namespace {
+
+struct Sink {
+  int fd = STDERR_FILENO;
+  bool file = false;
+  Format format = Format::Text;
+  bool debug = false;
+};
+Sink g_sink;
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warning";
+    case Level::Error: return "error";
+  }
+  return "error";
+}
+
+std::string now_rfc3339() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void init(const Options& opts) {
+  g_sink.format = opts.format;
+  g_sink.debug = opts.debug;
+  if (opts.path.empty()) return;
+  // O_CLOEXEC: the log fd must never reach the container process.
+  int fd = ::open(opts.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("open log file " + opts.path);
+  g_sink.fd = fd;  // lives for the whole process; closed by exit/exec (CLOEXEC)
+  g_sink.file = true;
+}
+
+bool to_file() { return g_sink.file; }
+
+std::string quote_text(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string format_entry(Format f, Level level, const std::string& msg, const std::string& time) {
+  if (f == Format::Json) {
+    nlohmann::json j = {{"level", level_name(level)}, {"msg", msg}, {"time", time}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return "time=\"" + time + "\" level=" + level_name(level) + " msg=" + quote_text(msg);
+}
+
+void write(Level level, const std::string& msg) {
+  if (level == Level::Debug && !g_sink.debug) return;
+  std::string line = format_entry(g_sink.format, level, msg, now_rfc3339()) + "\n";
+  // One write(2) per entry so concurrent writers (shim + runtime) do not interleave.
+  ssize_t r = ::write(g_sink.fd, line.data(), line.size());
+  (void)r;
+}
+
+}  // namespace berth::log
