@@ -17,6 +17,7 @@
 
 #include "berth/cgroups/devices.hpp"
 #include "berth/cgroups/manager.hpp"
+#include "berth/container/record.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
@@ -30,75 +31,6 @@
 
 namespace berth::container {
 namespace {
-
-// What a later command needs, read back from state.json.
-struct Record {
-  int pid = 0;
-  unsigned long long start_time = 0;
-  std::string bundle, rootfs, created, owner;
-  std::map<std::string, std::string> annotations;
-  nlohmann::json cgroup;
-  oci::Spec spec;  // as created (hooks for poststart/poststop)
-};
-
-Record load_record(const StateDir& dir) {
-  nlohmann::json j = dir.read_state();
-  Record r;
-  try {
-    r.pid = j.at("pid").get<int>();
-    r.start_time = j.at("start_time").get<unsigned long long>();
-    r.bundle = j.at("bundle").get<std::string>();
-    r.rootfs = j.at("rootfs").get<std::string>();
-    r.created = j.at("created").get<std::string>();
-    r.owner = j.value("owner", "");
-    r.annotations = j.value("annotations", std::map<std::string, std::string>{});
-    r.cgroup = j.value("cgroup", nlohmann::json());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(dir.file("state.json") + ": " + e.what());
-  }
-  r.spec = oci::parse_spec(j.at("config"), dir.file("state.json") + ": config");
-  return r;
-}
-
-// Field 22 of /proc/<pid>/stat (start time) and field 3 (state); nullopt if gone.
-std::optional<std::pair<unsigned long long, char>> proc_stat(int pid) {
-  std::string s;
-  try {
-    s = linux_::read_file("/proc/" + std::to_string(pid) + "/stat");
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-  size_t rp = s.rfind(')');
-  if (rp == std::string::npos || rp + 2 >= s.size()) return std::nullopt;
-  char state = s[rp + 2];
-  // fields after ')' start at field 3
-  size_t pos = rp + 2;
-  for (int field = 3; field < 22; ++field) {
-    pos = s.find(' ', pos);
-    if (pos == std::string::npos) return std::nullopt;
-    ++pos;
-  }
-  return std::make_pair(std::strtoull(s.c_str() + pos, nullptr, 10), state);
-}
-
-bool init_alive(const Record& r) {
-  if (r.pid <= 0) return false;
-  auto st = proc_stat(r.pid);
-  return st && st->first == r.start_time && st->second != 'Z' && st->second != 'X';
-}
-
-std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r) {
-  if (r.cgroup.is_null()) return nullptr;
-  return cgroups::load_manager(r.cgroup);
-}
-
-oci::Status status_of(const Record& r, const StateDir& dir) {
-  if (!init_alive(r)) return oci::Status::Stopped;
-  if (::access(dir.file("exec.fifo").c_str(), F_OK) == 0) return oci::Status::Created;
-  auto cg = record_cgroup(r);
-  if (cg && cg->frozen()) return oci::Status::Paused;
-  return oci::Status::Running;
-}
 
 std::string state_json(const std::string& id, const Record& r, oci::Status status, int pid) {
   oci::State s;

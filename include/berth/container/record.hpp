@@ -1,0 +1,38 @@
+// What later commands (start, state, kill, delete, exec, ...) need to know
+// about a container, read back from --root/<id>/state.json.
+#pragma once
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/cgroups/manager.hpp"
+#include "berth/container/state_store.hpp"
+#include "berth/oci/spec.hpp"
+#include "berth/oci/state.hpp"
+
+namespace berth::container {
+
+struct Record {
+  int pid = 0;
+  unsigned long long start_time = 0;  // of the init, guards against pid reuse
+  std::string bundle, rootfs, created, owner;
+  std::map<std::string, std::string> annotations;
+  nlohmann::json cgroup;  // cgroups::Manager::save()
+  oci::Spec spec;         // config.json as it was at create
+};
+
+Record load_record(const StateDir& dir);
+// (start time, state letter) from /proc/<pid>/stat; nullopt if the process is gone.
+std::optional<std::pair<unsigned long long, char>> proc_stat(int pid);
+// The init still runs (same start time, not a zombie).
+bool init_alive(const Record& r);
+std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r);
+oci::Status status_of(const Record& r, const StateDir& dir);
+
+}  // namespace berth::container
