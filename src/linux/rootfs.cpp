@@ -215,6 +215,27 @@ void make_dev_symlinks(int rootfd) {
   }
 }
 
+// The mount that holds `rootfs` (longest mountinfo prefix; the rootfs itself if it is a mount point), made private
+// if it is shared, as runc's rootfsParentMountPrivate does.
+void make_parent_mount_private(const std::string& rootfs) {
+  const std::string& parent = rootfs;
+  std::ifstream mi("/proc/self/mountinfo");
+  std::string line, best;
+  bool best_shared = false;
+  while (std::getline(mi, line)) {
+    std::istringstream ls(line);
+    std::string id, par, dev, root, mnt, opts, optional;
+    ls >> id >> par >> dev >> root >> mnt >> opts >> optional;
+    bool prefix = parent == mnt || mnt == "/" || parent.rfind(mnt + "/", 0) == 0;
+    if (prefix && mnt.size() >= best.size()) {
+      best = mnt;
+      best_shared = optional.rfind("shared:", 0) == 0;
+    }
+  }
+  if (best_shared && ::mount(nullptr, best.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+    throw_errno("make " + best + " private");
+}
+
 bool dev_is_bind_mounted(const oci::Spec& spec) {
   for (const auto& m : spec.mounts) {
     if (clean_path(m.destination) != "/dev") continue;
@@ -273,13 +294,10 @@ void prepare_rootfs(const RootfsContext& ctx) {
   if (spec.linux && !spec.linux->rootfsPropagation.empty())
     prop = propagation_flag(spec.linux->rootfsPropagation);
   if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
-  // pivot_root needs the rootfs to be a mount point whose parent is not shared.
+  // pivot_root refuses a shared new root or a shared parent mount of it (any
+  // rootfsPropagation that is not recursive leaves host mounts shared here).
+  make_parent_mount_private(ctx.rootfs);
   do_mount(ctx.rootfs, ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "");
-  if (prop & MS_SHARED) {
-    // A shared parent makes pivot_root fail; make just the parent private.
-    std::string parent = split_parent(ctx.rootfs).first;
-    ::mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr);
-  }
   UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -63,11 +64,19 @@ std::string check_loader(const std::string& path) {
   return "";
 }
 
+// strerror in Go's lower case ("no such file or directory"): engines such as
+// Docker match these phrases to choose exit code 127 or 126.
+std::string go_strerror(int err) {
+  std::string s = std::strerror(err);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 ExecTarget check_candidate(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0) {
     int err = errno;
-    return {path, "exec: \"" + path + "\": stat " + path + ": " + std::strerror(err), err == ENOENT ? 127 : 126};
+    return {path, "exec: \"" + path + "\": stat " + path + ": " + go_strerror(err), err == ENOENT ? 127 : 126};
   }
   if (S_ISDIR(st.st_mode)) return {path, "exec: \"" + path + "\": is a directory: permission denied", 126};
   if (::access(path.c_str(), X_OK) != 0)
@@ -108,7 +117,7 @@ std::string explain_exec_failure(const std::string& path, int err) {
     ExecTarget t = check_candidate(path);
     if (!t.error.empty()) return t.error;
   }
-  return "exec " + path + ": " + std::strerror(err);
+  return "exec " + path + ": " + go_strerror(err);
 }
 
 }  // namespace berth::process

@@ -132,6 +132,13 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   rctx.cgroup_dirs = cfg.cgroup_dirs;
   bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
   if (mntns) linux_::prepare_rootfs(rctx);
+  {
+    // The working directory exists even if the image lacks it (runc creates it),
+    // made before root.readonly applies.
+    UniqueFd root(::open(cfg.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs " + cfg.rootfs);
+    linux_::mkdir_all_in_root(root.get(), proc.cwd, 0755);
+  }
 
   send_msg(sync, {SyncType::RunHooks, 0, 0, {}});
   SyncMsg hooks = recv_msg(sync);
@@ -140,12 +147,14 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
 
   if (mntns) {
     linux_::enter_rootfs(cfg.rootfs, cfg.no_pivot);
+    // sysctl before readonlyPaths: /proc/sys is usually one of them.
+    linux_::apply_sysctl(lx.sysctl);
     linux_::finalize_rootfs(spec);
   } else if (::chroot(cfg.rootfs.c_str()) < 0 || ::chdir("/") < 0) {
     throw_errno("chroot " + cfg.rootfs);
+  } else {
+    linux_::apply_sysctl(lx.sysctl);
   }
-
-  linux_::apply_sysctl(lx.sysctl);
   if (proc.oomScoreAdj) linux_::write_oom_score_adj(*proc.oomScoreAdj);
 
   // A session of its own; with a terminal, the pty becomes its controlling tty.
@@ -168,11 +177,6 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
 
   linux_::apply_rlimits(proc.rlimits);
 
-  // The working directory exists even if the image lacks it (runc creates it).
-  {
-    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    linux_::mkdir_all_in_root(root.get(), proc.cwd, 0755);
-  }
   ::chdir(proc.cwd.c_str());  // retried after the user switch; permission may differ
 
   ExecTarget target = find_executable(proc.args.at(0), proc.env);
@@ -204,9 +208,10 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
     notify.reset();
   }
 
-  send_msg(sync, {SyncType::Ready, 0, 0, {}});
-  // Setup is over: the init outlives `berth create` from here on.
+  // Setup is over: the init outlives `berth create` from here on. Cleared
+  // before `Ready`, or the parent's exit could race us and kill us.
   if (::prctl(PR_SET_PDEATHSIG, 0) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  send_msg(sync, {SyncType::Ready, 0, 0, {}});
   ::close(sync);
 
   // Held here until `berth start` writes a byte into the exec fifo.
