@@ -19,6 +19,7 @@
 #include "berth/cgroups/manager.hpp"
 #include "berth/container/record.hpp"
 #include "berth/container/state_store.hpp"
+#include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/syscalls.hpp"
@@ -179,7 +180,10 @@ Created create(const CreateOptions& o) {
     Record rec;
     rec.bundle = bundle;
     rec.annotations = spec.annotations;
+    // Idmapped trees are made here, in the host's namespaces; the init attaches them.
+    std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(spec);
     process::InitConfig ic;
+    for (const auto& [idx, fd] : idmapped) ic.idmapped[idx] = fd.get();
     ic.spec = &spec;
     ic.id = o.id;
     ic.bundle = bundle;

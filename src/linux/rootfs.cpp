@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "berth/linux/devices.hpp"
+#include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/mount_flags.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/linux/syscalls.hpp"
@@ -143,7 +144,7 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
 }
 
 
-void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx) {
+void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree) {
   MountFlags mf = parse_mount_options(m.options);
   const std::string& dest = m.destination;
   bool bind = mf.bind || m.type == "bind";
@@ -155,8 +156,12 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx) {
   if (bind) {
     if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
     else target = ensure_file_in_root(rootfd, dest);
-    unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
-    do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
+    if (idmapped_tree >= 0) {
+      attach_tree(idmapped_tree, target.get(), dest);
+    } else {
+      unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
+      do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
+    }
     // Flags other than MS_BIND|MS_REC need a remount of the new mount.
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
     if (rf != 0) {
@@ -301,7 +306,14 @@ void prepare_rootfs(const RootfsContext& ctx) {
   UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);
 
-  for (const auto& m : spec.mounts) mount_one(rootfd.get(), m, ctx);
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    int tree = -1;
+    if (ctx.idmapped) {
+      auto it = ctx.idmapped->find(i);
+      if (it != ctx.idmapped->end()) tree = it->second;
+    }
+    mount_one(rootfd.get(), spec.mounts[i], ctx, tree);
+  }
 
   if (!dev_is_bind_mounted(spec)) {
     create_default_devices(rootfd.get(), ctx.userns);

@@ -85,6 +85,7 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
   std::vector<int> keep = {sync, cfg.console_socket, cfg.exec_fifo};
   for (const auto& ns : joined) keep.push_back(ns.fd.get());
+  for (const auto& [idx, fd] : cfg.idmapped) keep.push_back(fd);
   close_fds_except(first, keep);
   for (int fd = 3; fd < static_cast<int>(first); ++fd) {
     int fl = ::fcntl(fd, F_GETFD);
@@ -130,6 +131,7 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   rctx.cgroupns = cgroupns_new;
   rctx.terminal = proc.terminal;
   rctx.cgroup_dirs = cfg.cgroup_dirs;
+  rctx.idmapped = &cfg.idmapped;
   bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
   if (mntns) linux_::prepare_rootfs(rctx);
   {

@@ -270,3 +270,22 @@ test_no_pivot() {
   assert_not_contains "$OUT" HOST-VISIBLE
   assert_eq "$(ls "$BUNDLE/rootfs" | wc -l)" "$(tail -n1 <<<"$OUT")" "entries in /"
 }
+
+# An idmapped bind mount: on-disk id X shows as the hostID mapped to
+# containerID X. With 0<->1000 swapped, host uid 1000 appears as 0 inside and a
+# file root creates inside lands as 1000 on the host.
+test_idmapped_bind_mount() {
+  runc_known_diff "runc 1.1 does not support idmapped mounts"
+  mkbundle
+  mkdir -p "$T/idm"
+  touch "$T/idm/owned"
+  chown 1000:1000 "$T/idm" "$T/idm/owned"
+  cfg --arg src "$T/idm" '.mounts += [{"destination":"/idm","type":"bind","source":$src,"options":["rbind","rw"],
+        "uidMappings":[{"containerID":0,"hostID":1000,"size":1},{"containerID":1000,"hostID":0,"size":1}],
+        "gidMappings":[{"containerID":0,"hostID":1000,"size":1},{"containerID":1000,"hostID":0,"size":1}]}]'
+  set_sh 'stat -c "%u:%g" /idm/owned; touch /idm/made-inside'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "0:0" "$OUT" "owner of a uid-1000 file seen through the idmapped mount"
+  assert_eq "1000:1000" "$(stat -c '%u:%g' "$T/idm/made-inside")" "owner on the host of a file created inside"
+}

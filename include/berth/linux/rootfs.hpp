@@ -17,6 +17,8 @@ struct RootfsContext {
   // for cgroup mounts without a cgroup namespace.
   std::map<std::string, std::string> cgroup_dirs;
   bool terminal = false;     // create /dev/console as a mount point for the pty
+  // Index into spec->mounts -> detached idmapped tree (linux/idmap_mount.hpp).
+  const std::map<size_t, int>* idmapped = nullptr;
 };
 
 // Before pivot_root: root propagation, rootfs bind, every mount, default devices,

@@ -34,6 +34,8 @@ struct InitConfig {
   const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded last by the init
   // Hierarchy mount point -> container cgroup dir, for cgroup mounts without a cgroupns.
   std::map<std::string, std::string> cgroup_dirs;
+  // Index into spec.mounts -> detached idmapped tree fd, made by the parent.
+  std::map<size_t, int> idmapped;
   // Parent side: the state JSON for hooks ("creating", host pid of the init).
   std::function<std::string(pid_t pid)> state_json;
   // Parent side: prestart + createRuntime hooks, in the runtime's namespaces.
