@@ -1,14 +1,17 @@
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "berth/cgroups/fs.hpp"
+#include "berth/linux/process_attrs.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
 
@@ -101,6 +104,53 @@ void remove_tree(const std::string& dir) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   throw_errno("remove cgroup " + dir);
+}
+
+}  // namespace berth::cgroups
+
+namespace berth::cgroups {
+
+std::string controller_dir(const std::map<std::string, std::string>& dirs, const std::string& ctrl) {
+  auto it = dirs.find("/sys/fs/cgroup/" + ctrl);
+  if (it != dirs.end()) return it->second;
+  for (const auto& [mnt, dir] : dirs) {
+    std::string base = mnt.substr(mnt.rfind('/') + 1);
+    if (("," + base + ",").find("," + ctrl + ",") != std::string::npos) return dir;
+  }
+  return "";
+}
+
+void write_cgroup_file(const std::string& dir, const std::string& file, const std::string& value) {
+  std::string path = dir + "/" + file;
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    int err = errno;
+    throw Error("failed to write \"" + value + "\": open " + path + ": " + std::strerror(err), err);
+  }
+  ssize_t n;
+  do {
+    n = ::write(fd, value.data(), value.size());
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  ::close(fd);
+  if (n < 0) throw Error("failed to write \"" + value + "\": write " + path + ": " + std::strerror(err), err);
+  if (static_cast<size_t>(n) != value.size())
+    throw Error("failed to write \"" + value + "\": write " + path + ": short write", EIO);
+}
+
+std::string read_cgroup_file(const std::string& dir, const std::string& file) {
+  return linux_::read_file(dir + "/" + file);
+}
+
+bool cgroup_file_exists(const std::string& dir, const std::string& file) {
+  return !dir.empty() && ::access((dir + "/" + file).c_str(), F_OK) == 0;
+}
+
+bool in_user_namespace() {
+  std::ifstream f("/proc/self/uid_map");
+  uint64_t inside = 1, outside = 1, count = 0;
+  if (!(f >> inside >> outside >> count)) return false;
+  return !(inside == 0 && outside == 0 && count == 4294967295ULL);
 }
 
 }  // namespace berth::cgroups

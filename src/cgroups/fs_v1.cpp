@@ -39,7 +39,10 @@ class V1 : public Manager {
     }
   }
 
-  void apply(const oci::Resources& r) override { apply_v1(dirs_, r); }
+  void apply(const oci::Resources& r) override {
+    warn_ignored_resources(r);
+    apply_v1(dirs_, r);
+  }
 
   void add(pid_t pid) override {
     for (const auto& [mnt, dir] : dirs_) linux_::write_file(dir + "/cgroup.procs", std::to_string(pid));
@@ -54,27 +57,53 @@ class V1 : public Manager {
 
   void freeze(bool frozen) override {
     std::string dir = pick({"/sys/fs/cgroup/freezer"});
-    if (dir.empty()) throw Error("freezer cgroup controller is not available");
-    linux_::write_file(dir + "/freezer.state", frozen ? "FROZEN" : "THAWED");
-    // FREEZING is transient; wait until the kernel settles.
-    for (int i = 0; i < 1000; ++i) {
-      std::string s = linux_::read_file(dir + "/freezer.state");
-      if (s.rfind(frozen ? "FROZEN" : "THAWED", 0) == 0) return;
-      if (frozen && i % 50 == 49) linux_::write_file(dir + "/freezer.state", "FROZEN");
-      ::usleep(1000);
+    if (dir.empty()) throw Error("cannot pause/resume: the freezer cgroup controller is not mounted on this host");
+    if (!frozen) {
+      write_cgroup_file(dir, "freezer.state", "THAWED");
+      return;
     }
-    throw Error("freeze cgroup " + dir + ": timed out");
+    // A v1 cgroup may stay FREEZING while new tasks keep appearing (fork, exec
+    // joining): keep asking, with an occasional thaw and short sleep between
+    // attempts (the scheme runc uses), and never leave it half-frozen.
+    try {
+      for (int i = 0; i < 1000; ++i) {
+        if (i % 50 == 49) {
+          write_cgroup_file(dir, "freezer.state", "THAWED");
+          ::usleep(10000);
+        }
+        write_cgroup_file(dir, "freezer.state", "FROZEN");
+        if (i % 25 == 24) ::usleep(10);
+        std::string st = read_cgroup_file(dir, "freezer.state");
+        if (st.rfind("FROZEN", 0) == 0) return;
+        if (st.rfind("FREEZING", 0) != 0) throw Error("unexpected freezer state " + st + " while freezing " + dir);
+      }
+      throw Error("unable to freeze " + dir);
+    } catch (...) {
+      try { write_cgroup_file(dir, "freezer.state", "THAWED"); } catch (const Error&) {}
+      throw;
+    }
   }
 
   bool frozen() const override {
     std::string dir = pick({"/sys/fs/cgroup/freezer"});
     if (dir.empty()) return false;
     try {
-      return linux_::read_file(dir + "/freezer.state").rfind("FROZEN", 0) == 0;
+      std::string st = read_cgroup_file(dir, "freezer.state");
+      if (st.rfind("THAWED", 0) == 0) return false;
+      // FROZEN or FREEZING: paused if we asked for it here, not through an ancestor.
+      try {
+        return read_cgroup_file(dir, "freezer.self_freezing").rfind("1", 0) == 0;
+      } catch (const Error&) {
+        return st.rfind("FROZEN", 0) == 0;  // kernels without self_freezing
+      }
     } catch (const Error&) {
       return false;
     }
   }
+
+  Stats stats() const override { return read_stats_v1(dirs_); }
+
+  std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v1(controller_dir(dirs_, "memory")); }
 
   void destroy() override {
     for (const auto& [mnt, dir] : dirs_) remove_tree(dir);

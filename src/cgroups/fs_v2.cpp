@@ -30,7 +30,10 @@ class V2 : public Manager {
     }
   }
 
-  void apply(const oci::Resources& r) override { apply_v2(dir_, r); }
+  void apply(const oci::Resources& r) override {
+    warn_ignored_resources(r);
+    apply_v2(dir_, r);
+  }
   void add(pid_t pid) override { linux_::write_file(dir_ + "/cgroup.procs", std::to_string(pid)); }
   std::vector<pid_t> pids() const override {
     std::vector<pid_t> out;
@@ -38,21 +41,28 @@ class V2 : public Manager {
     return out;
   }
   void freeze(bool frozen) override {
-    linux_::write_file(dir_ + "/cgroup.freeze", frozen ? "1" : "0");
-    for (int i = 0; i < 1000; ++i) {
-      std::string ev = linux_::read_file(dir_ + "/cgroup.events");
+    if (!cgroup_file_exists(dir_, "cgroup.freeze"))
+      throw Error("cannot pause/resume: cgroup.freeze is not supported by this kernel (needs Linux 5.2)");
+    write_cgroup_file(dir_, "cgroup.freeze", frozen ? "1" : "0");
+    for (int i = 0; i < 2000; ++i) {
+      std::string ev = read_cgroup_file(dir_, "cgroup.events");
       if (ev.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos) return;
       ::usleep(1000);
     }
-    throw Error("freeze cgroup " + dir_ + ": timed out");
+    if (frozen) {
+      try { write_cgroup_file(dir_, "cgroup.freeze", "0"); } catch (const Error&) {}
+    }
+    throw Error(std::string(frozen ? "unable to freeze " : "unable to thaw ") + dir_ + ": timed out");
   }
   bool frozen() const override {
     try {
-      return linux_::read_file(dir_ + "/cgroup.freeze").rfind("1", 0) == 0;
+      return read_cgroup_file(dir_, "cgroup.freeze").rfind("1", 0) == 0;
     } catch (const Error&) {
       return false;
     }
   }
+  Stats stats() const override { return read_stats_v2(dir_); }
+  std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
   void destroy() override { remove_tree(dir_); }
   std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }
   nlohmann::json save() const override { return {{"driver", "v2"}, {"dir", dir_}}; }

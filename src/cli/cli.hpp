@@ -32,6 +32,11 @@ void add_delete(CLI::App& app, Globals& g, Action& act);
 void add_ps(CLI::App& app, Globals& g, Action& act);
 void add_spec(CLI::App& app, Globals& g, Action& act);
 void add_features(CLI::App& app, Globals& g, Action& act);
+void add_pause(CLI::App& app, Globals& g, Action& act);
+void add_resume(CLI::App& app, Globals& g, Action& act);
+void add_update(CLI::App& app, Globals& g, Action& act);
+void add_events(CLI::App& app, Globals& g, Action& act);
+void add_exec(CLI::App& app, Globals& g, Action& act);
 
 // Refuses flags that are accepted for compatibility but not implemented.
 void require_no_systemd(const Globals& g);

@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
   add_ps(app, g, act);
   add_spec(app, g, act);
   add_features(app, g, act);
+  add_pause(app, g, act);
+  add_resume(app, g, act);
+  add_update(app, g, act);
+  add_events(app, g, act);
+  add_exec(app, g, act);
 
   try {
     app.parse(argc, argv);

@@ -234,6 +234,7 @@ void start(const std::string& root, const std::string& id) {
   Record r = load_record(dir);
   oci::Status s = status_of(r, dir);
   if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
+  if (s == oci::Status::Paused) throw Error("cannot start a container in the paused state");
   if (s != oci::Status::Created) throw Error("cannot start an already running container");
   std::string fifo = dir.file("exec.fifo");
   UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));

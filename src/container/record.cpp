@@ -62,9 +62,10 @@ std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r) {
 
 oci::Status status_of(const Record& r, const StateDir& dir) {
   if (!init_alive(r)) return oci::Status::Stopped;
-  if (::access(dir.file("exec.fifo").c_str(), F_OK) == 0) return oci::Status::Created;
+  // Frozen before created, as runc: a created container can be paused.
   auto cg = record_cgroup(r);
   if (cg && cg->frozen()) return oci::Status::Paused;
+  if (::access(dir.file("exec.fifo").c_str(), F_OK) == 0) return oci::Status::Created;
   return oci::Status::Running;
 }
 

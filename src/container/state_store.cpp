@@ -37,7 +37,7 @@ StateDir StateDir::create(const std::string& root, const std::string& id) {
   if (::mkdir(root.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("create state root " + root);
   std::string path = root + "/" + id;
   if (::mkdir(path.c_str(), 0711) < 0) {
-    if (errno == EEXIST) throw Error("container with id exists: " + id, EEXIST);
+    if (errno == EEXIST) throw Error("container with given ID already exists: " + id, EEXIST);
     throw_errno("create state directory " + path);
   }
   UniqueFd lock = lock_dir(path);

@@ -35,12 +35,12 @@ int rlimit_number(const std::string& name) {
   return -1;
 }
 
-void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+void apply_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits) {
   for (const auto& r : rlimits) {
     int res = rlimit_number(r.type);
     if (res < 0) throw Error("unknown rlimit \"" + r.type + "\"");
     struct rlimit lim {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
-    if (::setrlimit(static_cast<__rlimit_resource>(res), &lim) < 0) {
+    if (::prlimit(pid, static_cast<__rlimit_resource>(res), &lim, nullptr) < 0) {
       int err = errno;
       std::string why;
       if (err == EPERM) why = " (raising a hard limit needs CAP_SYS_RESOURCE)";
@@ -64,7 +64,9 @@ void apply_user(const oci::User& user) {
   if (::setresuid(user.uid, user.uid, user.uid) < 0) throw_errno("setuid " + std::to_string(user.uid));
 }
 
-void write_oom_score_adj(int adj) { write_file("/proc/self/oom_score_adj", std::to_string(adj)); }
+void write_oom_score_adj(pid_t pid, int adj) {
+  write_file(pid ? "/proc/" + std::to_string(pid) + "/oom_score_adj" : "/proc/self/oom_score_adj", std::to_string(adj));
+}
 
 void apply_sysctl(const std::map<std::string, std::string>& sysctl) {
   for (const auto& [key, value] : sysctl) {

@@ -2,6 +2,7 @@
 // the cgroup drivers never look at JSON.
 #include <limits>
 
+#include "berth/oci/parse.hpp"
 #include "parse_internal.hpp"
 
 namespace berth::oci::detail {
@@ -159,3 +160,11 @@ Resources parse_resources(const Cursor& c) {
 }
 
 }  // namespace berth::oci::detail
+
+namespace berth::oci {
+
+Resources parse_resources(const nlohmann::json& j, const std::string& doc) {
+  return detail::parse_resources(detail::Cursor::root(j, doc));
+}
+
+}  // namespace berth::oci

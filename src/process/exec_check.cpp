@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "berth/util/fd.hpp"
@@ -110,6 +111,33 @@ ExecTarget find_executable(const std::string& arg0, const std::vector<std::strin
   }
   if (!first_denied.path.empty()) return first_denied;
   return {arg0, "exec: \"" + arg0 + "\": executable file not found in $PATH", 127};
+}
+
+std::vector<std::string> with_home(std::vector<std::string> env, unsigned uid) {
+  for (const auto& e : env)
+    if (e.rfind("HOME=", 0) == 0) return env;
+  std::string home = "/";
+  if (FILE* f = std::fopen("/etc/passwd", "re")) {
+    char line[1024];
+    while (std::fgets(line, sizeof line, f)) {
+      // name:pw:uid:gid:gecos:home:shell
+      std::string l(line);
+      std::vector<std::string> fields;
+      size_t i = 0, j;
+      while ((j = l.find(':', i)) != std::string::npos) {
+        fields.push_back(l.substr(i, j - i));
+        i = j + 1;
+      }
+      fields.push_back(l.substr(i));
+      if (fields.size() >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
+        home = fields[5];
+        break;
+      }
+    }
+    std::fclose(f);
+  }
+  env.push_back("HOME=" + home);
+  return env;
 }
 
 std::string explain_exec_failure(const std::string& path, int err) {

@@ -20,6 +20,7 @@
 #include "berth/cgroups/manager.hpp"
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
+#include "berth/linux/lsm.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/rootfs.hpp"
@@ -44,6 +45,8 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
+}  // namespace
+
 // Closes fds >= first that are not in `keep`, with close_range between the kept ones.
 void close_fds_except(unsigned first, std::vector<int> keep) {
   std::erase_if(keep, [first](int fd) { return fd < static_cast<int>(first); });
@@ -56,6 +59,8 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   }
   ::syscall(SYS_close_range, from, ~0U, 0U);
 }
+
+namespace {
 
 // Everything the init does between clone3 and the exec fifo. Throws on error;
 // the caller reports it to the parent.
@@ -157,7 +162,6 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   } else {
     linux_::apply_sysctl(lx.sysctl);
   }
-  if (proc.oomScoreAdj) linux_::write_oom_score_adj(*proc.oomScoreAdj);
 
   // A session of its own; with a terminal, the pty becomes its controlling tty.
   if (::setsid() < 0) throw_errno("setsid");
@@ -177,11 +181,11 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
       throw_errno("join session keyring");
   }
 
-  linux_::apply_rlimits(proc.rlimits);
 
   ::chdir(proc.cwd.c_str());  // retried after the user switch; permission may differ
 
-  ExecTarget target = find_executable(proc.args.at(0), proc.env);
+  const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
+  ExecTarget target = find_executable(proc.args.at(0), env);
   if (!target.error.empty()) {
     send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
     ::_exit(target.status);
@@ -202,6 +206,8 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir " + proc.cwd);
   ::umask(proc.user.umask.value_or(022));
 
+  linux_::apply_selinux_label(proc.selinuxLabel);
+  linux_::apply_apparmor(proc.apparmorProfile);
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
   if (cfg.seccomp && !seccomp_early) notify = cfg.seccomp->load();
   if (notify) {
@@ -237,7 +243,7 @@ void close_fds_except(unsigned first, std::vector<int> keep) {
   }
 
   auto argv = cstrings(proc.args);
-  auto envp = cstrings(proc.env);
+  auto envp = cstrings(env);
   ::execve(target.path.c_str(), argv.data(), envp.data());
   int err = errno;
   std::string msg = "berth: " + explain_exec_failure(target.path, err) + "\n";
@@ -314,6 +320,9 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
 
   try {
     if (userns_new) linux_::write_id_maps(pid, lx.uidMappings, lx.gidMappings);
+    // Limits from outside, with berth's privileges (a user namespace could not raise them).
+    linux_::apply_rlimits(pid, spec.process->rlimits);
+    if (spec.process->oomScoreAdj) linux_::write_oom_score_adj(pid, *spec.process->oomScoreAdj);
     if (cgroup) cgroup->add(pid);
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     for (;;) {

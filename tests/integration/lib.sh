@@ -18,7 +18,14 @@
 IT_SKIP_CODE=77
 
 # ---------------------------------------------------------------- runtime calls
-rt() { "$RUNTIME" --root "$ROOT" "$@"; }
+# Every call is bounded (RT_TIMEOUT seconds, default 10) so that a hanging runtime fails the
+# test quickly instead of stalling the suite; exit status 124 means it timed out.
+rt() {
+  local rc=0
+  timeout -k 2 "${RT_TIMEOUT:-10}" "$RUNTIME" --root "$ROOT" "$@" || rc=$?
+  if [ "$rc" = 124 ]; then echo "rt: '$*' timed out after ${RT_TIMEOUT:-10}s" >&2; fi
+  return "$rc"
+}
 
 is_berth() { [ "$RUNTIME_NAME" = berth ]; }
 is_runc() { [ "$RUNTIME_NAME" = runc ]; }
@@ -353,10 +360,10 @@ _it_cleanup() {
     # 2. containers: everything `list -q` knows plus every dir in the state root
     if [ -d "$ROOT" ]; then
       local ids id left
-      ids=$( { timeout 10 "$RUNTIME" --root "$ROOT" list -q 2>/dev/null
+      ids=$( { timeout -k 1 5 "$RUNTIME" --root "$ROOT" list -q 2>/dev/null
                find "$ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null; } | sort -u)
       for id in $ids; do
-        timeout 10 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+        timeout -k 1 5 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
       done
       left=$(find "$ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f ' 2>/dev/null)
       [ -z "$left" ] || _it_leak "state dirs left in $ROOT after delete --force: $left"

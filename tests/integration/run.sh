@@ -11,7 +11,8 @@
 # run's cgroups, rm -rf $T). At the end the runner checks that nothing was left behind.
 #
 # Environment: RUNTIME_NAME (default: basename of the binary) selects berth_only/runc_known_diff,
-#              TEST_TIMEOUT (seconds per test, default 60), KEEP_LOGS=1 keeps the per-test logs.
+#              TEST_TIMEOUT (seconds per test, default 60), RT_TIMEOUT (seconds per runtime call
+#              made through `rt`, default 10), KEEP_LOGS=1 keeps the per-test logs.
 # Output: "PASS name", "FAIL name" (+ last 30 lines of its output), "SKIP name: reason".
 # Exit status: 0 if nothing failed and nothing leaked, 1 otherwise, 2 on usage errors.
 set -uo pipefail
@@ -33,10 +34,11 @@ esac
 FILTER=${2:-}
 RUNTIME_NAME=${RUNTIME_NAME:-$(basename "$RUNTIME")}
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
+RT_TIMEOUT=${RT_TIMEOUT:-10}
 RUN_ID=it$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 IT_BASE=/tmp/berth-$RUN_ID
 mkdir -m 0755 "$IT_BASE" "$IT_BASE/logs" || exit 2
-export RUNTIME RUNTIME_NAME REPO RUN_ID IT_BASE
+export RUNTIME RUNTIME_NAME REPO RUN_ID IT_BASE RT_TIMEOUT
 
 echo "== integration tests: runtime $RUNTIME ($RUNTIME_NAME), run $RUN_ID${FILTER:+, filter /$FILTER/}"
 
@@ -88,7 +90,7 @@ for file in "$HERE"/test_*.sh; do
     t0=$(date +%s%N)
     timeout -k 5 "$TEST_TIMEOUT" bash "$HERE/lib.sh" __run "$file" "$fn" </dev/null >"$META.log" 2>&1 &
     current_pid=$!
-    wait "$current_pid"
+    { wait "$current_pid"; } 2>/dev/null
     rc=$?
     current_pid=""
     # safety net: the test's own EXIT trap normally did this already

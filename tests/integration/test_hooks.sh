@@ -139,7 +139,7 @@ test_hook_timeout() {
   RC=0; create_ctr "$ID" || true
   t1=$(date +%s%N)
   assert_rc_nonzero "create with a hook past its timeout"
-  [ $(((t1 - t0) / 1000000)) -lt 4000 ] || fail "create took $(((t1 - t0) / 1000000))ms: timeout not enforced"
+  [ $(((t1 - t0) / 1000000)) -lt 4500 ] || fail "create took $(((t1 - t0) / 1000000))ms: timeout not enforced"
   assert_no_container "$ID"
   assert_root_empty
 }

@@ -67,7 +67,11 @@ test_kill_all() {
   local pid kids="" i
   pid=$(container_pid "$ID")
   for ((i = 0; i < 100; i++)); do
-    kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    if [ -e "/proc/$pid/task/$pid/children" ]; then
+      kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    else
+      kids=$(pgrep -P "$pid" || true)
+    fi
     [ "$(wc -w <<<"$kids")" -ge 2 ] && break
     sleep 0.05
   done

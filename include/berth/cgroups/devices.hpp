@@ -1,6 +1,8 @@
-// The device rules a container's cgroup really gets: the config's rules, then
-// the devices every container needs (as runc adds them), then an allow rule for
-// each linux.devices entry.
+// The device rules a container's cgroup really gets, as runc 1.1 builds them:
+// the config's linux.resources.devices, then the devices every container
+// needs (runc's AllowedDevices), on top of a deny-all default. Entries of
+// linux.devices are created as nodes but are NOT implicitly allowed: a config
+// must allow them in linux.resources.devices (runc >= 1.0 does the same).
 #pragma once
 #include <vector>
 

@@ -32,4 +32,23 @@ void remove_tree(const std::string& dir);
 // Joins a hierarchy mount point and a cgroup path ("/a/b"), cleaning ".." away.
 std::string join_cgroup(const std::string& mountpoint, const std::string& path);
 
+// v1: the container's directory for a controller ("memory", "cpuacct"), also
+// when it is co-mounted ("/sys/fs/cgroup/cpu,cpuacct"); "" if not mounted.
+std::string controller_dir(const std::map<std::string, std::string>& dirs, const std::string& ctrl);
+
+// Cgroup file I/O as runc does it: one write(2) of the value to an
+// O_WRONLY|O_TRUNC open. Errors carry the errno and runc's wording:
+//   failed to write "VALUE": write DIR/FILE: <strerror>
+void write_cgroup_file(const std::string& dir, const std::string& file, const std::string& value);
+std::string read_cgroup_file(const std::string& dir, const std::string& file);
+bool cgroup_file_exists(const std::string& dir, const std::string& file);
+
+// OOM watchers of the drivers (oom.cpp).
+std::unique_ptr<OomWatch> watch_oom_v1(const std::string& memory_dir);
+std::unique_ptr<OomWatch> watch_oom_v2(const std::string& dir);
+
+// True in a user namespace other than the initial one (device rules cannot be
+// written there; runc skips them too).
+bool in_user_namespace();
+
 }  // namespace berth::cgroups

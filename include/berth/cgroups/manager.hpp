@@ -1,6 +1,7 @@
 // One interface over the cgroup drivers. The runtime core needs: make the
 // container's cgroup, put the init in it, list its processes, freeze/thaw
-// (for kill --all / delete --force), and remove it.
+// (pause/resume, kill --all, delete --force), read its usage and OOM events
+// (events), and remove it.
 #pragma once
 #include <sys/types.h>
 
@@ -11,11 +12,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "berth/cgroups/stats.hpp"
 #include "berth/oci/spec.hpp"
 
 namespace berth::cgroups {
 
 enum class Driver { V1, V2 };
+
+// OOM notifications of one cgroup. fd() becomes readable (poll) when the OOM
+// killer acted in the cgroup or when the cgroup went away; read() then says which.
+class OomWatch {
+ public:
+  struct Events {
+    int ooms = 0;       // OOM events since the last read
+    bool gone = false;  // the cgroup was removed / has no process left: no more events
+  };
+  virtual ~OomWatch() = default;
+  virtual int fd() const = 0;
+  // Non-blocking; {0, false} if nothing happened.
+  virtual Events read() = 0;
+};
 
 class Manager {
  public:
@@ -29,8 +45,16 @@ class Manager {
   virtual void add(pid_t pid) = 0;
   // Every process in the cgroup and its descendants.
   virtual std::vector<pid_t> pids() const = 0;
+  // Freezes (pause) or thaws (resume) every process; waits until the kernel
+  // reports the new state. A freeze that cannot complete is undone and throws.
   virtual void freeze(bool frozen) = 0;
+  // Frozen by us (v1: freezer.self_freezing; v2: cgroup.freeze), not via a parent.
   virtual bool frozen() const = 0;
+  // Current usage, runc-shaped (see stats.hpp).
+  virtual Stats stats() const = 0;
+  // Starts watching for OOM kills (v1: eventfd on memory.oom_control; v2:
+  // inotify on memory.events). Throws if the memory controller is unavailable.
+  virtual std::unique_ptr<OomWatch> watch_oom() const = 0;
   // Removes the directories (children first); processes must be gone.
   virtual void destroy() = 0;
   // Hierarchy mount point -> the container's directory in it (for cgroup mounts).

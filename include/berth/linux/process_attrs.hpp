@@ -1,6 +1,8 @@
 // Per-process attributes of the container process: rlimits, user and groups,
 // oom_score_adj, sysctl, hostname. Each throws berth::Error naming what failed.
 #pragma once
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -11,13 +13,15 @@ namespace berth::linux_ {
 
 // RLIMIT_* number for a name; -1 if unknown.
 int rlimit_number(const std::string& name);
-void apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
+// prlimit on `pid` (0: the caller). Set from the parent, with berth's
+// privileges: in the container's user namespace a hard limit could not be raised.
+void apply_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits);
 
 // setgroups(additionalGids) (skipped when setgroups is denied in a user namespace),
 // setresgid, setresuid. Capabilities survive through PR_SET_KEEPCAPS.
 void apply_user(const oci::User& user);
 
-void write_oom_score_adj(int adj);
+void write_oom_score_adj(pid_t pid, int adj);  // pid 0: the caller
 
 // Writes each key to /proc/sys/<key with . -> />.
 void apply_sysctl(const std::map<std::string, std::string>& sysctl);

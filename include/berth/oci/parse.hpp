@@ -19,6 +19,10 @@ Spec load_spec(const std::string& path);
 // A process.json (berth exec --process); validated like config.json's process.
 Process parse_process(const nlohmann::json& j, const std::string& doc = "process.json");
 
+// A LinuxResources object on its own (`berth update -r resources.json`),
+// validated like config.json's linux.resources; errors start with `doc`.
+Resources parse_resources(const nlohmann::json& j, const std::string& doc);
+
 // Back to JSON (omits empty optional members), for round-trips and `berth spec`.
 nlohmann::json to_json(const Spec& s);
 nlohmann::json to_json(const Process& p);

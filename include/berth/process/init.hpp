@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "berth/oci/spec.hpp"
 #include "berth/util/fd.hpp"
@@ -54,6 +55,10 @@ struct InitProcess {
 // init waits on the exec fifo. On failure the init is killed and reaped and
 // berth::Error carries the init's message; ExecError carries 126/127.
 InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup);
+
+// Closes every fd >= first except those in `keep`, which are marked close-on-exec
+// (shared by the init and `exec`: nothing of berth leaks into the container).
+void close_fds_except(unsigned first, std::vector<int> keep);
 
 // Thrown when the process cannot be executed; status is 126 or 127.
 class ExecError : public std::runtime_error {

@@ -1,0 +1,342 @@
+// `berth exec`: a clone3 child of berth that enters a running container.
+//
+// Parent                                     Child (born in the container's pid ns)
+//   open /proc/<init>/ns/*, check the init
+//   setns(pid) for children; clone3 ------>  not dumpable, parent-death signal, signals unblocked
+//   restore pid_for_children                 close every fd but stdio/preserved/sync/ns/console
+//   cgroup add, prlimit, oom_score_adj       wait for Go
+//   Go ---------------------------------->   setns user (then uid/gid 0), ipc, uts, net, cgroup, time, mnt
+//                                            setsid, pty in the container's /dev/pts, keyring
+//                                            chdir, find the executable (126/127 with the reason)
+//                                            seccomp (early without no_new_privs), bounding set,
+//                                            user, caps, umask, LSM labels, no_new_privs, seccomp
+//   <------------------------------ Ready    execve: the close-on-exec sync socket closes
+//   EOF: exec'ed; Error: report, reap
+#include "berth/process/exec.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "berth/cgroups/manager.hpp"
+#include "berth/linux/caps.hpp"
+#include "berth/linux/console.hpp"
+#include "berth/linux/lsm.hpp"
+#include "berth/linux/namespaces.hpp"
+#include "berth/linux/process_attrs.hpp"
+#include "berth/linux/seccomp.hpp"
+#include "berth/linux/syscalls.hpp"
+#include "berth/oci/parse.hpp"
+#include "berth/process/exec_check.hpp"
+#include "berth/process/init.hpp"
+#include "berth/process/sync.hpp"
+#include "berth/util/error.hpp"
+
+namespace berth::process {
+namespace {
+
+constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+
+std::vector<char*> cstrings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+bool same_file(int fd, const std::string& path) {
+  struct stat a {}, b {};
+  if (::fstat(fd, &a) < 0 || ::stat(path.c_str(), &b) < 0) return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+bool exited(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+// The init's namespace of every type the container's config lists (created or
+// joined by path alike), in join order: user first (it grants the rights for
+// the others), mount last (it changes "/"). Namespaces berth already shares
+// are skipped (setns into one's own user namespace fails).
+std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* lx) {
+  using T = oci::NamespaceType;
+  static const T order[] = {T::User, T::Ipc, T::Uts, T::Network, T::Pid, T::Cgroup, T::Time, T::Mount};
+  std::vector<linux_::JoinedNs> out;
+  if (!lx) return out;
+  for (T t : order) {
+    bool listed = false;
+    for (const auto& ns : lx->namespaces) listed = listed || ns.type == t;
+    if (!listed) continue;
+    std::string name = oci::namespace_proc_name(t);
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno(std::string("open the container's ") + oci::namespace_name(t) + " namespace " + path);
+    if (same_file(fd.get(), "/proc/self/ns/" + name)) continue;
+    out.push_back({t, oci::namespace_clone_flag(t), std::move(fd), path});
+  }
+  return out;
+}
+
+// Everything the child does between clone3 and execve. Throws on error; the
+// caller reports it to the parent.
+[[noreturn]] void exec_main(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined) {
+  const oci::Process& proc = *cfg.process;
+
+  // Not dumpable (inherited from the parent, and set again here): no process
+  // in the container may open /proc/<us>/exe (the berth binary) or our fds
+  // while we are still berth (CVE-2019-5736, CVE-2024-21626).
+  if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  // Die with berth during setup (cleared by the kernel at the user switch).
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  // A foreground `exec` blocks signals to forward them; the process starts with none blocked.
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // Nothing of berth's past the preserved fds: the state dir lock, the host's
+  // files. The fds still needed are close-on-exec.
+  unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
+  std::vector<int> keep = {sync, cfg.console_socket};
+  for (const auto& ns : joined) keep.push_back(ns.fd.get());
+  close_fds_except(first, keep);
+  for (int fd = 3; fd < static_cast<int>(first); ++fd) {
+    int fl = ::fcntl(fd, F_GETFD);
+    if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+
+  SyncMsg go = recv_msg(sync);
+  if (go.type != SyncType::Go) throw Error("unexpected sync message from parent");
+
+  bool mntns = false;
+  for (auto& ns : joined) {
+    if (ns.type == oci::NamespaceType::Pid) {  // entered at birth (pid_for_children of the parent)
+      ns.fd.reset();
+      continue;
+    }
+    linux_::join_namespace(ns);
+    ns.fd.reset();
+    if (ns.type == oci::NamespaceType::User) {
+      // Root of the container's user namespace: full capabilities there.
+      if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the container's user namespace");
+      if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the container's user namespace");
+    }
+    mntns = mntns || ns.type == oci::NamespaceType::Mount;
+  }
+  if (!mntns) {
+    // No mount namespace of its own: the init chroot()ed into the rootfs; so do we.
+    // (Joining a mount namespace sets root and cwd to its "/" already.)
+    if (::chroot(cfg.rootfs.c_str()) < 0) throw_errno("chroot " + cfg.rootfs);
+  }
+  if (::chdir("/") < 0) throw_errno("chdir /");
+
+  // A session of its own; with a terminal, a pty of the container's /dev/pts
+  // becomes its controlling tty and stdio.
+  if (::setsid() < 0) throw_errno("setsid");
+  if (proc.terminal) {
+    linux_::Pty pty = linux_::open_pty(proc.consoleSize);
+    send_fd(cfg.console_socket, pty.master.get(), "/dev/ptmx");
+    linux_::attach_terminal(pty.slave.get());
+  }
+  if (cfg.console_socket >= 0) ::close(cfg.console_socket);
+
+  if (!cfg.no_new_keyring) {
+    std::string name = "_ses." + cfg.id;
+    // Not the session keyring of whoever ran berth. Kernels or user namespaces
+    // without keyring support are fine (as for the init, and runc).
+    if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
+        errno != EACCES && errno != EPERM && errno != EDQUOT)
+      throw_errno("join session keyring");
+  }
+
+  // runc's wording, so that tools matching on it keep working.
+  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  // HOME from the container's /etc/passwd when the environment has none (runc does the same).
+  const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
+  ExecTarget target = find_executable(proc.args.at(0), env);
+  if (!target.error.empty()) {
+    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
+    ::_exit(target.status);
+  }
+
+  linux_::apply_selinux_label(proc.selinuxLabel);
+
+  // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
+  // the capabilities go (as the init and runc do); otherwise load it last.
+  bool seccomp_early = cfg.seccomp && !proc.noNewPrivileges;
+  UniqueFd notify;
+  if (seccomp_early) notify = cfg.seccomp->load();
+
+  oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
+  linux_::apply_bounding(caps);
+  if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_user(proc.user);
+  if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_caps(caps);
+  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  ::umask(proc.user.umask.value_or(022));
+  linux_::apply_apparmor(proc.apparmorProfile);
+
+  if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+  if (cfg.seccomp && !seccomp_early) notify = cfg.seccomp->load();
+  if (notify) {
+    send_msg_fd(sync, {SyncType::SeccompFd, 0, 0, {}}, notify.get());
+    notify.reset();
+  }
+
+  auto argv = cstrings(proc.args);
+  auto envp = cstrings(env);
+  send_msg(sync, {SyncType::Ready, 0, 0, {}});
+  // From here the process may outlive berth (exec --detach).
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  ::execve(target.path.c_str(), argv.data(), envp.data());
+  int err = errno;
+  int status = err == ENOENT ? 127 : 126;
+  send_msg(sync, {SyncType::Error, err, status, explain_exec_failure(target.path, err)});
+  ::_exit(status);
+}
+
+// Blocks until a message is pending (true) or the peer has closed the socket (false).
+bool message_pending(int sock) {
+  char c;
+  for (;;) {
+    ssize_t n = ::recv(sock, &c, 1, MSG_PEEK);
+    if (n >= 0) return n > 0;
+    if (errno != EINTR) throw_errno("receive sync message");
+  }
+}
+
+// Per-process limits set from outside, with berth's privileges (see process_attrs.hpp).
+void set_limits(pid_t pid, const oci::Process& proc) {
+  linux_::apply_rlimits(pid, proc.rlimits);
+  if (proc.oomScoreAdj) linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
+}
+
+std::string describe_death(pid_t pid) {
+  int st = 0;
+  pid_t r;
+  do r = ::waitpid(pid, &st, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return "";
+  if (WIFSIGNALED(st)) return " (killed by signal " + std::to_string(WTERMSIG(st)) + ")";
+  if (WIFEXITED(st)) return " (exit status " + std::to_string(WEXITSTATUS(st)) + ")";
+  return "";
+}
+
+}  // namespace
+
+ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
+  if (!cfg.process || cfg.process->args.empty()) throw Error("exec: process.args must not be empty");
+  if (cfg.process->terminal && cfg.console_socket < 0) throw Error("exec: a terminal needs a console socket");
+
+  std::vector<linux_::JoinedNs> joined = open_init_namespaces(cfg.init_pid, cfg.linux);
+  // The pid could have been reused between the caller's check and the opens:
+  // the pidfd still refers to the init, so it must not have exited.
+  if (cfg.init_pidfd >= 0 && exited(cfg.init_pidfd))
+    throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited");
+
+  SyncPair sp = make_sync_pair();
+  // Dumpability is inherited through clone3: the child, visible in the
+  // container's pid namespace from birth, is not dumpable even for the
+  // instant before it runs its first instruction.
+  int was_dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  const linux_::JoinedNs* pidns = nullptr;
+  for (const auto& j : joined)
+    if (j.type == oci::NamespaceType::Pid) pidns = &j;
+  // The pid namespace is entered for our children only (pid_for_children),
+  // then restored: the child is born inside it, berth itself stays where it is.
+  UniqueFd own_pidns;
+  if (pidns) {
+    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!own_pidns) throw_errno("open /proc/self/ns/pid");
+  }
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  pid_t pid = -1;
+  int pidfd = -1;
+  int err = 0;
+  const char* step = "clone3 exec process";
+  if (pidns && ::setns(pidns->fd.get(), CLONE_NEWPID) < 0) {
+    err = errno;
+    step = "join the container's pid namespace";
+  } else {
+    pid = sys::clone3_fork(CLONE_PIDFD, &pidfd);
+    if (pid < 0) err = errno;
+  }
+  if (pid != 0 && was_dumpable > 0) ::prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
+  if (pid < 0) {
+    if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+    if (pidns && (err == ENOMEM || err == EINVAL))  // a dying pid namespace: its init has exited
+      throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited", err);
+    throw_errno(step, err);
+  }
+  if (pid == 0) {
+    sp.parent.reset();
+    try {
+      exec_main(cfg, sp.child.get(), joined);
+    } catch (const std::exception& e) {
+      int code = 0;
+      if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
+      try {
+        send_msg(sp.child.get(), {SyncType::Error, code, 1, e.what()});
+      } catch (...) {
+      }
+    }
+    ::_exit(1);
+  }
+  if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) {
+    err = errno;
+    sys::pidfd_send_signal(pidfd, SIGKILL);
+    describe_death(pid);
+    ::close(pidfd);
+    throw_errno("restore pid namespace", err);
+  }
+  sp.child.reset();
+  joined.clear();
+  ExecProcess ep{pid, UniqueFd(pidfd)};
+
+  try {
+    if (cgroup) cgroup->add(pid);
+    set_limits(pid, *cfg.process);
+    send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
+    bool ready = false;
+    for (;;) {
+      if (!message_pending(sp.parent.get())) {
+        // The socket is close-on-exec: EOF after Ready means execve succeeded.
+        if (ready) break;
+        throw Error("exec process exited unexpectedly during setup" + describe_death(pid));
+      }
+      UniqueFd passed;
+      SyncMsg m = recv_msg(sp.parent.get(), &passed);
+      if (m.type == SyncType::Ready) {
+        ready = true;
+      } else if (m.type == SyncType::SeccompFd) {
+        if (cfg.seccomp_listener && passed) cfg.seccomp_listener(pid, passed.get());
+      } else if (m.type == SyncType::Error) {
+        if (m.status == 126 || m.status == 127) throw ExecError(m.payload, m.status);
+        throw Error(m.payload, m.code);
+      } else {
+        throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from exec process");
+      }
+    }
+  } catch (...) {
+    // Never leave a half-made process behind.
+    sys::pidfd_send_signal(ep.pidfd.get(), SIGKILL);
+    int st;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    throw;
+  }
+  return ep;
+}
+
+}  // namespace berth::process
