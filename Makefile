@@ -50,3 +50,43 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
+
+# Benchmarks against runc and crun (bench/bench.py: python3 >= 3.9, root; runc, crun, busybox-static
+# come with `deps`, python3 is installed here if missing). `bench` writes docs/performance.md and
+# bench/results.json; `bench-quick` (a few seconds, no files) fails if berth's median `run` of
+# /bin/true is slower than runc's in the same interleaved run.
+.PHONY: bench bench-quick bench-python3
+
+bench-python3:
+	@command -v python3 >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3; }
+
+bench: build bench-python3
+	python3 bench/bench.py --berth $(BUILD)/berth
+
+bench-quick: build bench-python3
+	python3 bench/bench.py --quick --berth $(BUILD)/berth
+
+# The smoke test (tests/vm/guest-smoke.sh) and the cgroup integration tests inside a
+# throw-away QEMU VM with cgroup v2 + systemd (tests/vm/README.md). Builds the image once.
+.PHONY: test-vm
+test-vm: build
+	@t0=$$(date +%s); rc=0; \
+	tests/vm/build-image.sh >/dev/null || exit 2; \
+	t1=$$(date +%s); \
+	tests/vm/run.sh --timeout $${BERTH_VM_TIMEOUT:-1800} --copy "$(BUILD)/berth tests" --env BERTH=$(BUILD)/berth \
+	  $${BERTH_VM_IT_FILTER+--env BERTH_VM_IT_FILTER="$$BERTH_VM_IT_FILTER"} tests/vm/guest-test-vm.sh || rc=$$?; \
+	t2=$$(date +%s); \
+	echo "test-vm: exit $$rc; image $$((t1 - t0)) s, VM run $$((t2 - t1)) s, total $$((t2 - t0)) s (after make build)"; \
+	exit $$rc
+
+# Real container engines on the runtime (tests/integration/engines/run.sh, docs/engines.md):
+# containerd 1.6 (ctr), dockerd 20.10 and podman 4.3, each private to the run (own sockets, state
+# and config under a temp dir; the Debian packages are installed by the suite if missing). runc
+# first (the control), then berth; both always run. ENGINES_FILTER=REGEX selects scenarios.
+.PHONY: test-engines
+test-engines: build
+	@rc=0; \
+	tests/integration/engines/run.sh /usr/bin/runc $${ENGINES_FILTER:+"$$ENGINES_FILTER"} || rc=1; \
+	tests/integration/engines/run.sh $(BUILD)/berth $${ENGINES_FILTER:+"$$ENGINES_FILTER"} || rc=1; \
+	exit $$rc

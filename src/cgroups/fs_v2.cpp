@@ -6,6 +6,7 @@
 #include "berth/cgroups/resources.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::cgroups {
 namespace {
@@ -16,16 +17,17 @@ class V2 : public Manager {
   Driver driver() const override { return Driver::V2; }
 
   void create() override {
+    // Every ancestor, from the root down, must delegate its controllers to
+    // the next level (existing ones included), as runc and crun do.
     std::string rel = dir_.substr(std::string("/sys/fs/cgroup").size());
     std::string cur = "/sys/fs/cgroup";
     size_t i = 1;
     while (i <= rel.size()) {
       size_t j = rel.find('/', i);
       if (j == std::string::npos) j = rel.size();
-      std::string parent = cur;
+      enable_controllers(cur);
       cur += "/" + rel.substr(i, j - i);
       if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("create cgroup " + cur);
-      if (j < rel.size()) enable_controllers(cur);
       i = j + 1;
     }
   }
@@ -69,19 +71,30 @@ class V2 : public Manager {
 
  private:
   // Intermediate cgroups must delegate the controllers to their children.
+  // One controller per write: a controller the kernel refuses (e.g. EBUSY for
+  // a threaded subtree) must not take the others down with it. A refusal is
+  // logged; the resource write that needs the controller then fails loudly.
   static void enable_controllers(const std::string& dir) {
-    std::string avail;
-    try { avail = linux_::read_file(dir + "/cgroup.controllers"); } catch (const Error&) { return; }
-    std::string req;
+    std::string avail, enabled;
+    try {
+      avail = linux_::read_file(dir + "/cgroup.controllers");
+      enabled = " " + linux_::read_file(dir + "/cgroup.subtree_control") + " ";
+    } catch (const Error&) {
+      return;
+    }
+    for (char& c : enabled) if (c == '\n') c = ' ';
     size_t i = 0;
     while (i < avail.size()) {
       size_t j = avail.find_first_of(" \n", i);
       if (j == std::string::npos) j = avail.size();
-      if (j > i) req += (req.empty() ? "+" : " +") + avail.substr(i, j - i);
+      std::string ctrl = avail.substr(i, j - i);
       i = j + 1;
-    }
-    if (!req.empty()) {
-      try { linux_::write_file(dir + "/cgroup.subtree_control", req); } catch (const Error&) {}
+      if (ctrl.empty() || enabled.find(" " + ctrl + " ") != std::string::npos) continue;
+      try {
+        linux_::write_file(dir + "/cgroup.subtree_control", "+" + ctrl);
+      } catch (const Error& e) {
+        log::debug("enable " + ctrl + " in " + dir + ": " + e.what());
+      }
     }
   }
   std::string dir_;
@@ -90,8 +103,14 @@ class V2 : public Manager {
 }  // namespace
 
 std::unique_ptr<Manager> make_v2(const std::string& path) {
+  // Relative paths go next to berth's own cgroup, not inside it: v2 refuses to
+  // delegate controllers from a cgroup that holds processes (berth's does).
   auto own = own_cgroups();
-  std::string base = path.front() == '/' ? "" : own[""];
+  std::string base;
+  if (path.front() != '/') {
+    base = own[""];
+    base = base.substr(0, base.rfind('/'));
+  }
   return std::make_unique<V2>(join_cgroup("/sys/fs/cgroup", base + "/" + path));
 }
 

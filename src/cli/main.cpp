@@ -1,5 +1,6 @@
 // berth: entry point. Global flags, logging set-up, and the one place where
 // errors become messages and exit codes.
+#include <seccomp.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +14,13 @@
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "0.0.0"
 #endif
+#ifndef BERTH_COMMIT
+#define BERTH_COMMIT "unknown"
+#endif
+#define BERTH_STR2(x) #x
+#define BERTH_STR(x) BERTH_STR2(x)
+#define BERTH_LIBSECCOMP_VERSION \
+  BERTH_STR(SCMP_VER_MAJOR) "." BERTH_STR(SCMP_VER_MINOR) "." BERTH_STR(SCMP_VER_MICRO)
 
 namespace berth::cli {
 
@@ -48,8 +56,9 @@ int main(int argc, char** argv) {
   app.fallthrough();
   Globals g;
   g.root = default_root();
-  app.set_version_flag("-v,--version",
-                       std::string("berth version ") + BERTH_VERSION + "\nspec: 1.2.0\n");
+  // runc's layout: dockerd reads the "commit:" line.
+  app.set_version_flag("-v,--version", std::string("berth version ") + BERTH_VERSION + "\ncommit: " + BERTH_COMMIT +
+                                           "\nspec: 1.2.0\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION);
   app.add_option("--root", g.root, "root directory for storage of container state")->capture_default_str();
   app.add_option("--log", g.log, "log file (default: stderr)");
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));

@@ -287,11 +287,13 @@ std::vector<nlohmann::ordered_json> list(const std::string& root) {
 void kill(const std::string& root, const std::string& id, int sig, bool all) {
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
-  if (!init_alive(r)) throw Error("container not running");
+  // --all reaches whatever is left in the cgroup even after the init exited
+  // (containerd's shim relies on that for containers sharing the host pid ns).
   if (all) {
     signal_all(r, sig);
     return;
   }
+  if (!init_alive(r)) throw Error("container not running");
   // pidfd: the signal reaches exactly the process whose start time we checked.
   UniqueFd pfd(sys::pidfd_open(r.pid));
   if (!pfd || !init_alive(r)) throw Error("container not running");

@@ -34,7 +34,12 @@ static UniqueFd lock_dir(const std::string& path) {
 
 StateDir StateDir::create(const std::string& root, const std::string& id) {
   check_id(id);
-  if (::mkdir(root.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("create state root " + root);
+  // Engines pass roots whose parents may not exist yet (runc creates them all).
+  for (size_t i = 1; i <= root.size(); ++i) {
+    if (i != root.size() && root[i] != '/') continue;
+    std::string part = root.substr(0, i);
+    if (::mkdir(part.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("create state root " + part);
+  }
   std::string path = root + "/" + id;
   if (::mkdir(path.c_str(), 0711) < 0) {
     if (errno == EEXIST) throw Error("container with given ID already exists: " + id, EEXIST);

@@ -39,7 +39,8 @@ class Manager {
   virtual Driver driver() const = 0;
   // Creates the directories (idempotent).
   virtual void create() = 0;
-  // Applies linux.resources; throws berth::Error naming the file and value.
+  // Applies linux.resources (runc 1.1's rules, see resources.cpp); warns about
+  // ignored kernel memory settings; throws berth::Error naming the file and value.
   virtual void apply(const oci::Resources& r) = 0;
   // Moves `pid` into the cgroup (every hierarchy on v1).
   virtual void add(pid_t pid) = 0;

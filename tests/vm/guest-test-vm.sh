@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# guest-test-vm.sh: what `make test-vm` runs inside the VM (as root, in /root/berth):
+# tests/vm/guest-smoke.sh, then (if present) tests/integration/run.sh BERTH FILTER.
+# Environment: BERTH (default build/berth), BERTH_VM_IT_FILTER (default "cgroup"; empty:
+# the whole integration suite), TEST_TIMEOUT (per integration test, default 300: the VM is
+# emulated, exec is ~40x slower than on the host).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+BERTH=${BERTH:-build/berth}
+FILTER=${BERTH_VM_IT_FILTER-cgroup}
+rc=0
+t=$(date +%s)
+echo "== tests/vm/guest-smoke.sh $BERTH"
+tests/vm/guest-smoke.sh "$BERTH" || rc=1
+echo "== smoke: $(( $(date +%s) - t )) s"
+if [ -x tests/integration/run.sh ]; then
+  t=$(date +%s)
+  echo "== tests/integration/run.sh $BERTH $FILTER"
+  TEST_TIMEOUT=${TEST_TIMEOUT:-300} tests/integration/run.sh "$BERTH" ${FILTER:+"$FILTER"} || rc=1
+  echo "== integration: $(( $(date +%s) - t )) s"
+else
+  echo "== tests/integration/run.sh not present"
+fi
+exit $rc
