@@ -7,7 +7,7 @@ WERROR ?= ON
 
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev busybox-static runc crun jq iproute2 util-linux procps \
-  golang-github-opencontainers-specs-dev
+  golang-github-opencontainers-specs-dev python3 file
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -32,9 +32,13 @@ test-unit: build
 test-integration: build
 	tests/integration/run.sh $(BUILD)/berth
 
+# Everything: unit tests, real containers, the engines (containerd, dockerd, podman) with runc
+# as the control and berth, and the quick performance guard (berth no slower than runc).
 test: build
 	$(BUILD)/unit_tests
 	tests/integration/run.sh $(BUILD)/berth
+	$(MAKE) --no-print-directory test-engines
+	$(MAKE) --no-print-directory bench-quick
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
 asan: deps

@@ -89,7 +89,7 @@ N_PARALLEL = 50
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -309,7 +309,8 @@ def make_bundle(tmp, berth):
     r = subprocess.run([os.path.join(REPO, "tests", "mkbundle.sh"), bundle, berth],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
-        raise BenchError("tests/mkbundle.sh %s %s failed (exit %d):\n%s" % (bundle, berth, r.returncode, r.stdout))
+        raise BenchError("tests/mkbundle.sh %s %s failed (exit %d):\n%s" %
+                         (bundle, berth, r.returncode, r.stdout))
     cfg_path = os.path.join(bundle, "config.json")
     with open(cfg_path) as f:
         cfg = json.load(f)
@@ -1037,7 +1038,7 @@ def floor_table(summ):
     return L
 
 
-def render_md(meta, summ, ratios, args, exec_na, analysis, failures):
+def render_md(meta, summ, ratios, scale, exec_na, analysis, failures):
     L = []
     L.append("# Performance: berth vs crun vs runc")
     L.append("")
@@ -1055,7 +1056,9 @@ def render_md(meta, summ, ratios, args, exec_na, analysis, failures):
                    ("python", "python"), ("loadavg", "load average (start → end)")):
         L.append("| %s | %s |" % (lbl, meta.get(k, "?")))
     for n, v in meta["versions"].items():
-        extra = " — commit %s" % meta["berth_commit"] if n == "berth" and meta["berth_commit"] else ""
+        extra = ""
+        if n == "berth" and meta.get("berth_commit"):
+            extra = " — commit %s" % meta["berth_commit"]
         L.append("| %s | %s%s |" % (n, v, extra))
     L.append("")
     L.append("## Results")
@@ -1087,7 +1090,7 @@ def render_md(meta, summ, ratios, args, exec_na, analysis, failures):
         L.append("* %s: **%s**" % (k, fr(v)))
     L.append("")
     if analysis:
-        L.append("## Where berth spends its time")
+        L.append("## Derived from the numbers above")
         L.append("")
         L.extend(analysis)
         L.append("")
@@ -1140,7 +1143,7 @@ def render_md(meta, summ, ratios, args, exec_na, analysis, failures):
              "delete 100 warm + 60 paused; exec 100 + 60; memory 20; 10 parallel rounds; "
              "each after a warm-up. Runtime and machine noise are shared by the three "
              "columns because they are interleaved; compare ratios, not absolute times "
-             "across runs." % args.scale)
+             "across runs." % scale)
     L.append("")
     return "\n".join(L)
 
@@ -1209,9 +1212,22 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="scale the full run's iterations")
     ap.add_argument("--md", default=os.path.join(REPO, "docs", "performance.md"))
     ap.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
+    ap.add_argument("--render", action="store_true",
+                    help="only re-write the --md report from an existing --json")
     args = ap.parse_args()
     # absolute now: setns() into a mount namespace resets the cwd to /
     args.berth, args.md, args.json = (os.path.abspath(x) for x in (args.berth, args.md, args.json))
+
+    if args.render:
+        with open(args.json) as f:
+            d = json.load(f)
+        m = d["method"]
+        exec_na = None if m.get("exec_berth") == "available" else m.get("exec_berth")
+        with open(args.md, "w") as f:
+            f.write(render_md(d["meta"], d["results"], d["ratios"], m.get("scale", 1.0), exec_na,
+                              derived(d["results"]), d.get("failures", {})))
+        print("wrote %s from %s" % (args.md, args.json))
+        return 0
 
     if os.geteuid() != 0:
         log("bench: needs root")
@@ -1272,7 +1288,7 @@ def main():
         json.dump(results, f, indent=1)
     os.makedirs(os.path.dirname(args.md), exist_ok=True)
     with open(args.md, "w") as f:
-        f.write(render_md(b.meta, summ, ratios, args, b.exec_na, analysis, b.failures))
+        f.write(render_md(b.meta, summ, ratios, args.scale, b.exec_na, analysis, b.failures))
     print("\n".join(results_table(summ)))
     print()
     print("\n".join(floor_table(summ)))
