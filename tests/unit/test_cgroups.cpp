@@ -432,9 +432,10 @@ TEST_CASE("update merges like runc 1.1") {
   cur.memory.emplace();
   cur.memory->limit = 32 << 20;
   cur.memory->swap = 64 << 20;
-  cur.cpu.emplace();
-  cur.cpu->cpus = "0-1";
-  cur.cpu->shares = 1024;
+  oci::CpuResources cur_cpu;  // built aside: GCC 12 -Wmaybe-uninitialized false positive on emplace()
+  cur_cpu.cpus = "0-1";
+  cur_cpu.shares = 1024;
+  cur.cpu = cur_cpu;
   cur.pids = oci::PidsResources{20};
   cur.hugepageLimits.push_back({"2MB", 1});
   cur.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
@@ -442,8 +443,9 @@ TEST_CASE("update merges like runc 1.1") {
   oci::Resources ch;
   ch.memory.emplace();
   ch.memory->limit = 64 << 20;
-  ch.cpu.emplace();
-  ch.cpu->quota = 20000;
+  oci::CpuResources ch_cpu;
+  ch_cpu.quota = 20000;
+  ch.cpu = ch_cpu;
   ch.pids = oci::PidsResources{0};
   ch.blockIO.emplace();
   ch.blockIO->weight = 300;

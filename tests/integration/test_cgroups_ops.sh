@@ -1,0 +1,327 @@
+# cgroups (operations): pause/resume, update of a running container's limits, events
+# (stats and streaming), kill --all and delete --force reaching processes the init forked.
+# shellcheck shell=bash
+
+_cgops_path() { echo "/$ID"; }
+_cgops_dir() { echo "/sys/fs/cgroup/$1$(_cgops_path)"; }
+_cgops_read() { tr -d '\n' < "$(_cgops_dir "$1")/$2"; }
+_cgops_need_v1() {
+  local c
+  for c in "$@"; do
+    [ -e "/sys/fs/cgroup/$c/cgroup.procs" ] || skip "no cgroup v1 $c controller on this host"
+  done
+}
+_cgops_bundle() {
+  mkbundle
+  cfg --arg p "$(_cgops_path)" '.linux.cgroupsPath = $p'
+  set_args sleep 1000
+}
+# _cgops_rc CMD...: runs a runtime command, stdout -> $T/cmd.out, stderr -> $T/err, exit code -> RC
+_cgops_rc() {
+  RC=0
+  rt "$@" >"$T/cmd.out" 2>"$T/err" || RC=$?
+  echo "# $* -> rc=$RC"
+  _it_show err "$T/err"
+}
+# Host pids of every process in the container's freezer cgroup.
+_cgops_procs() { cat "$(_cgops_dir freezer)/cgroup.procs"; }
+_cgops_states() { # the State letter of each process, space separated
+  local p out=""
+  for p in $(_cgops_procs); do out+="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status") "; done
+  echo "$out"
+}
+
+test_cgroups_pause_resume() {
+  _cgops_need_v1 freezer
+  _cgops_bundle
+  rootfs_rw
+  set_sh 'sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done'
+  run_detached "$ID"
+  wait_for_file "$BUNDLE/rootfs/tmp/counter"
+  local n
+  for ((n = 0; n < 100; n++)); do [ "$(_cgops_procs | wc -l)" -ge 2 ] && break; sleep 0.05; done
+  rt pause "$ID"
+  assert_eq paused "$(state_of "$ID")" "status after pause"
+  assert_match "$(rt list)" "^$ID +[0-9]+ +paused " "list"
+  assert_eq paused "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" "list json"
+  assert_eq FROZEN "$(_cgops_read freezer freezer.state)" "freezer.state"
+  # frozen tasks are in uninterruptible sleep
+  assert_no_match "$(_cgops_states)" "[RS]" "process states while frozen"
+  local c1 c2
+  c1=$(cat "$BUNDLE/rootfs/tmp/counter")
+  sleep 0.5
+  c2=$(cat "$BUNDLE/rootfs/tmp/counter")
+  assert_eq "$c1" "$c2" "counter while paused"
+  rt resume "$ID"
+  assert_eq running "$(state_of "$ID")" "status after resume"
+  assert_eq THAWED "$(_cgops_read freezer freezer.state)" "freezer.state"
+  assert_no_match "$(_cgops_states)" "D" "process states after resume"
+  sleep 0.5
+  c2=$(cat "$BUNDLE/rootfs/tmp/counter")
+  [ "$c2" -gt "$c1" ] || fail "counter did not move after resume ($c1 -> $c2)"
+  rt delete --force "$ID"
+  assert_root_empty
+}
+
+test_cgroups_pause_resume_errors() {
+  _cgops_need_v1 freezer
+  _cgops_bundle
+  run_detached "$ID"
+  _cgops_rc resume "$ID"
+  assert_rc_nonzero "resume of a running container"
+  assert_contains "$(cat "$T/err")" "container not paused"
+  rt pause "$ID"
+  _cgops_rc pause "$ID"
+  assert_rc_nonzero "pause of a paused container"
+  assert_contains "$(cat "$T/err")" "container not running"
+  _cgops_rc delete "$ID"
+  assert_rc_nonzero "delete of a paused container without --force"
+  assert_contains "$(cat "$T/err")" "paused"
+  rt resume "$ID"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  _cgops_rc pause "$ID"
+  assert_rc_nonzero "pause of a stopped container"
+  assert_contains "$(cat "$T/err")" "container not running"
+  _cgops_rc resume "$ID"
+  assert_rc_nonzero "resume of a stopped container"
+  assert_contains "$(cat "$T/err")" "container not paused"
+  rt delete "$ID"
+  _cgops_rc pause "$ID"
+  assert_rc_nonzero "pause of a container that does not exist"
+  assert_contains "$(cat "$T/err")" "container does not exist"
+  assert_root_empty
+}
+
+# As runc: a created container can be paused; it cannot be started while paused.
+test_cgroups_pause_created_container() {
+  _cgops_need_v1 freezer
+  _cgops_bundle
+  create_ctr "$ID"
+  rt pause "$ID"
+  assert_eq paused "$(state_of "$ID")" "status"
+  RC=0; start_ctr "$ID" || true
+  assert_rc_nonzero "start of a paused container"
+  assert_contains "$(cat "$T/err")" "cannot start a container in the paused state"
+  rt resume "$ID"
+  assert_eq created "$(state_of "$ID")" "status after resume"
+  start_ctr "$ID"
+  assert_eq running "$(state_of "$ID")" "status after start"
+  rt delete --force "$ID"
+}
+
+# A paused container is killed and removed by delete --force (nothing frozen is left).
+test_cgroups_delete_force_paused() {
+  _cgops_need_v1 freezer
+  _cgops_bundle
+  set_sh 'sleep 1000 & sleep 1000'
+  run_detached "$ID"
+  local pids p
+  for ((p = 0; p < 100; p++)); do [ "$(_cgops_procs | wc -l)" -ge 2 ] && break; sleep 0.05; done
+  pids=$(_cgops_procs)
+  for p in $pids; do track_pid "$p"; done
+  rt pause "$ID"
+  rt delete --force "$ID"
+  for p in $pids; do wait_pid_gone "$p"; done
+  [ ! -d "$(_cgops_dir freezer)" ] || fail "freezer cgroup left after delete --force"
+  assert_root_empty
+}
+
+test_cgroups_update_running() {
+  _cgops_need_v1 memory pids cpu
+  [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memory.memsw.*)"
+  _cgops_bundle
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
+  run_detached "$ID"
+  assert_eq 33554432 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit at create"
+  rt update --memory 64m --pids-limit 30 "$ID"
+  assert_eq 67108864 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after update"
+  assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after update"
+  # Only swap given: the stored (updated) memory limit is written with it, so the limit
+  # stays at 64M only if the first update was saved in the container's state.
+  rt update --memory-swap 128m "$ID"
+  assert_eq 67108864 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after a swap-only update"
+  assert_eq 134217728 "$(_cgops_read memory memory.memsw.limit_in_bytes)" "memsw limit"
+  # pids-limit 0 means "unchanged"
+  rt update --pids-limit 0 --memory-reservation 16M "$ID"
+  assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after --pids-limit 0"
+  assert_eq 16777216 "$(_cgops_read memory memory.soft_limit_in_bytes)" "memory reservation"
+  # -r FILE: OCI LinuxResources JSON
+  jq -n '{cpu: {shares: 512, quota: 20000, period: 100000}, pids: {limit: 15}}' > "$T/res.json"
+  rt update -r "$T/res.json" "$ID"
+  assert_eq 512 "$(_cgops_read cpu cpu.shares)" "cpu.shares"
+  assert_eq 20000 "$(_cgops_read cpu cpu.cfs_quota_us)" "cpu.cfs_quota_us"
+  assert_eq 15 "$(_cgops_read pids pids.max)" "pids.max after -r"
+  # -r -: from stdin
+  echo '{"memory": {"limit": 100663296, "swap": 201326592}}' | rt update -r - "$ID"
+  assert_eq 100663296 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after -r -"
+  assert_eq 201326592 "$(_cgops_read memory memory.memsw.limit_in_bytes)" "memsw after -r -"
+  # shrinking both: the limit goes down before memory+swap
+  rt update --memory 32m --memory-swap 32m "$ID"
+  assert_eq 33554432 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after shrink"
+  assert_eq 33554432 "$(_cgops_read memory memory.memsw.limit_in_bytes)" "memsw after shrink"
+  # a paused container can be updated too
+  if [ -e /sys/fs/cgroup/freezer/cgroup.procs ]; then
+    rt pause "$ID"
+    rt update --pids-limit 40 "$ID"
+    assert_eq 40 "$(_cgops_read pids pids.max)" "pids.max updated while paused"
+    assert_eq paused "$(state_of "$ID")"
+    rt resume "$ID"
+  fi
+  rt delete --force "$ID"
+  assert_root_empty
+}
+
+test_cgroups_update_errors() {
+  _cgops_need_v1 memory cpu
+  _cgops_bundle
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.cpu = {shares: 1024}'
+  run_detached "$ID"
+  _cgops_rc update --memory abc "$ID"
+  assert_rc_nonzero "update --memory abc"
+  assert_contains "$(cat "$T/err")" "invalid value for memory: invalid size: 'abc'"
+  _cgops_rc update --cpu-share xyz "$ID"
+  assert_rc_nonzero "update --cpu-share xyz"
+  assert_contains "$(cat "$T/err")" "invalid value for cpu-share: strconv.ParseUint: parsing \\\"xyz\\\": invalid syntax"
+  _cgops_rc update --cpu-share 1 "$ID"
+  assert_rc_nonzero "update --cpu-share 1"
+  assert_contains "$(cat "$T/err")" "the minimum allowed cpu-shares is 2"
+  if is_berth; then
+    # the old value is written back (runc 1.1's roll-back fails here and leaves 2)
+    assert_eq 1024 "$(_cgops_read cpu cpu.shares)" "cpu.shares after a refused update"
+  fi
+  # below the current usage: the kernel refuses, the message says why
+  _cgops_rc update --memory 4k "$ID"
+  assert_rc_nonzero "update --memory 4k"
+  assert_contains "$(cat "$T/err")" "unable to set memory limit to 4096"
+  assert_eq 33554432 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after a refused update"
+  # kernel memory: accepted and ignored with a warning
+  _cgops_rc update --kernel-memory 10m "$ID"
+  assert_rc 0 "update --kernel-memory"
+  assert_contains "$(cat "$T/err")" "Kernel memory settings are ignored"
+  _cgops_rc update --memory 10m nosuchcontainer
+  assert_rc_nonzero "update of a container that does not exist"
+  assert_contains "$(cat "$T/err")" "container does not exist"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  _cgops_rc update --memory 64m "$ID"
+  assert_rc_nonzero "update of a stopped container"
+  assert_contains "$(cat "$T/err")" "container not running"
+  rt delete "$ID"
+  assert_root_empty
+}
+
+test_cgroups_events_stats() {
+  _cgops_need_v1 memory pids cpuacct
+  _cgops_bundle
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 25}'
+  set_sh 'sleep 1000 & sleep 1000'
+  run_detached "$ID"
+  sleep 0.2
+  _cgops_rc events --stats "$ID"
+  assert_rc 0 "events --stats"
+  local j
+  j=$(cat "$T/cmd.out")
+  assert_eq 1 "$(wc -l <<<"$j")" "one JSON line"
+  assert_eq stats "$(jq -r .type <<<"$j")" "type"
+  assert_eq "$ID" "$(jq -r .id <<<"$j")" "id"
+  assert_eq '["blkio","cpu","cpuset","hugetlb","intel_rdt","memory","network_interfaces","pids"]' \
+    "$(jq -c '.data | keys' <<<"$j")" "data keys"
+  assert_eq '["kernel","kernelTCP","raw","swap","usage"]' "$(jq -c '.data.memory | del(.cache) | keys' <<<"$j")" "memory keys"
+  assert_eq 33554432 "$(jq -r .data.memory.usage.limit <<<"$j")" "memory.usage.limit"
+  [ "$(jq -r .data.memory.usage.usage <<<"$j")" -gt 0 ] || fail "memory usage is 0"
+  [ "$(jq -r '.data.memory.raw.rss // .data.memory.raw.anon // 0' <<<"$j")" -ge 0 ] || fail "memory.raw"
+  assert_eq 25 "$(jq -r .data.pids.limit <<<"$j")" "pids.limit"
+  [ "$(jq -r .data.pids.current <<<"$j")" -ge 2 ] || fail "pids.current: $(jq -c .data.pids <<<"$j")"
+  [ "$(jq -r .data.cpu.usage.total <<<"$j")" -gt 0 ] || fail "cpu.usage.total is 0"
+  assert_eq "$(wc -w < /sys/fs/cgroup/cpuacct/cpuacct.usage_percpu)" "$(jq -r '.data.cpu.usage.percpu | length' <<<"$j")" "percpu entries"
+  jq -e '.data.cpu.usage | has("kernel") and has("user")' <<<"$j" >/dev/null || fail "cpu.usage has no kernel/user"
+  assert_eq null "$(jq -r .data.network_interfaces <<<"$j")" "network_interfaces"
+  # errors
+  _cgops_rc events --interval 0s "$ID"
+  assert_rc_nonzero "events --interval 0s"
+  assert_contains "$(cat "$T/err")" "duration interval must be greater than 0"
+  _cgops_rc events --interval abc "$ID"
+  assert_rc_nonzero "events --interval abc"
+  assert_contains "$(cat "$T/err")" 'invalid value \"abc\" for flag -interval'
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  _cgops_rc events --stats "$ID"
+  assert_rc_nonzero "events --stats of a stopped container"
+  assert_contains "$(cat "$T/err")" "container with id $ID is not running"
+  rt delete "$ID"
+}
+
+# Streaming: a stats object every interval while the container runs.
+test_cgroups_events_stream() {
+  _cgops_need_v1 memory
+  _cgops_bundle
+  run_detached "$ID"
+  rt_bg "$T/events.out" events --interval 200ms "$ID"
+  local i
+  for ((i = 0; i < 100; i++)); do [ "$(wc -l < "$T/events.out")" -ge 3 ] && break; sleep 0.05; done
+  [ "$(wc -l < "$T/events.out")" -ge 3 ] || fail "fewer than 3 events in 5s: $(cat "$T/events.out")"
+  assert_eq stats "$(head -n1 "$T/events.out" | jq -r .type)" "event type"
+  assert_eq "$ID" "$(head -n1 "$T/events.out" | jq -r .id)" "event id"
+  pid_alive "$BG_PID" || fail "events exited while the container runs"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  if is_berth; then
+    wait_bg "$BG_PID" 5   # ends when the container stops
+  else
+    rt delete "$ID"       # runc's (v1) ends when the cgroup is removed
+    wait_bg "$BG_PID" 5
+  fi
+  assert_rc 0 "events exit code"
+  rt delete --force "$ID" 2>/dev/null || true
+  assert_root_empty
+}
+
+# Without a pid namespace the init's death does not take the other processes with it:
+# kill --all and delete --force must reach them through the cgroup.
+_cgops_bundle_background() {
+  _cgops_bundle
+  cfg '.linux.namespaces |= map(select(.type != "pid"))'
+  # a process that left the init's session and process group, double-forked
+  set_sh 'setsid sh -c "sleep 1000 & exit 0"; sleep 1000 & wait'
+}
+_cgops_wait_procs() { # N: until the cgroup holds N processes; prints them
+  local i
+  for ((i = 0; i < 100; i++)); do [ "$(_cgops_procs | wc -l)" -ge "$1" ] && break; sleep 0.05; done
+  [ "$(_cgops_procs | wc -l)" -ge "$1" ] || fail "the container has $(_cgops_procs | wc -l) processes, wanted $1"
+  _cgops_procs
+}
+
+test_cgroups_kill_all_reaches_background_processes() {
+  _cgops_need_v1 freezer
+  _cgops_bundle_background
+  run_detached "$ID"
+  local pids p init
+  pids=$(_cgops_wait_procs 3)
+  init=$(container_pid "$ID")
+  for p in $pids; do track_pid "$p"; done
+  for p in $pids; do
+    if [ "$p" != "$init" ] && [ "$(ps -o ppid= -p "$p" | tr -d ' ')" != "$init" ]; then
+      log "pid $p is not a child of the init (reparented away from the container)"
+    fi
+  done
+  rt kill --all "$ID" KILL
+  for p in $pids; do wait_pid_gone "$p"; done
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+  assert_root_empty
+}
+
+test_cgroups_delete_force_reaches_background_processes() {
+  _cgops_need_v1 freezer
+  _cgops_bundle_background
+  run_detached "$ID"
+  local pids p
+  pids=$(_cgops_wait_procs 3)
+  for p in $pids; do track_pid "$p"; done
+  rt delete --force "$ID"
+  for p in $pids; do wait_pid_gone "$p"; done
+  local m
+  for m in /sys/fs/cgroup/*; do [ ! -d "$m$(_cgops_path)" ] || fail "cgroup $m$(_cgops_path) left"; done
+  assert_root_empty
+}
