@@ -64,7 +64,7 @@ namespace {
 
 // Everything the init does between clone3 and the exec fifo. Throws on error;
 // the caller reports it to the parent.
-[[noreturn]] void init_main(const InitConfig& cfg, int sync, pid_t parent,
+[[noreturn]] void init_main(const InitConfig& cfg, int sync, bool die_with_parent,
                             std::vector<linux_::JoinedNs>& joined, bool userns_new) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Process& proc = *spec.process;
@@ -72,9 +72,9 @@ namespace {
   const oci::Linux& lx = spec.linux ? *spec.linux : empty_linux;
 
   // Die with the parent until setup is finished: no half-made container survives berth.
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
-  // (Had the parent died before this point, the next read of the sync socket sees EOF.)
-  (void)parent;
+  // (Had the parent died before this point, the next read of the sync socket sees EOF.
+  // After a double fork our parent is the short-lived middle child: the socket alone guards.)
+  if (die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   // Not dumpable: other processes in the container cannot open /proc/<init>/exe
   // (the berth binary) or its fds while we still are berth (CVE-2019-5736).
   if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
@@ -262,8 +262,11 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   int newflags = linux_::new_namespace_flags(lx);
   bool user_joined = false;
   for (const auto& j : joined) user_joined = user_joined || j.type == oci::NamespaceType::User;
-  if (user_joined && (newflags & CLONE_NEWPID))
-    throw Error("joining a user namespace by path together with a new pid namespace is not supported yet");
+  // A new pid namespace owned by a joined user namespace: only unshare can make
+  // it (after setns(user)), and only the children of the unsharer live in it,
+  // so the init is a grandchild. berth becomes a subreaper to still reap it.
+  bool double_fork = user_joined && (newflags & CLONE_NEWPID);
+  if (double_fork && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
 
   // cgroup and time namespaces are unshared by the init itself (see init_main).
   uint64_t cloneflags = static_cast<uint64_t>(newflags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME));
@@ -285,7 +288,6 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   }
 
   SyncPair sp = make_sync_pair();
-  pid_t parent = ::getpid();
   int pidfd = -1;
   pid_t pid = sys::clone3_fork(cloneflags | CLONE_PIDFD, &pidfd);
   if (pid < 0) {
@@ -299,11 +301,22 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       if (user_joined) {
         for (auto& j : joined)
           if (j.type == oci::NamespaceType::User) linux_::join_namespace(j);
+        // Our host ids mean nothing in there: be its root for the setup.
+        if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the joined user namespace");
+        if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the joined user namespace");
         int rest = newflags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME | CLONE_NEWUSER);
         if (rest && ::unshare(rest) < 0) throw_errno("unshare namespaces");
         std::erase_if(joined, [](const linux_::JoinedNs& j) { return j.type == oci::NamespaceType::User; });
       }
-      init_main(cfg, sp.child.get(), parent, joined, userns_new);
+      if (double_fork) {
+        pid_t g = ::fork();
+        if (g < 0) throw_errno("fork container init into its pid namespace");
+        if (g > 0) {
+          send_msg(sp.child.get(), {SyncType::InitPid, 0, 0, std::to_string(g)});
+          ::_exit(0);
+        }
+      }
+      init_main(cfg, sp.child.get(), !double_fork, joined, userns_new);
     } catch (const std::exception& e) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
@@ -317,6 +330,24 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) throw_errno("restore pid namespace");
   sp.child.reset();
   InitProcess init{pid, UniqueFd(pidfd)};
+  if (double_fork) {
+    // The middle child reports the init's pid and exits; the init is ours by subreaping.
+    SyncMsg m;
+    try {
+      m = recv_msg(sp.parent.get());
+    } catch (...) {
+      ::waitpid(pid, nullptr, 0);
+      throw;
+    }
+    ::waitpid(pid, nullptr, 0);
+    if (m.type == SyncType::Error) throw Error(m.payload, m.code);
+    if (m.type != SyncType::InitPid) throw Error("unexpected sync message from container init");
+    pid_t g = static_cast<pid_t>(std::stol(m.payload));
+    UniqueFd gfd(sys::pidfd_open(g));
+    if (!gfd) throw_errno("pidfd_open container init " + m.payload);
+    init = InitProcess{g, std::move(gfd)};
+    pid = g;
+  }
 
   try {
     if (userns_new) linux_::write_id_maps(pid, lx.uidMappings, lx.gidMappings);

@@ -142,3 +142,31 @@ test_time_namespace_offsets() {
   assert_ne "$(host_ns time)" "$(tail -n1 <<<"$OUT")" "time namespace"
   assert_root_empty
 }
+
+# A container that joins another's user namespace by path and still gets its
+# own pid namespace (Kubernetes pods with user namespaces do this): the new pid
+# namespace must belong to the joined user namespace, so the runtime has to
+# create it after setns(user).
+test_join_user_namespace_with_new_pid_namespace() {
+  runc_known_diff "runc 1.1 insists on uid mappings for a joined user namespace"
+  mkbundle --copy
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  set_args sleep 100
+  run_detached "$ID-a"
+  local apid
+  apid=$(container_pid "$ID-a")
+  mkbundle --copy "$T/bundle-b"
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  add_namespace user "/proc/$apid/ns/user"
+  set_sh 'id -u; cat /proc/self/uid_map; echo $$; readlink /proc/self/ns/user; readlink /proc/self/ns/pid'
+  run_ctr "$ID-b"
+  assert_rc 0
+  assert_eq 0 "$(sed -n 1p <<<"$OUT")" "uid inside B"
+  assert_eq "0 100000 65536" "$(sed -n 2p <<<"$OUT" | awk '{print $1, $2, $3}')" "uid_map of B (A's)"
+  assert_eq 1 "$(sed -n 3p <<<"$OUT")" "B's process is pid 1 of its own pid namespace"
+  assert_eq "$(readlink "/proc/$apid/ns/user")" "$(sed -n 4p <<<"$OUT")" "user namespace of B"
+  assert_ne "$(readlink "/proc/$apid/ns/pid")" "$(sed -n 5p <<<"$OUT")" "B has its own pid namespace"
+}

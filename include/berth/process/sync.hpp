@@ -15,6 +15,7 @@ enum class SyncType : uint32_t {
   Ready = 4,       // init -> parent: set up, now waiting on the exec fifo
   Error = 5,       // init -> parent: payload is the message, `code` the errno, `status` exit status
   SeccompFd = 6,   // init -> parent: the seccomp notify fd, for linux.seccomp.listenerPath
+  InitPid = 7,     // middle child -> parent: pid of the init (double fork, see spawn_init)
 };
 
 struct SyncMsg {
