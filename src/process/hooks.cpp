@@ -47,7 +47,7 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
   UniqueFd pfd(pidfd);
   in_r.reset();
   out_w.reset();
-  // The hook may not read stdin at all: ignore EPIPE (SIGPIPE is blocked by MSG-less write? use signal-safe approach).
+  // The hook may not read stdin at all: ignore SIGPIPE for this one write (EPIPE is fine).
   struct sigaction ign {}, old {};
   ign.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ign, &old);
