@@ -209,16 +209,17 @@ namespace {
   linux_::apply_selinux_label(proc.selinuxLabel);
   linux_::apply_apparmor(proc.apparmorProfile);
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+  // Setup is over: the init outlives `berth create` from here on. Cleared
+  // before `Ready` (or the parent's exit could race us and kill us) and before
+  // the late seccomp filter, which need not allow prctl.
+  if (::prctl(PR_SET_PDEATHSIG, 0) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   if (cfg.seccomp && !seccomp_early) notify = cfg.seccomp->load();
   if (notify) {
     // The parent forwards it to linux.seccomp.listenerPath.
     send_msg_fd(sync, {SyncType::SeccompFd, 0, 0, {}}, notify.get());
     notify.reset();
   }
-
-  // Setup is over: the init outlives `berth create` from here on. Cleared
-  // before `Ready`, or the parent's exit could race us and kill us.
-  if (::prctl(PR_SET_PDEATHSIG, 0) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  // From here on only write, read, close and execve: what any profile allows.
   send_msg(sync, {SyncType::Ready, 0, 0, {}});
   ::close(sync);
 
