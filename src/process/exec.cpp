@@ -323,17 +323,14 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
       } else if (m.type == SyncType::SeccompFd) {
         if (cfg.seccomp_listener && passed) cfg.seccomp_listener(pid, passed.get());
       } else if (m.type == SyncType::Error) {
-        if (m.status == 126 || m.status == 127) throw ExecError(m.payload, m.status);
-        throw Error(m.payload, m.code);
+        throw_child_error(m);
       } else {
         throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from exec process");
       }
     }
   } catch (...) {
     // Never leave a half-made process behind.
-    sys::pidfd_send_signal(ep.pidfd.get(), SIGKILL);
-    int st;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    kill_and_reap(ep.pidfd.get(), pid);
     throw;
   }
   return ep;

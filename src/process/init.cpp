@@ -254,6 +254,17 @@ namespace {
 
 }  // namespace
 
+void throw_child_error(const SyncMsg& m) {
+  if (m.status == 126 || m.status == 127) throw ExecError(m.payload, m.status);
+  throw Error(m.payload, m.code);
+}
+
+void kill_and_reap(int pidfd, pid_t pid) {
+  sys::pidfd_send_signal(pidfd, SIGKILL);
+  int st;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+}
+
 InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Linux empty_linux;
@@ -341,7 +352,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       throw;
     }
     ::waitpid(pid, nullptr, 0);
-    if (m.type == SyncType::Error) throw Error(m.payload, m.code);
+    if (m.type == SyncType::Error) throw_child_error(m);
     if (m.type != SyncType::InitPid) throw Error("unexpected sync message from container init");
     pid_t g = static_cast<pid_t>(std::stol(m.payload));
     UniqueFd gfd(sys::pidfd_open(g));
@@ -368,17 +379,14 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       } else if (m.type == SyncType::Ready) {
         break;
       } else if (m.type == SyncType::Error) {
-        if (m.status == 126 || m.status == 127) throw ExecError(m.payload, m.status);
-        throw Error(m.payload, m.code);
+        throw_child_error(m);
       } else {
         throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from container init");
       }
     }
   } catch (...) {
     // Never leave a half-made init behind.
-    sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
-    int st;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    kill_and_reap(init.pidfd.get(), pid);
     throw;
   }
   return init;

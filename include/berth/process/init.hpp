@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "berth/oci/spec.hpp"
+#include "berth/process/sync.hpp"
 #include "berth/util/fd.hpp"
 
 namespace berth::linux_ {
@@ -69,5 +70,11 @@ class ExecError : public std::runtime_error {
  private:
   int status_;
 };
+
+// Shared by spawn_init and spawn_exec (parent side of the handshake):
+// turns a SyncType::Error message into ExecError (126/127) or berth::Error.
+[[noreturn]] void throw_child_error(const SyncMsg& m);
+// SIGKILLs a half-made child through its pidfd and reaps it.
+void kill_and_reap(int pidfd, pid_t pid);
 
 }  // namespace berth::process
