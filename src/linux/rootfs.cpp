@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -77,15 +79,10 @@ bool is_dir(const std::string& host_path) {
 // Container cgroup directory per hierarchy when there is no cgroup namespace;
 // otherwise real cgroup mounts whose root is the namespace's root.
 void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, const RootfsContext& ctx) {
-  bool v2 = false;
-  {
-    std::ifstream mi("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(mi, line)) {
-      if (line.find(" /sys/fs/cgroup ") != std::string::npos && line.find(" - cgroup2 ") != std::string::npos)
-        v2 = true;
-    }
-  }
+  if (ctx.join_cgroup) ctx.join_cgroup();
+  // One statfs, not a pass over mountinfo: is the host's /sys/fs/cgroup itself cgroup2?
+  struct statfs sfs {};
+  bool v2 = ::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
   UniqueFd target = mkdir_all_in_root(rootfd, dest);
   unsigned long flags = mf.flags & ~MS_RDONLY;
   if (v2) {
@@ -300,8 +297,10 @@ void prepare_rootfs(const RootfsContext& ctx) {
     prop = propagation_flag(spec.linux->rootfsPropagation);
   if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
   // pivot_root refuses a shared new root or a shared parent mount of it (any
-  // rootfsPropagation that is not recursive leaves host mounts shared here).
-  make_parent_mount_private(ctx.rootfs);
+  // rootfsPropagation that is not recursive leaves host mounts shared here;
+  // after a recursive slave or private nothing is shared: no mountinfo pass).
+  bool nothing_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE));
+  if (!nothing_shared) make_parent_mount_private(ctx.rootfs);
   do_mount(ctx.rootfs, ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "");
   UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);

@@ -63,6 +63,10 @@ UniqueFd open_in_root(int rootfd, const std::string& path, int flags, mode_t mod
 
 UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, mode_t mode) {
   std::string c = clean_path(path);
+  // Usually the whole path exists already (/proc, /dev, /sys in an image): one
+  // openat2 instead of one per component. Any failure takes the walk below,
+  // which creates what is missing and names the component that is wrong.
+  if (UniqueFd whole = try_open_in_root(rootfd, c, O_PATH | O_DIRECTORY)) return whole;
   UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
   std::string done;
   size_t i = 1;

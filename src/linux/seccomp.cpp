@@ -172,6 +172,14 @@ bool is_permissive(uint32_t action) {
   return a == SECCOMP_RET_ALLOW || a == SECCOMP_RET_LOG || a == SECCOMP_RET_TRACE;
 }
 
+// The thread survives the syscall and gets a return value: ALLOW, LOG, ERRNO,
+// TRACE (ENOSYS without a tracer). Not KILL_*, TRAP (SIGSYS) or NOTIFY (blocks
+// until a listener answers).
+bool returns_to_caller(uint32_t action) {
+  uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+  return a == SECCOMP_RET_ALLOW || a == SECCOMP_RET_LOG || a == SECCOMP_RET_TRACE || a == SECCOMP_RET_ERRNO;
+}
+
 }  // namespace
 
 // ---- public helpers --------------------------------------------------------
@@ -322,6 +330,10 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
 
   bool notify = false;
   bool mentions_clone3 = false;
+  // Whether the init may still call madvise once the filter is loaded (see
+  // SeccompFilter::may_madvise): no rule for it may kill, trap or notify, and
+  // either the default action or an unconditional rule lets it return.
+  bool madvise_bad = false, madvise_unconditional_ok = false;
   for (std::size_t i = 0; i < cfg.syscalls.size(); ++i) {
     const oci::SeccompSyscall& sc = cfg.syscalls[i];
     const std::string path = base + ".syscalls[" + std::to_string(i) + "]";
@@ -349,6 +361,10 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
       const std::string npath = path + ".names[" + std::to_string(n) + "]";
       if (name.empty()) throw Error(npath + ": empty syscall name");
       if (name == "clone3") mentions_clone3 = true;
+      if (name == "madvise") {
+        if (!returns_to_caller(action)) madvise_bad = true;
+        else if (conds.empty()) madvise_unconditional_ok = true;
+      }
       if (action == SCMP_ACT_NOTIFY) {
         if (name == "write")
           throw Error(npath + ": SCMP_ACT_NOTIFY cannot be used for the write syscall");
@@ -413,6 +429,7 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
   f.program_ = export_bpf(c);
   f.flags_ = flags;
   f.notify_ = notify;
+  f.may_madvise_ = !madvise_bad && (madvise_unconditional_ok || returns_to_caller(default_action));
   return f;
 }
 

@@ -20,6 +20,7 @@
 #include "berth/cgroups/manager.hpp"
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
+#include "berth/linux/footprint.hpp"
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -113,16 +114,28 @@ namespace {
   for (const auto& ns : lx.namespaces) {
     if (!ns.path.empty()) continue;
     // Created here, not by clone3: the cgroup namespace must be rooted at the
-    // container's cgroup (joined by the parent meanwhile), and time offsets can
-    // only be written before any process lives in the namespace; execve enters it.
+    // container's cgroup (see join_cgroup), and time offsets can only be
+    // written before any process lives in the namespace; execve enters it.
     if (ns.type == oci::NamespaceType::Cgroup) {
-      if (::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
       cgroupns_new = true;
     } else if (ns.type == oci::NamespaceType::Time) {
       if (::unshare(CLONE_NEWTIME) < 0) throw_errno("unshare time namespace");
       linux_::write_time_offsets(lx.timeOffsets);
     }
   }
+  // The parent moves us into the container's cgroup while we set up the rootfs:
+  // on cgroup v1 the first cgroup.procs write after a quiet spell waits for an
+  // RCU grace period (11-16 ms here), which this overlaps with the mounts. We
+  // wait for it where membership starts to matter: the cgroup namespace (rooted
+  // at the current cgroup) and its mounts, then the hooks and the process.
+  bool in_cgroup = false;
+  auto join_cgroup = [&] {
+    if (in_cgroup) return;
+    SyncMsg joined_msg = recv_msg(sync);
+    if (joined_msg.type != SyncType::CgroupJoined) throw Error("unexpected sync message from parent");
+    if (cgroupns_new && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+    in_cgroup = true;
+  };
 
   if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
     throw_errno("sethostname " + spec.hostname);
@@ -137,8 +150,10 @@ namespace {
   rctx.terminal = proc.terminal;
   rctx.cgroup_dirs = cfg.cgroup_dirs;
   rctx.idmapped = &cfg.idmapped;
+  rctx.join_cgroup = join_cgroup;
   bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
   if (mntns) linux_::prepare_rootfs(rctx);
+  join_cgroup();
   {
     // The working directory exists even if the image lacks it (runc creates it),
     // made before root.readonly applies.
@@ -193,6 +208,9 @@ namespace {
 
   // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
   // the capabilities go (runc does the same); otherwise load it last.
+  // The heavy part of the set-up is over: give back the heap it left, before
+  // a filter might forbid madvise or brk.
+  linux_::trim_heap();
   bool seccomp_early = cfg.seccomp && !proc.noNewPrivileges;
   UniqueFd notify;
   if (seccomp_early) notify = cfg.seccomp->load();
@@ -223,7 +241,9 @@ namespace {
   send_msg(sync, {SyncType::Ready, 0, 0, {}});
   ::close(sync);
 
-  // Held here until `berth start` writes a byte into the exec fifo.
+  // Held here until `berth start` writes a byte into the exec fifo, maybe for
+  // long: first shed the code pages the set-up faulted in.
+  if (!cfg.seccomp || cfg.seccomp->may_madvise()) linux_::drop_code_pages();
   char c;
   ssize_t n;
   do n = ::read(cfg.exec_fifo, &c, 1);
@@ -366,8 +386,11 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // Limits from outside, with berth's privileges (a user namespace could not raise them).
     linux_::apply_rlimits(pid, spec.process->rlimits);
     if (spec.process->oomScoreAdj) linux_::write_oom_score_adj(pid, *spec.process->oomScoreAdj);
-    if (cgroup) cgroup->add(pid);
+    // Go first, then the cgroup: the init mounts its rootfs meanwhile (see
+    // join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
+    if (cgroup) cgroup->add(pid);
+    send_msg(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}});
     for (;;) {
       UniqueFd passed;
       SyncMsg m = recv_msg(sp.parent.get(), &passed);

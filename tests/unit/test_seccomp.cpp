@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -875,4 +876,19 @@ TEST_CASE("seccomp (e): a Docker-sized profile compiles and loads fast") {
     MESSAGE(describe("x86_64+x86+x32", names, t3));
     CHECK(t3.compile_ms + t3.load_ms < 150.0 * kSlowdown);
   }
+}
+
+TEST_CASE("may_madvise: the init may shed its pages only if madvise returns under the filter") {
+  CHECK(compile_seccomp(profile("SCMP_ACT_ALLOW", {})).may_madvise());
+  CHECK(compile_seccomp(profile("SCMP_ACT_ERRNO", {})).may_madvise());  // EPERM is an answer
+  CHECK(compile_seccomp(profile("SCMP_ACT_LOG", {})).may_madvise());
+  CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_KILL", {rule({"read"}, "SCMP_ACT_ALLOW")})).may_madvise());
+  CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_TRAP", {})).may_madvise());
+  CHECK(compile_seccomp(profile("SCMP_ACT_KILL_PROCESS", {rule({"read", "madvise"}, "SCMP_ACT_ALLOW")}))
+            .may_madvise());
+  CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_ALLOW", {rule({"madvise"}, "SCMP_ACT_KILL")})).may_madvise());
+  CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_ALLOW", {rule({"madvise"}, "SCMP_ACT_NOTIFY")})).may_madvise());
+  // Allowed only for some arguments: the default (kill) applies to the rest.
+  auto conditional = rule({"madvise"}, "SCMP_ACT_ALLOW", std::nullopt, {arg(2, "SCMP_CMP_EQ", MADV_DONTNEED)});
+  CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_KILL", {conditional})).may_madvise());
 }

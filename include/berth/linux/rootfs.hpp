@@ -1,6 +1,7 @@
 // The container's file system view: mounts from config.json, /dev, pivot_root,
 // masked and read-only paths. Runs in the init, inside its new mount namespace.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 
@@ -13,6 +14,9 @@ struct RootfsContext {
   std::string rootfs;        // absolute host path of the rootfs
   bool userns = false;       // in a new user namespace: devices are bind-mounted, not mknod'ed
   bool cgroupns = false;     // in a new cgroup namespace: cgroup mounts are real cgroup mounts
+  // Called before the first cgroup mount: returns once the process is in the
+  // container's cgroup (and its cgroup namespace, with cgroupns).
+  std::function<void()> join_cgroup;
   // Host cgroup hierarchy mount point -> the container's cgroup directory in it,
   // for cgroup mounts without a cgroup namespace.
   std::map<std::string, std::string> cgroup_dirs;

@@ -55,12 +55,16 @@ class SeccompFilter {
   unsigned long flags() const noexcept { return flags_; }
   // True when some rule uses SCMP_ACT_NOTIFY (load() returns a listener fd).
   bool has_notify() const noexcept { return notify_; }
+  // True when a thread under this filter can call madvise(2) and get an answer
+  // (allowed, or refused with an errno) rather than be killed, trapped or held.
+  bool may_madvise() const noexcept { return may_madvise_; }
 
  private:
   friend SeccompFilter compile_seccomp(const oci::Seccomp& cfg);
   std::vector<sock_filter> program_;
   unsigned long flags_ = 0;
   bool notify_ = false;
+  bool may_madvise_ = false;
 };
 
 // Compiles linux.seccomp. Throws berth::Error naming the offending field, e.g.

@@ -9,13 +9,14 @@
 namespace berth::process {
 
 enum class SyncType : uint32_t {
-  Go = 1,          // parent -> init: id maps written, cgroup joined; continue
+  Go = 1,          // parent -> init: id maps, rlimits and oom_score_adj written; continue
   RunHooks = 2,    // init -> parent: rootfs mounted, run prestart/createRuntime hooks
   HooksDone = 3,   // parent -> init: payload is the state JSON for createContainer hooks
   Ready = 4,       // init -> parent: set up, now waiting on the exec fifo
   Error = 5,       // init -> parent: payload is the message, `code` the errno, `status` exit status
   SeccompFd = 6,   // init -> parent: the seccomp notify fd, for linux.seccomp.listenerPath
   InitPid = 7,     // middle child -> parent: pid of the init (double fork, see spawn_init)
+  CgroupJoined = 8,  // parent -> init, right after Go: the init is in its cgroup now
 };
 
 struct SyncMsg {
