@@ -134,6 +134,10 @@ Created create(const CreateOptions& o) {
   if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
   // Labels the host cannot apply are refused now, not by a failed write in the init.
   linux_::require_lsm_support(spec, linux_::detect_lsm());
+  // With SELinux present the label passes the check above, but berth does not put context= on
+  // the container's mounts (runc does): say so rather than pretend.
+  if (spec.linux && !spec.linux->mountLabel.empty())
+    log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
   std::optional<linux_::SeccompFilter> seccomp;
   if (spec.linux && spec.linux->seccomp) seccomp = linux_::compile_seccomp(*spec.linux->seccomp);
   UniqueFd console;

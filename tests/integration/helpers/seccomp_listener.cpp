@@ -32,6 +32,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -215,21 +216,25 @@ int main(int argc, char** argv) {
   }
   Policy policy;
   unsigned timeout = 30;
-  for (int i = 3; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) usage();
-    std::string v = argv[++i];
-    if (a == "--errno") {
-      auto eq = v.find('=');
-      if (eq == std::string::npos) usage();
-      policy.errnos[v.substr(0, eq)] = std::stoi(v.substr(eq + 1));
-    } else if (a == "--continue") {
-      policy.continued.push_back(v);
-    } else if (a == "--timeout") {
-      timeout = static_cast<unsigned>(std::stoul(v));
-    } else {
-      usage();
+  try {
+    for (int i = 3; i < argc; ++i) {
+      std::string a = argv[i];
+      if (i + 1 >= argc) usage();
+      std::string v = argv[++i];
+      if (a == "--errno") {
+        auto eq = v.find('=');
+        if (eq == std::string::npos) usage();
+        policy.errnos[v.substr(0, eq)] = std::stoi(v.substr(eq + 1));
+      } else if (a == "--continue") {
+        policy.continued.push_back(v);
+      } else if (a == "--timeout") {
+        timeout = static_cast<unsigned>(std::stoul(v));
+      } else {
+        usage();
+      }
     }
+  } catch (const std::logic_error&) {  // stoi/stoul: not a number
+    usage();
   }
   // SIGALRM's default action ends the process: the safety net against a hanging test.
   ::alarm(timeout);
