@@ -21,6 +21,7 @@
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/idmap_mount.hpp"
+#include "berth/linux/lsm.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/syscalls.hpp"
@@ -131,6 +132,12 @@ Created create(const CreateOptions& o) {
   struct stat st {};
   if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
   if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
+  // Labels the host cannot apply are refused now, not by a failed write in the init.
+  linux_::require_lsm_support(spec, linux_::detect_lsm());
+  // With SELinux present the label passes the check above, but berth does not put context= on
+  // the container's mounts (runc does): say so rather than pretend.
+  if (spec.linux && !spec.linux->mountLabel.empty())
+    log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
   std::optional<linux_::SeccompFilter> seccomp;
   if (spec.linux && spec.linux->seccomp) seccomp = linux_::compile_seccomp(*spec.linux->seccomp);
   UniqueFd console;

@@ -21,6 +21,7 @@
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/caps.hpp"
+#include "berth/linux/lsm.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/syscalls.hpp"
@@ -80,8 +81,6 @@ std::string cap_name(const std::string& in) {
 void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
-
-bool selinux_enabled() { return ::access("/sys/fs/selinux/enforce", F_OK) == 0; }
 
 }  // namespace
 
@@ -148,8 +147,12 @@ Executed exec(const ExecOptions& o) {
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!p.terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
-  if (!p.selinuxLabel.empty() && !selinux_enabled())
-    throw Error("SELinux label \"" + p.selinuxLabel + "\" specified, but SELinux is disabled or not supported");
+  // Refused here, before anything is spawned: without the LSM the write would fail only in the
+  // new process, just before execve.
+  const linux_::LsmHost lsm = linux_::detect_lsm();
+  linux_::require_apparmor(p.apparmorProfile, o.apparmor.empty() ? "process.apparmorProfile" : "exec --apparmor", lsm);
+  linux_::require_selinux(p.selinuxLabel, o.process_label.empty() ? "process.selinuxLabel" : "exec --process-label",
+                          lsm);
 
   // runc applies the container's seccomp profile to exec'd processes too.
   std::optional<linux_::SeccompFilter> seccomp;

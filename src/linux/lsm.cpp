@@ -1,6 +1,6 @@
-// Linux security modules: the AppArmor profile and SELinux label the process
-// gets at execve. Without the LSM on the host the write fails and the error
-// says so.
+// Linux security modules: the AppArmor profile and SELinux label the process gets at execve.
+// Labels are checked against the host before anything is created (require_*); the writes
+// happen last, in the init or the exec'd process.
 #include "berth/linux/lsm.hpp"
 
 #include <unistd.h>
@@ -9,29 +9,78 @@
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
+namespace {
 
+constexpr const char* kAppArmorEnabled = "/sys/module/apparmor/parameters/enabled";
+constexpr const char* kSelinuxEnforce = "/sys/fs/selinux/enforce";
 
-// process.apparmorProfile: takes effect at execve, like runc's change_onexec.
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+LsmHost detect_lsm() {
+  LsmHost h;
+  // The module parameter, not securityfs: the kernel's own answer, present even where
+  // /sys/kernel/security is not mounted (runc also reads it).
+  try {
+    h.apparmor = read_file(kAppArmorEnabled).starts_with("Y");
+  } catch (const Error&) {
+    h.apparmor = false;  // no AppArmor in this kernel
+  }
+  h.selinux = ::access(kSelinuxEnforce, F_OK) == 0;
+  return h;
+}
+
+void require_apparmor(const std::string& profile, const std::string& field, const LsmHost& host) {
+  if (profile.empty() || host.apparmor) return;
+  throw Error(field + " " + quoted(profile) + ": AppArmor is not enabled on this host (" + kAppArmorEnabled +
+                  " is missing or not \"Y\")",
+              EINVAL);
+}
+
+void require_selinux(const std::string& label, const std::string& field, const LsmHost& host) {
+  if (label.empty() || host.selinux) return;
+  throw Error(field + " " + quoted(label) + ": SELinux is not enabled on this host (no " + kSelinuxEnforce + ")",
+              EINVAL);
+}
+
+void require_lsm_support(const oci::Spec& spec, const LsmHost& host) {
+  if (spec.process) {
+    require_apparmor(spec.process->apparmorProfile, "process.apparmorProfile", host);
+    require_selinux(spec.process->selinuxLabel, "process.selinuxLabel", host);
+  }
+  if (spec.linux) require_selinux(spec.linux->mountLabel, "linux.mountLabel", host);
+}
+
+AttrWrite apparmor_exec_attr(const std::string& profile, bool per_lsm_dir) {
+  // Since Linux 5.8 each LSM has its own directory; attr/exec is then SELinux's (or whichever
+  // LSM registered first), so AppArmor must use its own file when there is one.
+  return {per_lsm_dir ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec", "exec " + profile};
+}
+
+AttrWrite selinux_exec_attr(const std::string& label) {
+  // Per thread, as libselinux's setexeccon: the init is single-threaded, but the label must not
+  // land on another thread should that change.
+  return {"/proc/thread-self/attr/exec", label};
+}
+
 void apply_apparmor(const std::string& profile) {
   if (profile.empty()) return;
-  std::string what = "apply AppArmor profile \"" + profile + "\"";
-  // Newer kernels have a per-LSM directory; older ones only the shared file.
-  const char* file = ::access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
-                                                                          : "/proc/self/attr/exec";
+  AttrWrite w = apparmor_exec_attr(profile, ::access("/proc/self/attr/apparmor/exec", F_OK) == 0);
   try {
-    write_file(file, "exec " + profile);
+    write_file(w.path, w.value);
   } catch (const Error& e) {
-    throw Error(what + " (is AppArmor enabled and the profile loaded?): " + e.what(), e.code());
+    throw Error("apply AppArmor profile " + quoted(profile) + " (is the profile loaded?): " + e.what(), e.code());
   }
 }
 
-// process.selinuxLabel: the label the process gets at execve.
 void apply_selinux_label(const std::string& label) {
   if (label.empty()) return;
+  AttrWrite w = selinux_exec_attr(label);
   try {
-    write_file("/proc/thread-self/attr/exec", label);
+    write_file(w.path, w.value);
   } catch (const Error& e) {
-    throw Error("set SELinux exec label \"" + label + "\": " + e.what(), e.code());
+    throw Error("set SELinux exec label " + quoted(label) + ": " + e.what(), e.code());
   }
 }
 

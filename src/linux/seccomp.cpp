@@ -165,6 +165,15 @@ std::vector<sock_filter> export_bpf(const scmp_filter_ctx ctx) {
   return prog;
 }
 
+// Whether the running kernel accepts a SECCOMP_FILTER_FLAG_*, probed as libseccomp does: with a
+// NULL program the kernel answers EFAULT only after it accepted the flags (EINVAL otherwise).
+// WAIT_KILLABLE_RECV is valid only together with NEW_LISTENER, so it is probed with it.
+bool kernel_has_filter_flag(unsigned long flag) {
+  unsigned long probe = flag;
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) probe |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, probe, nullptr) < 0 && errno == EFAULT;
+}
+
 bool is_permissive(uint32_t action) {
   // runc's isAllowAction: ALLOW, LOG and TRACE (a tracer is expected to cope
   // with new syscalls itself).
@@ -236,7 +245,7 @@ std::vector<std::string> seccomp_known_archs() {
 std::vector<std::string> seccomp_known_flags() {
   std::vector<std::string> v;
   for (const auto& f : kFlags)
-    if (f.attr >= 0) v.emplace_back(f.name);
+    if (f.attr >= 0 || kernel_has_filter_flag(f.kernel_flag)) v.emplace_back(f.name);
   return v;
 }
 
@@ -316,9 +325,17 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
     for (const auto& k : kFlags)
       if (cfg.flags[i] == k.name) f = &k;
     if (!f) throw Error(path + ": unknown flag " + quoted(cfg.flags[i]));
-    if (f->attr < 0)
-      throw Error(path + ": flag " + quoted(cfg.flags[i]) + " not supported by libseccomp " +
-                  libseccomp_version());
+    if (f->attr < 0) {
+      // This libseccomp predates the flag (WAIT_KILLABLE_RECV before 2.6), but load() hands the
+      // exported BPF to seccomp(2) itself: the flag only has to be known to the kernel.
+      if (!kernel_has_filter_flag(f->kernel_flag))
+        throw Error(path + ": flag " + quoted(cfg.flags[i]) + " not supported by the running kernel (" +
+                        (f->kernel_flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ? "needs Linux >= 5.19; " : "") +
+                        "libseccomp " + libseccomp_version() + " lacks it too)",
+                    EINVAL);
+      flags |= f->kernel_flag;
+      continue;
+    }
     // libseccomp checks that the running kernel supports the flag.
     int rc = seccomp_attr_set(c, static_cast<scmp_filter_attr>(f->attr), 1);
     if (rc < 0)
@@ -410,6 +427,13 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
       check_rc(seccomp_rule_add_array(c, SCMP_ACT_ERRNO(ENOSYS), nr, 0, nullptr),
                base + ": add clone3 ENOSYS rule");
   }
+
+  // The kernel takes WAIT_KILLABLE_RECV only with a listener (EINVAL otherwise, from deep in the
+  // init): say so now, naming the field.
+  if ((flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !notify)
+    throw Error(base + ".flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule with SCMP_ACT_NOTIFY "
+                       "(the kernel accepts it only for filters with a listener)",
+                EINVAL);
 
   if (notify) {
     // Notify needs API level 5 (kernel 5.0); with TSYNC it needs

@@ -468,10 +468,19 @@ test_exec_lsm_unavailable() {
     ex --process-label system_u:system_r:container_t:s0 "$ID" true
     assert_rc_nonzero "--process-label without SELinux"
     assert_match "$ERR" '[Ss][Ee][Ll]inux' "error message"
+    if is_berth; then
+      assert_contains "$ERR" 'exec --process-label \"system_u:system_r:container_t:s0\": SELinux is not enabled on this host'
+    fi
   fi
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
     ex --apparmor berth-it-no-such-profile "$ID" true
     assert_rc_nonzero "--apparmor without AppArmor"
     assert_match "$ERR" '[Aa]pp[Aa]rmor' "error message"
+    if is_berth; then
+      assert_contains "$ERR" 'exec --apparmor \"berth-it-no-such-profile\": AppArmor is not enabled on this host'
+    fi
   fi
+  assert_eq running "$(state_of "$ID")" "container after the refused execs"
+  ex "$ID" ps -o pid,args
+  assert_eq 1 "$(grep -vc 'PID\|ps -o' <<<"$OUT")" "processes left in the container (only the init)"
 }
