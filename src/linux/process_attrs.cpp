@@ -65,7 +65,16 @@ void apply_user(const oci::User& user) {
 }
 
 void write_oom_score_adj(pid_t pid, int adj) {
-  write_file(pid ? "/proc/" + std::to_string(pid) + "/oom_score_adj" : "/proc/self/oom_score_adj", std::to_string(adj));
+  std::string path = pid ? "/proc/" + std::to_string(pid) + "/oom_score_adj" : "/proc/self/oom_score_adj";
+  try {
+    write_file(path, std::to_string(adj));
+  } catch (const Error& e) {
+    // The kernel answers EACCES for a value below the process's current minimum.
+    if (e.code() != EACCES) throw;
+    throw Error(std::string("oom_score_adj ") + std::to_string(adj) + ": " + e.what() +
+                    " (lowering oom_score_adj needs CAP_SYS_RESOURCE)",
+                e.code());
+  }
 }
 
 void apply_sysctl(const std::map<std::string, std::string>& sysctl) {
