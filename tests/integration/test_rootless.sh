@@ -143,9 +143,12 @@ test_rootless_lifecycle() {
   assert_eq 0 "$(sed -n 1p "$T/out")" "uid of the exec'd process"
   assert_eq "sleep 30 " "$(sed -n 2p "$T/out")" "pid 1 seen by the exec'd process"
 
-  _rl_rt ps --format json "$ID"
-  assert_rc 0 "ps"
-  assert_contains "$OUT" "$pid" "ps"
+  if is_berth; then
+    # without a cgroup berth lists the init's process tree (runc 1.1: "unable to get all container pids")
+    _rl_rt ps --format json "$ID"
+    assert_rc 0 "ps"
+    assert_contains "$OUT" "$pid" "ps"
+  fi
 
   _rl_rt list -q
   assert_eq "$ID" "$OUT" "list"
