@@ -89,7 +89,15 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
     std::string name = oci::namespace_proc_name(t);
     std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno(std::string("open the container's ") + oci::namespace_name(t) + " namespace " + path);
+    if (!fd) {
+      int err = errno;
+      // Until `start` the init is berth and not dumpable: only a privileged caller may open
+      // its /proc files. (After execve the container's own process is the caller's.)
+      std::string hint = err == EACCES && ::geteuid() != 0
+                             ? " (an unprivileged caller can exec only after `start`: until then the init is not dumpable)"
+                             : "";
+      throw_errno(std::string("open the container's ") + oci::namespace_name(t) + " namespace " + path + hint, err);
+    }
     if (same_file(fd.get(), "/proc/self/ns/" + name)) continue;
     out.push_back({t, oci::namespace_clone_flag(t), std::move(fd), path});
   }

@@ -257,3 +257,46 @@ test_rootless_default_root_without_xdg() {
   assert_contains "$(cat "$T/err")" ": Permission denied (as a non-root user, set XDG_RUNTIME_DIR or pass --root)"
   assert_not_exists "/run/berth/$ID"
 }
+
+# What only privilege allows is refused with the reason, and leaves nothing behind: a hard
+# rlimit above the caller's, an oom_score_adj below the caller's.
+test_rootless_privileged_process_attrs() {
+  berth_only "error wording"
+  _rl_setup
+  local hard
+  hard=$(ulimit -Hn)
+  [ "$hard" != unlimited ] || skip "RLIMIT_NOFILE hard limit is unlimited: nothing to raise"
+  set_args true
+  cfg --argjson h "$((hard + 1))" '.process.rlimits=[{type:"RLIMIT_NOFILE",hard:$h,soft:1024}]'
+  _rl_run "$ID"
+  assert_rc_nonzero "run with a raised hard rlimit"
+  assert_contains "$(cat "$T/err")" "setrlimit RLIMIT_NOFILE soft=1024 hard=$((hard + 1)) (raising a hard limit needs CAP_SYS_RESOURCE): Operation not permitted"
+  assert_eq "" "$(_rl_state_dirs)" "state dirs after the refused run"
+
+  cfg 'del(.process.rlimits) | .process.oomScoreAdj=-100'
+  _rl_run "$ID"
+  assert_rc_nonzero "run with a negative oom_score_adj"
+  assert_contains "$(cat "$T/err")" "oom_score_adj -100: write /proc/"
+  assert_contains "$(cat "$T/err")" "Permission denied (lowering oom_score_adj needs CAP_SYS_RESOURCE)"
+  assert_eq "" "$(_rl_state_dirs)" "state dirs after the refused run"
+}
+
+# exec as the user into a container that is created, not started: the init is still berth
+# and not dumpable, so an unprivileged caller cannot open its namespaces. The error says so;
+# after start, exec works (test_rootless_lifecycle).
+test_rootless_exec_before_start() {
+  berth_only "error wording"
+  _rl_setup
+  set_args true
+  _rl_rt create --bundle "$BUNDLE" "$ID"
+  assert_rc 0 "create"
+  _rl_rt state "$ID"
+  track_pid "$(jq -r .pid <<<"$OUT")"
+  _rl_rt exec "$ID" true
+  assert_rc_nonzero "exec before start"
+  assert_contains "$(cat "$T/err")" "open the container's user namespace /proc/"
+  assert_contains "$(cat "$T/err")" "an unprivileged caller can exec only after \`start\`"
+  _rl_rt delete --force "$ID"
+  assert_rc 0 "delete --force"
+  assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
+}
