@@ -238,7 +238,15 @@ bool message_pending(int sock) {
 // Per-process limits set from outside, with berth's privileges (see process_attrs.hpp).
 void set_limits(pid_t pid, const oci::Process& proc) {
   linux_::apply_rlimits(pid, proc.rlimits);
-  if (proc.oomScoreAdj) linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
+  if (!proc.oomScoreAdj) return;
+  // The exec'd process is not dumpable (it is born in the container's pid namespace while
+  // still berth), so its /proc files belong to root: an unprivileged berth cannot open them.
+  if (::geteuid() != 0)
+    throw Error("process.oomScoreAdj " + std::to_string(*proc.oomScoreAdj) +
+                ": an unprivileged berth cannot set oom_score_adj of an exec'd process (not dumpable "
+                "during setup, its /proc files belong to root); remove oomScoreAdj from the process",
+                EACCES);
+  linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
 }
 
 std::string describe_death(pid_t pid) {

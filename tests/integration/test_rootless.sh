@@ -277,7 +277,7 @@ test_rootless_privileged_process_attrs() {
   _rl_run "$ID"
   assert_rc_nonzero "run with a negative oom_score_adj"
   assert_contains "$(cat "$T/err")" "oom_score_adj -100: write /proc/"
-  assert_contains "$(cat "$T/err")" "Permission denied (lowering oom_score_adj needs CAP_SYS_RESOURCE)"
+  assert_contains "$(cat "$T/err")" "(lowering oom_score_adj needs CAP_SYS_RESOURCE): Permission denied"
   assert_eq "" "$(_rl_state_dirs)" "state dirs after the refused run"
 }
 
@@ -296,6 +296,29 @@ test_rootless_exec_before_start() {
   assert_rc_nonzero "exec before start"
   assert_contains "$(cat "$T/err")" "open the container's user namespace /proc/"
   assert_contains "$(cat "$T/err")" "an unprivileged caller can exec only after \`start\`"
+  _rl_rt delete --force "$ID"
+  assert_rc 0 "delete --force"
+  assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
+}
+
+# Raising oom_score_adj needs no privilege: the init gets it from the unprivileged parent.
+# An exec'd process's cannot be set unprivileged: a precise error (berth).
+test_rootless_oom_score_adj() {
+  _rl_setup
+  cfg '.process.oomScoreAdj=100'
+  set_args sleep 30
+  _rl_rt run --detach --bundle "$BUNDLE" "$ID"
+  assert_rc 0 "run --detach with oomScoreAdj 100"
+  _rl_rt state "$ID"
+  local pid
+  pid=$(jq -r .pid <<<"$OUT")
+  track_pid "$pid"
+  assert_eq 100 "$(cat "/proc/$pid/oom_score_adj")" "the init's oom_score_adj"
+  if is_berth; then
+    _rl_rt exec "$ID" true
+    assert_rc_nonzero "exec with the config's oomScoreAdj"
+    assert_contains "$(cat "$T/err")" "process.oomScoreAdj 100: an unprivileged berth cannot set oom_score_adj of an exec'd process"
+  fi
   _rl_rt delete --force "$ID"
   assert_rc 0 "delete --force"
   assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
