@@ -323,3 +323,64 @@ test_rootless_oom_score_adj() {
   assert_rc 0 "delete --force"
   assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
 }
+
+# _rl_delegate: a cgroup RL_CG ($RUN_ID-...) in every hierarchy, owned by the test user
+# (directory and, for cgroup2, cgroup.procs: what a delegating manager hands over). The
+# lib.sh cleanup removes cgroups named after the run.
+_rl_delegate() {
+  RL_CG=$RUN_ID-rl-${ID##*-}
+  RL_CG_MOUNTS=$(awk '$9 ~ /^cgroup2?$/ && $5 ~ /^\/sys\/fs\/cgroup(\/|$)/ { print $5 }' /proc/self/mountinfo)
+  local m
+  for m in $RL_CG_MOUNTS; do
+    mkdir "$m/$RL_CG"
+    if [ -f "$m/cpuset.cpus" ]; then
+      cat "$m/cpuset.cpus" > "$m/$RL_CG/cpuset.cpus"
+      cat "$m/cpuset.mems" > "$m/$RL_CG/cpuset.mems"
+    fi
+    chown "$RL_UID:$RL_GID" "$m/$RL_CG"
+    [ ! -f "$m/$RL_CG/cgroup.procs" ] || chown "$RL_UID:$RL_GID" "$m/$RL_CG/cgroup.procs"
+  done
+}
+# _rl_rt_in_cgroup ARGS...: like _rl_rt, started inside the delegated cgroup (a session of a
+# user whose manager delegated it), so the container's cgroup is made below it.
+_rl_rt_in_cgroup() {
+  RC=0
+  local m procs=""
+  for m in $RL_CG_MOUNTS; do procs+=" $m/$RL_CG/cgroup.procs"; done
+  # shellcheck disable=SC2016
+  sh -c 'for f in '"$procs"'; do echo $$ > "$f" || exit 1; done; shift; exec "$@"' sh - \
+    timeout -k 2 "${RT_TIMEOUT:-10}" setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_HOME" USER="$RL_USER" XDG_RUNTIME_DIR="$RL_XDG" \
+    "$RL_RT" "$@" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  echo "# $1 (as $RL_USER, in cgroup $RL_CG) -> rc=$RC"
+  _it_show out "$T/out"; _it_show err "$T/err"
+  OUT=$(cat "$T/out")
+}
+
+# A delegated, writable cgroup is used: limits hold, pause works, delete removes it.
+test_rootless_delegated_cgroup() {
+  _rl_setup
+  _rl_delegate
+  cfg '.linux.resources={memory:{limit:33554432}}'
+  set_args sleep 30
+  _rl_rt_in_cgroup run --detach --bundle "$BUNDLE" "$ID"
+  assert_rc 0 "run --detach with a memory limit in a delegated cgroup"
+  _rl_rt state "$ID"
+  local pid
+  pid=$(jq -r .pid <<<"$OUT")
+  track_pid "$pid"
+  local memcg
+  memcg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$pid/cgroup")
+  assert_match "$memcg" "^/.*$RL_CG/" "the init's memory cgroup"
+  assert_eq 33554432 "$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes")" "memory limit"
+  _rl_rt pause "$ID"
+  assert_rc 0 "pause"
+  _rl_rt state "$ID"
+  assert_eq paused "$(jq -r .status <<<"$OUT")" "status after pause"
+  _rl_rt resume "$ID"
+  assert_rc 0 "resume"
+  _rl_rt delete --force "$ID"
+  assert_rc 0 "delete --force"
+  assert_not_exists "/sys/fs/cgroup/memory$memcg"
+  assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
+}
