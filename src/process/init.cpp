@@ -84,7 +84,7 @@ namespace {
   // the container exists yet, and other processes of the caller's uid could
   // ptrace berth itself anyway.
   const bool dumpable_until_go = userns_new && ::geteuid() != 0;
-  if (!dumpable_until_go && ::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  if (::prctl(PR_SET_DUMPABLE, dumpable_until_go ? 1 : 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   ::umask(0);
   // `berth run` blocks signals to forward them; the container starts with none blocked.
   sigset_t none;
