@@ -236,15 +236,16 @@ bool message_pending(int sock) {
 }
 
 // Per-process limits set from outside, with berth's privileges (see process_attrs.hpp).
-void set_limits(pid_t pid, const oci::Process& proc) {
+// oom_done: the middle child of the rootless path set it already (see enter_via_userns).
+void set_limits(pid_t pid, const oci::Process& proc, bool oom_done) {
   linux_::apply_rlimits(pid, proc.rlimits);
-  if (!proc.oomScoreAdj) return;
+  if (!proc.oomScoreAdj || oom_done) return;
   // The exec'd process is not dumpable (it is born in the container's pid namespace while
   // still berth), so its /proc files belong to root: an unprivileged berth cannot open them.
   if (::geteuid() != 0)
     throw Error("process.oomScoreAdj " + std::to_string(*proc.oomScoreAdj) +
-                ": an unprivileged berth cannot set oom_score_adj of an exec'd process (not dumpable "
-                "during setup, its /proc files belong to root); remove oomScoreAdj from the process",
+                ": an unprivileged berth cannot set oom_score_adj of an exec'd process that shares the "
+                "host's pid namespace (not dumpable during setup, its /proc files belong to root)",
                 EACCES);
   linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
 }
@@ -264,7 +265,15 @@ std::string describe_death(pid_t pid) {
 // (root there), enters its pid namespace for children and forks. The middle
 // child reports the new pid and exits; the grandchild returns to exec_main
 // with the user and pid namespaces already done.
-void enter_via_userns(int sync, std::vector<linux_::JoinedNs>& joined) {
+void enter_via_userns(int sync, std::vector<linux_::JoinedNs>& joined, const oci::Process& proc) {
+  if (proc.oomScoreAdj) {
+    // Inherited by the fork below. Set here, where our /proc files may be ours for a moment:
+    // this process lives outside the container's pid namespace, no container process can
+    // see it, and the parent could not open the (non-dumpable) exec process's files.
+    if (::prctl(PR_SET_DUMPABLE, 1) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    linux_::write_oom_score_adj(0, *proc.oomScoreAdj);
+    if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  }
   for (auto& j : joined) {
     if (j.type != oci::NamespaceType::User) continue;
     linux_::join_namespace(j);
@@ -365,7 +374,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   if (pid == 0) {
     sp.parent.reset();
     try {
-      if (double_fork) enter_via_userns(sp.child.get(), joined);
+      if (double_fork) enter_via_userns(sp.child.get(), joined, *cfg.process);
       exec_main(cfg, sp.child.get(), joined, !double_fork);
     } catch (const std::exception& e) {
       int code = 0;
@@ -394,7 +403,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
 
   try {
     if (cgroup) cgroup->add(pid);
-    set_limits(pid, *cfg.process);
+    set_limits(pid, *cfg.process, double_fork);
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     bool ready = false;
     for (;;) {

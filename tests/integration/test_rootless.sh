@@ -301,8 +301,8 @@ test_rootless_exec_before_start() {
   assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
 }
 
-# Raising oom_score_adj needs no privilege: the init gets it from the unprivileged parent.
-# An exec'd process's cannot be set unprivileged: a precise error (berth).
+# Raising oom_score_adj needs no privilege: the init gets it from the unprivileged parent,
+# an exec'd process (config.json's value, or its own) too.
 test_rootless_oom_score_adj() {
   _rl_setup
   cfg '.process.oomScoreAdj=100'
@@ -314,10 +314,22 @@ test_rootless_oom_score_adj() {
   pid=$(jq -r .pid <<<"$OUT")
   track_pid "$pid"
   assert_eq 100 "$(cat "/proc/$pid/oom_score_adj")" "the init's oom_score_adj"
+  _rl_rt exec "$ID" cat /proc/self/oom_score_adj
+  assert_rc 0 "exec with the config's oomScoreAdj"
+  assert_eq 100 "$OUT" "oom_score_adj of the exec'd process"
+  # runc 1.1 ignores a process.json's oomScoreAdj in exec (it keeps config.json's)
   if is_berth; then
-    _rl_rt exec "$ID" true
-    assert_rc_nonzero "exec with the config's oomScoreAdj"
-    assert_contains "$(cat "$T/err")" "process.oomScoreAdj 100: an unprivileged berth cannot set oom_score_adj of an exec'd process"
+    jq '.process | .args=["cat","/proc/self/oom_score_adj"] | .oomScoreAdj=200' "$BUNDLE/config.json" > "$T/process.json"
+    chmod 0644 "$T/process.json"
+    _rl_rt exec --process "$T/process.json" "$ID"
+    assert_rc 0 "exec --process with oomScoreAdj 200"
+    assert_eq 200 "$OUT" "oom_score_adj of the exec'd process"
+    # lowering below the user's own minimum (0) is refused
+    jq '.oomScoreAdj=-50' "$T/process.json" > "$T/process2.json"
+    chmod 0644 "$T/process2.json"
+    _rl_rt exec --process "$T/process2.json" "$ID"
+    assert_rc_nonzero "exec with oomScoreAdj -50"
+    assert_contains "$(cat "$T/err")" "(lowering oom_score_adj needs CAP_SYS_RESOURCE): Permission denied"
   fi
   _rl_rt delete --force "$ID"
   assert_rc 0 "delete --force"
