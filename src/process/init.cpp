@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -393,8 +394,21 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       }
     }
   } catch (...) {
+    // The init may have failed on its own meanwhile (then e.g. its /proc files are no
+    // longer ours to open): its own error, if it sent one, names the real cause.
+    SyncMsg m;
+    pollfd p{sp.parent.get(), POLLIN, 0};
+    bool init_failed = false;
+    if (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+      try {
+        m = recv_msg(sp.parent.get());
+        init_failed = m.type == SyncType::Error;
+      } catch (...) {
+      }
+    }
     // Never leave a half-made init behind.
     kill_and_reap(init.pidfd.get(), pid);
+    if (init_failed) throw_child_error(m);
     throw;
   }
   return init;
