@@ -9,13 +9,14 @@
 namespace berth::cli {
 
 struct Globals {
-  std::string root;  // --root; default /run/berth (or $XDG_RUNTIME_DIR/berth when not root)
+  std::string root;  // --root; default /run/berth, $XDG_RUNTIME_DIR/berth when not root and it is set
   std::string log;
   std::string log_format = "text";
   bool debug = false;
   bool systemd_cgroup = false;
   std::string criu;
-  std::string rootless = "auto";
+  std::string rootless = "auto";  // --rootless as given
+  bool rootless_mode = false;      // resolved after parsing (container/rootless.hpp)
 };
 
 // The command chosen on the command line runs this after parsing; its return

@@ -17,6 +17,7 @@ void add_create(CLI::App& app, Globals& g, Action& act) {
     act = [&g, o] {
       require_no_systemd(g);
       o->root = g.root;
+      o->rootless = g.rootless_mode;
       container::create(*o);
       return 0;
     };

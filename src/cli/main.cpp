@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
+#include "berth/container/rootless.hpp"
 #include "berth/process/init.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
@@ -32,13 +34,6 @@ void require_no_systemd(const Globals& g) {
 }  // namespace berth::cli
 
 namespace {
-
-std::string default_root() {
-  if (::geteuid() == 0) return "/run/berth";
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  if (xdg && *xdg) return std::string(xdg) + "/berth";
-  return "/tmp/berth-" + std::to_string(::geteuid());
-}
 
 struct Command {
   std::string_view name;
@@ -85,7 +80,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Globals g;
-  g.root = default_root();
+  g.root = berth::container::default_state_root(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
   // runc's layout: dockerd reads the "commit:" line.
   app.set_version_flag("-v,--version", std::string("berth version ") + BERTH_VERSION + "\ncommit: " + BERTH_COMMIT +
                                            "\nspec: 1.2.0\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION);
@@ -95,7 +90,9 @@ int main(int argc, char** argv) {
   app.add_flag("--debug", g.debug, "enable debug logging");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (not supported yet)");
   app.add_option("--criu", g.criu, "path to criu (accepted for compatibility; checkpointing is not supported)");
-  app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto");
+  app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto (auto: when not root)")
+      ->check(CLI::IsMember({"true", "false", "auto"}))
+      ->capture_default_str();
 
   // Only the command named on the command line is registered: building every
   // command's options costs more than the whole parse (75% of `berth --version`'s
@@ -118,6 +115,7 @@ int main(int argc, char** argv) {
   }
   try {
     berth::log::init({g.log, g.log_format == "json" ? berth::log::Format::Json : berth::log::Format::Text, g.debug});
+    g.rootless_mode = berth::container::rootless_mode(g.rootless);
     return act ? act() : 0;
   } catch (const berth::process::ExecError& e) {
     return fail(e.what(), e.status());

@@ -17,11 +17,13 @@
 
 #include "berth/cgroups/devices.hpp"
 #include "berth/cgroups/manager.hpp"
+#include "berth/cgroups/rootless.hpp"
 #include "berth/container/record.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/proc_tree.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/syscalls.hpp"
@@ -80,6 +82,12 @@ bool wait_exit(int pidfd, int timeout_ms) {
 // (frozen while we do it for SIGKILL, so nothing forks past us), else the init.
 void signal_all(const Record& r, int sig) {
   auto cg = record_cgroup(r);
+  if (!cg) {
+    // Rootless without a cgroup: the init's process tree, as far as it can be seen.
+    if (init_alive(r))
+      for (pid_t p : linux_::process_tree(r.pid)) ::kill(p, sig);
+    return;
+  }
   std::vector<pid_t> pids;
   if (cg) pids = cg->pids();
   if (pids.empty()) {
@@ -113,6 +121,32 @@ void destroy(StateDir& dir, const Record& r, const std::string& id) {
     log::warn(e.what());
   }
   dir.remove();
+}
+
+// The container's cgroup, created. Rootless and not allowed to create one
+// (no delegated, writable cgroup): none, as runc does, unless the config asks
+// for limits, which would silently not hold. Returns null for "no cgroup".
+std::unique_ptr<cgroups::Manager> make_cgroup(const oci::Spec& spec, const CreateOptions& o) {
+  auto cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id);
+  try {
+    cg->create();
+    return cg;
+  } catch (const Error& e) {
+    if (!o.rootless || !cgroups::is_permission_error(e.code())) throw;
+    // Nothing is destroyed: an existing directory may be a cgroup berth did not
+    // make (an absolute cgroupsPath), and an unprivileged mkdir that failed made none.
+    std::vector<std::string> limits;
+    if (spec.linux && spec.linux->resources) limits = cgroups::requested_limits(*spec.linux->resources);
+    if (!limits.empty()) {
+      std::string names;
+      for (const auto& l : limits) names += (names.empty() ? "linux.resources." : ", linux.resources.") + l;
+      throw Error("rootless container: " + names + " needs a cgroup, but berth cannot create one (" + e.what() +
+                      "): run as root, give this user a delegated writable cgroup, or remove the limits",
+                  e.code());
+    }
+    log::debug(std::string("rootless: going on without a cgroup: ") + e.what());
+    return nullptr;
+  }
 }
 
 }  // namespace
@@ -153,12 +187,13 @@ Created create(const CreateOptions& o) {
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
     if (!fifo_fd) throw_errno("open " + fifo);
 
-    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id);
-    cg->create();
-    cgroup_made = true;
-    {
+    cg = make_cgroup(spec, o);
+    cgroup_made = cg != nullptr;
+    if (cg) {
       oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
-      res.devices = cgroups::effective_device_rules(spec);
+      // Rootless: no device rules (see cgroups/rootless.hpp); root: runc's defaults + the config's.
+      if (o.rootless) res.devices.clear();
+      else res.devices = cgroups::effective_device_rules(spec);
       cg->apply(res);
     }
 
@@ -179,7 +214,7 @@ Created create(const CreateOptions& o) {
     ic.console_socket = console ? console.get() : o.console_fd;
     ic.exec_fifo = fifo_fd.get();
     ic.seccomp = seccomp ? &*seccomp : nullptr;
-    ic.cgroup_dirs = cg->dirs();
+    if (cg) ic.cgroup_dirs = cg->dirs();
     ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
     ic.runtime_hooks = [&](pid_t pid) {
       std::string s = state_json(o.id, rec, oci::Status::Creating, pid);
@@ -199,7 +234,7 @@ Created create(const CreateOptions& o) {
         {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", init.pid},
         {"start_time", st2 ? st2->first : 0ULL}, {"bundle", bundle}, {"rootfs", rootfs},
         {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
-        {"cgroup", cg->save()}, {"config", oci::to_json(spec)},
+        {"cgroup", cg ? cg->save() : nlohmann::json()}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
     };
     dir.write_state(j);
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
@@ -322,7 +357,8 @@ std::vector<pid_t> pids(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
   if (auto cg = record_cgroup(r)) return cg->pids();
-  if (init_alive(r)) return {r.pid};
+  // No cgroup (rootless): the init and its descendants (linux/proc_tree.hpp).
+  if (init_alive(r)) return linux_::process_tree(r.pid);
   return {};
 }
 

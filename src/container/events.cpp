@@ -44,8 +44,7 @@ void events(const std::string& root, const std::string& id, const EventsOptions&
     if (opts.interval_ns <= 0) throw Error("duration interval must be greater than 0");
     if (status_of(r, dir) == oci::Status::Stopped) throw Error("container with id " + id + " is not running");
   }
-  auto cg = record_cgroup(r);
-  if (!cg) throw Error("container with id " + id + " has no cgroup");
+  auto cg = require_cgroup(r, id, "events");
   if (opts.stats_only) {
     emit(stats_event(id, *cg));
     return;

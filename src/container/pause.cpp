@@ -6,30 +6,20 @@
 #include "berth/util/error.hpp"
 
 namespace berth::container {
-namespace {
-
-std::unique_ptr<cgroups::Manager> cgroup_of(const Record& r) {
-  auto cg = record_cgroup(r);
-  if (!cg) throw Error("container has no cgroup to freeze");
-  return cg;
-}
-
-}  // namespace
-
 void pause(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
   oci::Status s = status_of(r, dir);
   // As runc: a created container can be paused too.
   if (s != oci::Status::Running && s != oci::Status::Created) throw Error("container not running");
-  cgroup_of(r)->freeze(true);
+  require_cgroup(r, id, "pause")->freeze(true);
 }
 
 void resume(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
   if (status_of(r, dir) != oci::Status::Paused) throw Error("container not paused");
-  cgroup_of(r)->freeze(false);
+  require_cgroup(r, id, "resume")->freeze(false);
 }
 
 }  // namespace berth::container

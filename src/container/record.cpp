@@ -21,6 +21,7 @@ Record load_record(const StateDir& dir) {
     r.owner = j.value("owner", "");
     r.annotations = j.value("annotations", std::map<std::string, std::string>{});
     r.cgroup = j.value("cgroup", nlohmann::json());
+    r.rootless = j.value("rootless", false);
   } catch (const nlohmann::json::exception& e) {
     throw Error(dir.file("state.json") + ": " + e.what());
   }
@@ -58,6 +59,13 @@ bool init_alive(const Record& r) {
 std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r) {
   if (r.cgroup.is_null()) return nullptr;
   return cgroups::load_manager(r.cgroup);
+}
+
+std::unique_ptr<cgroups::Manager> require_cgroup(const Record& r, const std::string& id, const std::string& command) {
+  if (auto cg = record_cgroup(r)) return cg;
+  std::string why = r.rootless ? "it was created rootless, without a writable (delegated) cgroup"
+                               : "none was recorded at create";
+  throw Error(command + ": container " + id + " has no cgroup: " + why);
 }
 
 oci::Status status_of(const Record& r, const StateDir& dir) {

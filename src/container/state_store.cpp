@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "berth/linux/process_attrs.hpp"
@@ -25,6 +26,12 @@ void check_id(const std::string& id) {
   if (!valid_id(id)) throw Error("invalid container id \"" + id + "\": use letters, digits and _+-. (not starting with .)");
 }
 
+// An unprivileged user's default root is /run/berth when XDG_RUNTIME_DIR is unset: say how out.
+[[noreturn]] static void throw_mkdir_error(const std::string& what, int err) {
+  std::string hint = err == EACCES && ::geteuid() != 0 ? " (as a non-root user, set XDG_RUNTIME_DIR or pass --root)" : "";
+  throw Error(what + ": " + std::strerror(err) + hint, err);
+}
+
 static UniqueFd lock_dir(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return fd;
@@ -38,12 +45,14 @@ StateDir StateDir::create(const std::string& root, const std::string& id) {
   for (size_t i = 1; i <= root.size(); ++i) {
     if (i != root.size() && root[i] != '/') continue;
     std::string part = root.substr(0, i);
-    if (::mkdir(part.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("create state root " + part);
+    if (::mkdir(part.c_str(), 0711) < 0 && errno != EEXIST) {
+      throw_mkdir_error("create state root " + part, errno);
+    }
   }
   std::string path = root + "/" + id;
   if (::mkdir(path.c_str(), 0711) < 0) {
     if (errno == EEXIST) throw Error("container with given ID already exists: " + id, EEXIST);
-    throw_errno("create state directory " + path);
+    throw_mkdir_error("create state directory " + path, errno);
   }
   UniqueFd lock = lock_dir(path);
   if (!lock) throw_errno("open " + path);

@@ -85,8 +85,7 @@ void update(const std::string& root, const std::string& id, const oci::Resources
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
   if (status_of(r, dir) == oci::Status::Stopped) throw Error("container not running");
-  auto cg = record_cgroup(r);
-  if (!cg) throw Error("container has no cgroup to update");
+  auto cg = require_cgroup(r, id, "update");
 
   cgroups::warn_ignored_resources(changes);
   std::vector<std::string> ignored;

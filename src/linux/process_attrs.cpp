@@ -65,7 +65,16 @@ void apply_user(const oci::User& user) {
 }
 
 void write_oom_score_adj(pid_t pid, int adj) {
-  write_file(pid ? "/proc/" + std::to_string(pid) + "/oom_score_adj" : "/proc/self/oom_score_adj", std::to_string(adj));
+  std::string path = pid ? "/proc/" + std::to_string(pid) + "/oom_score_adj" : "/proc/self/oom_score_adj";
+  std::string what = "oom_score_adj " + std::to_string(adj) + ": ";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) throw_errno(what + "open " + path);
+  std::string data = std::to_string(adj);
+  if (::write(fd.get(), data.data(), data.size()) < 0) {
+    int err = errno;
+    // The kernel answers EACCES for a value below the process's minimum (oom_score_adj_min).
+    throw_errno(what + "write " + path + (err == EACCES ? " (lowering oom_score_adj needs CAP_SYS_RESOURCE)" : ""), err);
+  }
 }
 
 void apply_sysctl(const std::map<std::string, std::string>& sysctl) {

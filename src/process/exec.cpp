@@ -12,6 +12,13 @@
 //                                            user, caps, umask, LSM labels, no_new_privs, seccomp
 //   <------------------------------ Ready    execve: the close-on-exec sync socket closes
 //   EOF: exec'ed; Error: report, reap
+//
+// An unprivileged berth (rootless) cannot join the container's pid namespace
+// from the host: setns(pid) needs CAP_SYS_ADMIN in berth's own user namespace.
+// Then the child is born outside, joins the container's user namespace (which
+// grants that right over the namespaces it owns), enters the pid namespace for
+// its children and forks the real exec process; it reports that process's pid
+// and exits, and berth, a subreaper, inherits it (as the init's double fork).
 #include "berth/process/exec.hpp"
 
 #include <fcntl.h>
@@ -82,7 +89,15 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
     std::string name = oci::namespace_proc_name(t);
     std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno(std::string("open the container's ") + oci::namespace_name(t) + " namespace " + path);
+    if (!fd) {
+      int err = errno;
+      // Until `start` the init is berth and not dumpable: only a privileged caller may open
+      // its /proc files. (After execve the container's own process is the caller's.)
+      std::string hint = err == EACCES && ::geteuid() != 0
+                             ? " (an unprivileged caller can exec only after `start`: until then the init is not dumpable)"
+                             : "";
+      throw_errno(std::string("open the container's ") + oci::namespace_name(t) + " namespace " + path + hint, err);
+    }
     if (same_file(fd.get(), "/proc/self/ns/" + name)) continue;
     out.push_back({t, oci::namespace_clone_flag(t), std::move(fd), path});
   }
@@ -91,7 +106,8 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
 
 // Everything the child does between clone3 and execve. Throws on error; the
 // caller reports it to the parent.
-[[noreturn]] void exec_main(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined) {
+[[noreturn]] void exec_main(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined,
+                            bool die_with_parent) {
   const oci::Process& proc = *cfg.process;
 
   // Not dumpable (inherited from the parent, and set again here): no process
@@ -99,7 +115,9 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   // while we are still berth (CVE-2019-5736, CVE-2024-21626).
   if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   // Die with berth during setup (cleared by the kernel at the user switch).
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  // After the double fork our parent is the short-lived middle child: the
+  // sync socket alone guards (a read sees EOF when berth is gone).
+  if (die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   // A foreground `exec` blocks signals to forward them; the process starts with none blocked.
   sigset_t none;
   ::sigemptyset(&none);
@@ -218,9 +236,18 @@ bool message_pending(int sock) {
 }
 
 // Per-process limits set from outside, with berth's privileges (see process_attrs.hpp).
-void set_limits(pid_t pid, const oci::Process& proc) {
+// oom_done: the middle child of the rootless path set it already (see enter_via_userns).
+void set_limits(pid_t pid, const oci::Process& proc, bool oom_done) {
   linux_::apply_rlimits(pid, proc.rlimits);
-  if (proc.oomScoreAdj) linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
+  if (!proc.oomScoreAdj || oom_done) return;
+  // The exec'd process is not dumpable (it is born in the container's pid namespace while
+  // still berth), so its /proc files belong to root: an unprivileged berth cannot open them.
+  if (::geteuid() != 0)
+    throw Error("process.oomScoreAdj " + std::to_string(*proc.oomScoreAdj) +
+                ": an unprivileged berth cannot set oom_score_adj of an exec'd process that shares the "
+                "host's pid namespace (not dumpable during setup, its /proc files belong to root)",
+                EACCES);
+  linux_::write_oom_score_adj(pid, *proc.oomScoreAdj);
 }
 
 std::string describe_death(pid_t pid) {
@@ -232,6 +259,61 @@ std::string describe_death(pid_t pid) {
   if (WIFSIGNALED(st)) return " (killed by signal " + std::to_string(WTERMSIG(st)) + ")";
   if (WIFEXITED(st)) return " (exit status " + std::to_string(WEXITSTATUS(st)) + ")";
   return "";
+}
+
+// The middle child of the rootless path: joins the container's user namespace
+// (root there), enters its pid namespace for children and forks. The middle
+// child reports the new pid and exits; the grandchild returns to exec_main
+// with the user and pid namespaces already done.
+void enter_via_userns(int sync, std::vector<linux_::JoinedNs>& joined, const oci::Process& proc) {
+  if (proc.oomScoreAdj) {
+    // Inherited by the fork below. Set here, where our /proc files may be ours for a moment:
+    // this process lives outside the container's pid namespace, no container process can
+    // see it, and the parent could not open the (non-dumpable) exec process's files.
+    if (::prctl(PR_SET_DUMPABLE, 1) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    linux_::write_oom_score_adj(0, *proc.oomScoreAdj);
+    if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  }
+  for (auto& j : joined) {
+    if (j.type != oci::NamespaceType::User) continue;
+    linux_::join_namespace(j);
+    if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the container's user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the container's user namespace");
+  }
+  for (auto& j : joined)
+    if (j.type == oci::NamespaceType::Pid) linux_::join_namespace(j);
+  std::erase_if(joined, [](const linux_::JoinedNs& j) {
+    return j.type == oci::NamespaceType::User || j.type == oci::NamespaceType::Pid;
+  });
+  pid_t g = ::fork();
+  if (g < 0) throw_errno("fork exec process into the container's pid namespace");
+  if (g > 0) {
+    send_msg(sync, {SyncType::InitPid, 0, 0, std::to_string(g)});
+    ::_exit(0);
+  }
+}
+
+// Parent side: the middle child's report, then the grandchild (ours by subreaping).
+ExecProcess adopt_grandchild(int sync, ExecProcess middle) {
+  SyncMsg m;
+  try {
+    m = recv_msg(sync);
+  } catch (...) {
+    describe_death(middle.pid);
+    throw;
+  }
+  std::string died = describe_death(middle.pid);
+  if (m.type == SyncType::Error) throw_child_error(m);
+  if (m.type != SyncType::InitPid) throw Error("unexpected sync message from exec process" + died);
+  pid_t g = static_cast<pid_t>(std::stol(m.payload));
+  UniqueFd gfd(sys::pidfd_open(g));
+  if (!gfd) {
+    int err = errno;
+    ::kill(g, SIGKILL);  // our child now: its pid cannot be reused before we reap it
+    describe_death(g);
+    throw_errno("pidfd_open exec process " + m.payload, err);
+  }
+  return ExecProcess{g, std::move(gfd)};
 }
 
 }  // namespace
@@ -252,8 +334,17 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   // instant before it runs its first instruction.
   int was_dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
   const linux_::JoinedNs* pidns = nullptr;
-  for (const auto& j : joined)
+  const linux_::JoinedNs* userns = nullptr;
+  for (const auto& j : joined) {
     if (j.type == oci::NamespaceType::Pid) pidns = &j;
+    if (j.type == oci::NamespaceType::User) userns = &j;
+  }
+  // See the top of this file.
+  const bool double_fork = pidns && userns && ::geteuid() != 0;
+  if (double_fork) {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
+    pidns = nullptr;  // entered by the middle child, not here
+  }
   // The pid namespace is entered for our children only (pid_for_children),
   // then restored: the child is born inside it, berth itself stays where it is.
   UniqueFd own_pidns;
@@ -283,7 +374,8 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   if (pid == 0) {
     sp.parent.reset();
     try {
-      exec_main(cfg, sp.child.get(), joined);
+      if (double_fork) enter_via_userns(sp.child.get(), joined, *cfg.process);
+      exec_main(cfg, sp.child.get(), joined, !double_fork);
     } catch (const std::exception& e) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
@@ -304,10 +396,14 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   sp.child.reset();
   joined.clear();
   ExecProcess ep{pid, UniqueFd(pidfd)};
+  if (double_fork) {
+    ep = adopt_grandchild(sp.parent.get(), std::move(ep));
+    pid = ep.pid;
+  }
 
   try {
     if (cgroup) cgroup->add(pid);
-    set_limits(pid, *cfg.process);
+    set_limits(pid, *cfg.process, double_fork);
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     bool ready = false;
     for (;;) {

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -27,6 +28,7 @@
 #include "berth/linux/rootfs.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/linux/seccomp.hpp"
+#include "berth/linux/userns_maps.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/process/exec_check.hpp"
@@ -78,7 +80,13 @@ namespace {
   if (die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   // Not dumpable: other processes in the container cannot open /proc/<init>/exe
   // (the berth binary) or its fds while we still are berth (CVE-2019-5736).
-  if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+  // An unprivileged parent writes our uid/gid maps and oom_score_adj (itself or
+  // through newuidmap, which insists that it owns us): a non-dumpable process's
+  // /proc files belong to root, so we stay dumpable until `Go`. No process of
+  // the container exists yet, and other processes of the caller's uid could
+  // ptrace berth itself anyway.
+  const bool dumpable_until_go = userns_new && ::geteuid() != 0;
+  if (::prctl(PR_SET_DUMPABLE, dumpable_until_go ? 1 : 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   ::umask(0);
   // `berth run` blocks signals to forward them; the container starts with none blocked.
   sigset_t none;
@@ -100,6 +108,7 @@ namespace {
 
   SyncMsg go = recv_msg(sync);
   if (go.type != SyncType::Go) throw Error("unexpected sync message from parent");
+  if (dumpable_until_go && ::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
 
   for (auto& ns : joined) {
     if (ns.type == oci::NamespaceType::Pid) continue;  // joined by the parent before clone3
@@ -382,7 +391,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   }
 
   try {
-    if (userns_new) linux_::write_id_maps(pid, lx.uidMappings, lx.gidMappings);
+    if (userns_new) linux_::write_userns_maps(pid, lx.uidMappings, lx.gidMappings);
     // Limits from outside, with berth's privileges (a user namespace could not raise them).
     linux_::apply_rlimits(pid, spec.process->rlimits);
     if (spec.process->oomScoreAdj) linux_::write_oom_score_adj(pid, *spec.process->oomScoreAdj);
@@ -408,8 +417,21 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       }
     }
   } catch (...) {
+    // The init may have failed on its own meanwhile (then e.g. its /proc files are no
+    // longer ours to open): its own error, if it sent one, names the real cause.
+    SyncMsg m;
+    pollfd p{sp.parent.get(), POLLIN, 0};
+    bool init_failed = false;
+    if (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+      try {
+        m = recv_msg(sp.parent.get());
+        init_failed = m.type == SyncType::Error;
+      } catch (...) {
+      }
+    }
     // Never leave a half-made init behind.
     kill_and_reap(init.pidfd.get(), pid);
+    if (init_failed) throw_child_error(m);
     throw;
   }
   return init;

@@ -313,6 +313,24 @@ host_has_cap() { # NUMBER: is the bit set in our CapEff?
 }
 
 # ---------------------------------------------------------------- cleanup
+# at_cleanup 'COMMAND': run COMMAND (a bash script, may span lines) at cleanup, after the
+# recorded processes are killed and before the containers in $ROOT are deleted, even when the
+# test fails or times out; last registered runs first. For what a test makes outside $T and
+# the state root (a user account, lines in /etc/subuid, ...). It runs in a fresh bash without
+# lib.sh: put values in with printf %q when registering.
+at_cleanup() {
+  printf '%s\0' "$1" >> "$T/.cleanup"
+}
+_it_run_registered_cleanups() {
+  [ -f "$T/.cleanup" ] || return 0
+  local cmd cmds=() i
+  while IFS= read -r -d '' cmd; do cmds+=("$cmd"); done < "$T/.cleanup"
+  rm -f "$T/.cleanup"
+  for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do
+    bash -c "${cmds[i]}" || _it_leak "cleanup command failed: $(head -c 200 <<<"${cmds[i]}")"
+  done
+}
+
 # Idempotent; runs as the test's EXIT trap and again from the runner. Problems it cannot
 # fix (or that show the runtime left state behind) are written to $META.leak.
 _it_leak() { echo "$*" >> "$META.leak"; echo "# LEAK: $*"; }
@@ -357,6 +375,8 @@ _it_cleanup() {
         for ((i = 0; i < 40; i++)); do pid_alive "$pid" || break; sleep 0.05; done
       done
     fi
+    # 1b. what the test registered with at_cleanup
+    _it_run_registered_cleanups
     # 2. containers: everything `list -q` knows plus every dir in the state root
     if [ -d "$ROOT" ]; then
       local ids id left

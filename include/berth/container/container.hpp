@@ -25,6 +25,9 @@ struct CreateOptions {
   // For foreground `run` with a terminal and no console socket: the caller's
   // own socket that receives the pty master. -1 otherwise.
   int console_fd = -1;
+  // Rootless mode (--rootless, container/rootless.hpp): a cgroup that cannot be
+  // created for lack of permission is not an error when no limits are asked for.
+  bool rootless = false;
 };
 
 struct Created {

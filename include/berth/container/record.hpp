@@ -23,7 +23,8 @@ struct Record {
   unsigned long long start_time = 0;  // of the init, guards against pid reuse
   std::string bundle, rootfs, created, owner;
   std::map<std::string, std::string> annotations;
-  nlohmann::json cgroup;  // cgroups::Manager::save()
+  nlohmann::json cgroup;  // cgroups::Manager::save(); null: made without one (rootless)
+  bool rootless = false;  // created in rootless mode
   oci::Spec spec;         // config.json as it was at create
 };
 
@@ -33,6 +34,9 @@ std::optional<std::pair<unsigned long long, char>> proc_stat(int pid);
 // The init still runs (same start time, not a zombie).
 bool init_alive(const Record& r);
 std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r);
+// The cgroup, for a command that cannot work without one (pause, update, events):
+// throws "<command>: container <id> has no cgroup (...)" otherwise.
+std::unique_ptr<cgroups::Manager> require_cgroup(const Record& r, const std::string& id, const std::string& command);
 oci::Status status_of(const Record& r, const StateDir& dir);
 
 }  // namespace berth::container
