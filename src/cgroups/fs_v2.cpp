@@ -2,6 +2,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "berth/cgroups/devices_bpf.hpp"
 #include "berth/cgroups/fs.hpp"
 #include "berth/cgroups/resources.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -34,6 +35,9 @@ class V2 : public Manager {
 
   void apply(const oci::Resources& r) override {
     warn_ignored_resources(r);
+    // Devices first: v2 has no device files; the filter is an eBPF program.
+    // Not in a user namespace, where the kernel refuses it (runc skips it too).
+    if (!r.devices.empty() && !in_user_namespace()) install_device_filter(dir_, r.devices);
     apply_v2(dir_, r);
   }
   void add(pid_t pid) override { linux_::write_file(dir_ + "/cgroup.procs", std::to_string(pid)); }
