@@ -1,4 +1,5 @@
 // cgroup v2: one unified hierarchy.
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -71,6 +72,10 @@ class V2 : public Manager {
   std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
   void destroy() override { remove_tree(dir_); }
   std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }
+  UniqueFd clone_into_fd() const override {
+    // Not O_PATH: clone3 needs a real open file of the directory.
+    return UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
   nlohmann::json save() const override { return {{"driver", "v2"}, {"dir", dir_}}; }
 
  private:

@@ -2,7 +2,9 @@
 // meaning (run through a small interpreter of the instructions the generator
 // emits), and — as root on a host with a cgroup2 mount — the real kernel:
 // a program attached to a fresh cgroup lets a child open /dev/null and refuses
-// /dev/zero with EPERM, and a second install replaces the first.
+// /dev/zero with EPERM, and a second install replaces the first. The same
+// cgroup2 fixture checks clone3(CLONE_INTO_CGROUP), which the v2 driver uses
+// to have the container's init born in its cgroup.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 
 #include "berth/cgroups/devices.hpp"
 #include "berth/cgroups/devices_bpf.hpp"
+#include "berth/linux/syscalls.hpp"
 #include "berth/util/error.hpp"
 
 namespace cg = berth::cgroups;
@@ -235,4 +238,33 @@ TEST_CASE("devices_bpf: a program the verifier refuses: the error carries the ve
   }
   CHECK(msg.find("load the cgroup v2 device eBPF program (1 instructions): bpf(BPF_PROG_LOAD): ") == 0);
   CHECK(msg.find("verifier log:") != std::string::npos);
+}
+
+TEST_CASE("clone3 CLONE_INTO_CGROUP: the child is born in the cgroup") {
+  std::string mnt = cgroup2_mount();
+  if (::geteuid() != 0 || mnt.empty()) {
+    MESSAGE("skipped: needs root and a cgroup2 mount");
+    return;
+  }
+  TempCgroup cgroup(mnt);
+  REQUIRE(!cgroup.dir.empty());
+  berth::UniqueFd fd(::open(cgroup.dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  REQUIRE(fd);
+  std::string want = "0::" + cgroup.dir.substr(mnt.size());
+  int pidfd = -1;
+  pid_t pid = berth::sys::clone3_fork(CLONE_PIDFD | CLONE_INTO_CGROUP, &pidfd, static_cast<uint64_t>(fd.get()));
+  if (pid == 0) {
+    // the first thing the child sees: already in the cgroup
+    std::ifstream f("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(f, line))
+      if (line == want) ::_exit(0);
+    ::_exit(1);
+  }
+  REQUIRE_MESSAGE(pid > 0, "clone3: " << std::strerror(errno));
+  berth::UniqueFd owned(pidfd);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
 }
