@@ -32,6 +32,7 @@
 #include "berth/process/hooks.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::process {
 namespace {
@@ -315,9 +316,13 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
       int err = errno;
       if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
       throw_errno("clone3 container init into its cgroup", err);
+    } else {
+      log::debug(std::string("clone3 CLONE_INTO_CGROUP refused (") + std::strerror(errno) +
+                 "): cloning, then writing cgroup.procs");
     }
   }
   if (!born_in_cgroup) pid = sys::clone3_fork(cloneflags | CLONE_PIDFD, &pidfd);
+  else if (pid > 0) log::debug("container init " + std::to_string(pid) + " born in its cgroup (clone3 CLONE_INTO_CGROUP)");
   if (pid < 0) {
     int err = errno;
     if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);

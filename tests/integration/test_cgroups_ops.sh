@@ -395,10 +395,15 @@ _cgops_update_running_v2() {
   rt update --memory 64m --pids-limit 30 "$ID"
   assert_eq 67108864 "$(_cgops_read memory memory.max)" "memory.max after update"
   assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after update"
-  # only swap given: written with the stored (updated) memory limit
-  rt update --memory-swap 128m "$ID"
-  assert_eq 67108864 "$(_cgops_read memory memory.max)" "memory.max after a swap-only update"
-  [ -z "$swap" ] || assert_eq 67108864 "$(_cgops_read memory memory.swap.max)" "memory.swap.max (128m - 64m)"
+  # only swap given: written with the stored (updated) memory limit. runc 1.1 passes memory 0
+  # (unset) with it and fails on v2 with "unable to set swap limit without memory limit".
+  if is_berth; then
+    rt update --memory-swap 128m "$ID"
+    assert_eq 67108864 "$(_cgops_read memory memory.max)" "memory.max after a swap-only update"
+    [ -z "$swap" ] || assert_eq 67108864 "$(_cgops_read memory memory.swap.max)" "memory.swap.max (128m - 64m)"
+  else
+    log "runc known diff: a swap-only update is refused on v2; not checked"
+  fi
   rt update --pids-limit 0 --memory-reservation 16M "$ID"
   assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after --pids-limit 0"
   assert_eq 16777216 "$(_cgops_read memory memory.low)" "memory.low (reservation)"
