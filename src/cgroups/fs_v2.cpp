@@ -70,7 +70,22 @@ class V2 : public Manager {
   }
   Stats stats() const override { return read_stats_v2(dir_); }
   std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
-  void destroy() override { remove_tree(dir_); }
+  void destroy() override {
+    // Killed processes leave the cgroup only when they have fully exited; rmdir
+    // is EBUSY until then. Wait for the kernel's "populated 0" (up to 5 s: slow
+    // machines, many processes) instead of racing it.
+    for (int i = 0; i < 500 && cgroup_file_exists(dir_, "cgroup.events"); ++i) {
+      std::string ev;
+      try {
+        ev = read_cgroup_file(dir_, "cgroup.events");
+      } catch (const Error&) {
+        break;
+      }
+      if (ev.find("populated 0") != std::string::npos) break;
+      ::usleep(10000);
+    }
+    remove_tree(dir_);
+  }
   std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }
   UniqueFd clone_into_fd() const override {
     // Not O_PATH: clone3 needs a real open file of the directory.
