@@ -1,7 +1,9 @@
 // cgroup v2: one unified hierarchy.
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "berth/cgroups/devices_bpf.hpp"
 #include "berth/cgroups/fs.hpp"
 #include "berth/cgroups/resources.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -34,6 +36,9 @@ class V2 : public Manager {
 
   void apply(const oci::Resources& r) override {
     warn_ignored_resources(r);
+    // Devices first: v2 has no device files; the filter is an eBPF program.
+    // Not in a user namespace, where the kernel refuses it (runc skips it too).
+    if (!r.devices.empty() && !in_user_namespace()) install_device_filter(dir_, r.devices);
     apply_v2(dir_, r);
   }
   void add(pid_t pid) override { linux_::write_file(dir_ + "/cgroup.procs", std::to_string(pid)); }
@@ -65,8 +70,27 @@ class V2 : public Manager {
   }
   Stats stats() const override { return read_stats_v2(dir_); }
   std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
-  void destroy() override { remove_tree(dir_); }
+  void destroy() override {
+    // Killed processes leave the cgroup only when they have fully exited; rmdir
+    // is EBUSY until then. Wait for the kernel's "populated 0" (up to 5 s: slow
+    // machines, many processes) instead of racing it.
+    for (int i = 0; i < 500 && cgroup_file_exists(dir_, "cgroup.events"); ++i) {
+      std::string ev;
+      try {
+        ev = read_cgroup_file(dir_, "cgroup.events");
+      } catch (const Error&) {
+        break;
+      }
+      if (ev.find("populated 0") != std::string::npos) break;
+      ::usleep(10000);
+    }
+    remove_tree(dir_);
+  }
   std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }
+  UniqueFd clone_into_fd() const override {
+    // Not O_PATH: clone3 needs a real open file of the directory.
+    return UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
   nlohmann::json save() const override { return {{"driver", "v2"}, {"dir", dir_}}; }
 
  private:

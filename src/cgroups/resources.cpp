@@ -15,6 +15,7 @@
 //   missing controller         "cannot set <ctrl> limit: ..." (hugetlb, net_cls, net_prio, rdma ...)
 //   unified on v1              "invalid configuration: cannot use unified on cgroup v1"
 //   devices in a user ns       skipped (the kernel refuses them)
+//   devices on v2              not here: an eBPF program (devices_bpf.cpp), attached by fs_v2
 #include "berth/cgroups/resources.hpp"
 
 #include <sys/stat.h>
@@ -296,8 +297,6 @@ void apply_v2(const std::string& d, const oci::Resources& r) {
       throw Error("linux.resources.unified: invalid key \"" + k + "\"");
     put(d, k, v);
   }
-  if (!r.devices.empty())
-    log::warn("linux.resources.devices on cgroup v2 needs an eBPF device program, not implemented yet; device rules not enforced by the cgroup");
 }
 
 }  // namespace berth::cgroups

@@ -1,5 +1,6 @@
 // update: new resource values for a live container, merged, written to the
 // cgroup, and persisted in state.json (runc 1.1 semantics, see ops.hpp).
+#include "berth/cgroups/devices.hpp"
 #include "berth/cgroups/resources.hpp"
 #include "berth/container/ops.hpp"
 #include "berth/container/record.hpp"
@@ -17,7 +18,7 @@ void take(std::optional<T>& dst, const std::optional<T>& src) {
 }
 
 // What is written on update: everything but the device rules (runc never
-// rewrites them on update) and the ignored kernel memory values.
+// rewrites the v1 device files on update; v2: see update()) and the ignored kernel memory values.
 oci::Resources writable(oci::Resources r) {
   r.devices.clear();
   if (r.memory) {
@@ -93,12 +94,20 @@ void update(const std::string& root, const std::string& id, const oci::Resources
   oci::Resources merged = merge_update(current, changes, &ignored);
   for (const auto& name : ignored) log::warn("update: linux.resources." + name + " cannot be updated; ignored");
 
+  // On v2 the device filter is an eBPF program: runc replaces it on every
+  // update (a new program attached, then the old ones detached), so does berth.
+  // The rules do not change (update cannot change them), the program is rebuilt.
+  auto to_write = [&](const oci::Resources& res) {
+    oci::Resources w = writable(res);
+    if (cg->driver() == cgroups::Driver::V2) w.devices = cgroups::effective_device_rules(r.spec);
+    return w;
+  };
   try {
-    cg->apply(writable(merged));
+    cg->apply(to_write(merged));
   } catch (const Error&) {
     // Put back what was there; the state file keeps the old values.
     try {
-      cg->apply(writable(current));
+      cg->apply(to_write(current));
     } catch (const Error& e2) {
       log::warn(std::string("Setting back cgroup configs failed due to error: ") + e2.what() +
                 ", your state.json and actual configs might be inconsistent.");

@@ -35,6 +35,7 @@
 #include "berth/process/hooks.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::process {
 namespace {
@@ -330,7 +331,27 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
 
   SyncPair sp = make_sync_pair();
   int pidfd = -1;
-  pid_t pid = sys::clone3_fork(cloneflags | CLONE_PIDFD, &pidfd);
+  // On cgroup v2 the init is born in its cgroup (CLONE_INTO_CGROUP, Linux 5.7):
+  // one cgroup.procs write less, and no moment in which it runs in berth's cgroup.
+  // Kernels or cgroups that refuse it (EINVAL/E2BIG: too old; EBUSY: not a
+  // domain cgroup; EOPNOTSUPP) fall back to clone3 + the cgroup.procs write.
+  bool born_in_cgroup = false;
+  pid_t pid = -1;
+  if (UniqueFd cgfd = cgroup ? cgroup->clone_into_fd() : UniqueFd{}) {
+    pid = sys::clone3_fork(cloneflags | CLONE_PIDFD | CLONE_INTO_CGROUP, &pidfd, static_cast<uint64_t>(cgfd.get()));
+    if (pid >= 0) {
+      born_in_cgroup = true;
+    } else if (errno != EINVAL && errno != E2BIG && errno != EBUSY && errno != EOPNOTSUPP) {
+      int err = errno;
+      if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+      throw_errno("clone3 container init into its cgroup", err);
+    } else {
+      log::debug(std::string("clone3 CLONE_INTO_CGROUP refused (") + std::strerror(errno) +
+                 "): cloning, then writing cgroup.procs");
+    }
+  }
+  if (!born_in_cgroup) pid = sys::clone3_fork(cloneflags | CLONE_PIDFD, &pidfd);
+  else if (pid > 0) log::debug("container init " + std::to_string(pid) + " born in its cgroup (clone3 CLONE_INTO_CGROUP)");
   if (pid < 0) {
     int err = errno;
     if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
@@ -395,10 +416,10 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // Limits from outside, with berth's privileges (a user namespace could not raise them).
     linux_::apply_rlimits(pid, spec.process->rlimits);
     if (spec.process->oomScoreAdj) linux_::write_oom_score_adj(pid, *spec.process->oomScoreAdj);
-    // Go first, then the cgroup: the init mounts its rootfs meanwhile (see
-    // join_cgroup in init_main).
+    // Go first, then the cgroup (unless the init was born in it): the init
+    // mounts its rootfs meanwhile (see join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
-    if (cgroup) cgroup->add(pid);
+    if (cgroup && !born_in_cgroup) cgroup->add(pid);
     send_msg(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}});
     for (;;) {
       UniqueFd passed;

@@ -285,6 +285,18 @@ wait_pid_gone() {
 }
 
 # ---------------------------------------------------------------- host facts
+# cgroup_v2: /sys/fs/cgroup is the unified (cgroup2) hierarchy (a pure v2 host, as in tests/vm).
+cgroup_v2() { [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; }
+# v2_need CONTROLLER...: skip unless the v2 root offers every controller (cgroup.controllers).
+v2_need() {
+  local c
+  for c in "$@"; do
+    grep -qw "$c" /sys/fs/cgroup/cgroup.controllers 2>/dev/null \
+      || skip "no cgroup v2 $c controller on this host (cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null))"
+  done
+}
+# v1_only WHY: skip on a cgroup v2 host (the behaviour under test is cgroup v1's).
+v1_only() { if cgroup_v2; then skip "cgroup v1 only: $*"; fi; }
 host_ns() { readlink "/proc/self/ns/$1"; }
 # cap_hex NAME...: the /proc/PID/status hex mask for these capabilities
 cap_hex() {

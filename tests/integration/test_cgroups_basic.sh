@@ -7,6 +7,7 @@ _cgroup_mounts() {
 }
 
 test_cgroups_path_used_and_removed() {
+  if cgroup_v2; then _cgroups_path_used_and_removed_v2; return; fi
   [ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory controller on this host"
   mkbundle
   local cgpath="/$ID-cg/$ID"
@@ -35,15 +36,39 @@ test_cgroups_default_path() {
   cfg 'del(.linux.cgroupsPath)'
   set_args sleep 100
   create_ctr "$ID"
-  local pid mine theirs dir
+  local pid mine theirs dir ctl=memory mnt=/sys/fs/cgroup/memory
+  if cgroup_v2; then ctl="" mnt=/sys/fs/cgroup; fi
   pid=$(container_pid "$ID")
-  mine=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
-  theirs=$(sed -n 's/^[0-9]*:memory://p' "/proc/$pid/cgroup")
+  mine=$(sed -n "s/^[0-9]*:$ctl://p" /proc/self/cgroup)
+  theirs=$(sed -n "s/^[0-9]*:$ctl://p" "/proc/$pid/cgroup")
   echo "runner memory cgroup: $mine, container: $theirs"
   [ -n "$theirs" ] || skip "no memory controller"
-  assert_ne "$mine" "$theirs" "the container has its own memory cgroup"
-  dir=/sys/fs/cgroup/memory$theirs
+  assert_ne "$mine" "$theirs" "the container has its own ${ctl:-unified} cgroup"
+  assert_match "$theirs" "$ID\$" "the container's cgroup is named after its id"
+  dir=$mnt$theirs
   [ -d "$dir" ] || fail "$dir does not exist"
   rt delete --force "$ID"
   [ ! -d "$dir" ] || fail "cgroup $dir left after delete"
+}
+
+# v2: one directory; the init is in it (cgroup.procs and /proc/PID/cgroup "0::PATH"), the
+# controllers are delegated to it, and delete removes it and the parent berth made.
+_cgroups_path_used_and_removed_v2() {
+  mkbundle
+  local cgpath="/$ID-cg/$ID"
+  cfg --arg p "$cgpath" '.linux.cgroupsPath = $p'
+  set_args sleep 100
+  create_ctr "$ID"
+  local pid d=/sys/fs/cgroup$cgpath c
+  pid=$(container_pid "$ID")
+  grep -qx "$pid" "$d/cgroup.procs" || fail "pid $pid not in $d/cgroup.procs"
+  assert_eq "0::$cgpath" "$(cat "/proc/$pid/cgroup")" "/proc/PID/cgroup"
+  for c in memory pids cpu; do
+    grep -qw "$c" /sys/fs/cgroup/cgroup.controllers || continue
+    grep -qw "$c" "$d/cgroup.controllers" || fail "controller $c not delegated to $d: $(cat "$d/cgroup.controllers")"
+  done
+  rt delete --force "$ID"
+  [ ! -d "$d" ] || fail "cgroup $d left after delete"
+  # the intermediate /$ID-cg is not the container's: runc leaves it, so may we
+  rmdir "/sys/fs/cgroup/$ID-cg" 2>/dev/null || true
 }

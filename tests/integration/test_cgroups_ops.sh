@@ -4,9 +4,28 @@
 
 _cgops_path() { echo "/$ID"; }
 _cgops_dir() { echo "/sys/fs/cgroup/$1$(_cgops_path)"; }
-_cgops_read() { tr -d '\n' < "$(_cgops_dir "$1")/$2"; }
-_cgops_need_v1() {
+# v1: the container's file in the controller's hierarchy. v2: the file in its one directory
+# (the controller argument is then only documentation).
+_cgops_read() {
+  if cgroup_v2; then tr -d '\n' < "/sys/fs/cgroup$(_cgops_path)/$2"; else tr -d '\n' < "$(_cgops_dir "$1")/$2"; fi
+}
+# _cgops_need CONTROLLER...: the v1 controllers, or on v2 their v2 counterparts
+# (freezer and cpuacct are built into v2: cgroup.freeze, cpu.stat).
+_cgops_need() {
   local c
+  if cgroup_v2; then
+    for c in "$@"; do
+      case $c in
+        # the root has no cgroup.freeze; any other cgroup has it from Linux 5.2
+        freezer) [ -n "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name cgroup.freeze -print -quit)" ] \
+                   || skip "no cgroup.freeze (the cgroup v2 freezer needs Linux 5.2)" ;;
+        cpuacct) ;;
+        devices) ;;
+        *) v2_need "$c" ;;
+      esac
+    done
+    return 0
+  fi
   for c in "$@"; do
     [ -e "/sys/fs/cgroup/$c/cgroup.procs" ] || skip "no cgroup v1 $c controller on this host"
   done
@@ -23,8 +42,29 @@ _cgops_rc() {
   echo "# $* -> rc=$RC"
   _it_show err "$T/err"
 }
-# Host pids of every process in the container's freezer cgroup.
-_cgops_procs() { cat "$(_cgops_dir freezer)/cgroup.procs"; }
+# Host pids of every process in the container's (freezer) cgroup.
+_cgops_procs() {
+  if cgroup_v2; then cat "/sys/fs/cgroup$(_cgops_path)/cgroup.procs"; else cat "$(_cgops_dir freezer)/cgroup.procs"; fi
+}
+# runc 1.1 on v2 signals the processes and removes the cgroup at once; while the killed
+# processes still exit (slow in the VM) rmdir is EBUSY: it logs that, exits 0 and leaves the
+# cgroup. A known runc diff: the test removes it for runc (berth waits, see delete).
+_cgops_runc_v2_rmdir() {
+  local d=/sys/fs/cgroup$(_cgops_path)
+  if is_runc && cgroup_v2 && [ -d "$d" ]; then
+    log "runc known diff: $d left by delete --force (rmdir EBUSY); removed by the test"
+    rmdir "$d"
+  fi
+}
+# The container's cgroup is gone from every hierarchy.
+_cgops_assert_no_cgroup() {
+  local m
+  if cgroup_v2; then
+    [ ! -d "/sys/fs/cgroup$(_cgops_path)" ] || fail "cgroup /sys/fs/cgroup$(_cgops_path) left"
+    return 0
+  fi
+  for m in /sys/fs/cgroup/*; do [ ! -d "$m$(_cgops_path)" ] || fail "cgroup $m$(_cgops_path) left"; done
+}
 _cgops_states() { # the State letter of each process, space separated
   local p out=""
   for p in $(_cgops_procs); do out+="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status") "; done
@@ -32,7 +72,7 @@ _cgops_states() { # the State letter of each process, space separated
 }
 
 test_cgroups_pause_resume() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle
   rootfs_rw
   set_sh 'sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done'
@@ -44,9 +84,14 @@ test_cgroups_pause_resume() {
   assert_eq paused "$(state_of "$ID")" "status after pause"
   assert_match "$(rt list)" "^$ID +[0-9]+ +paused " "list"
   assert_eq paused "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" "list json"
-  assert_eq FROZEN "$(_cgops_read freezer freezer.state)" "freezer.state"
-  # frozen tasks are in uninterruptible sleep
-  assert_no_match "$(_cgops_states)" "[RS]" "process states while frozen"
+  if cgroup_v2; then
+    assert_eq 1 "$(_cgops_read freezer cgroup.freeze)" "cgroup.freeze"
+    assert_contains "$(_cgops_read freezer cgroup.events)" "frozen 1" "cgroup.events"
+  else
+    assert_eq FROZEN "$(_cgops_read freezer freezer.state)" "freezer.state"
+    # frozen tasks are in uninterruptible sleep (v1; v2's freezer shows them sleeping)
+    assert_no_match "$(_cgops_states)" "[RS]" "process states while frozen"
+  fi
   local c1 c2
   c1=$(cat "$BUNDLE/rootfs/tmp/counter")
   sleep 0.5
@@ -54,7 +99,12 @@ test_cgroups_pause_resume() {
   assert_eq "$c1" "$c2" "counter while paused"
   rt resume "$ID"
   assert_eq running "$(state_of "$ID")" "status after resume"
-  assert_eq THAWED "$(_cgops_read freezer freezer.state)" "freezer.state"
+  if cgroup_v2; then
+    assert_eq 0 "$(_cgops_read freezer cgroup.freeze)" "cgroup.freeze"
+    assert_contains "$(_cgops_read freezer cgroup.events)" "frozen 0" "cgroup.events"
+  else
+    assert_eq THAWED "$(_cgops_read freezer freezer.state)" "freezer.state"
+  fi
   assert_no_match "$(_cgops_states)" "D" "process states after resume"
   sleep 0.5
   c2=$(cat "$BUNDLE/rootfs/tmp/counter")
@@ -64,7 +114,7 @@ test_cgroups_pause_resume() {
 }
 
 test_cgroups_pause_resume_errors() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle
   run_detached "$ID"
   _cgops_rc resume "$ID"
@@ -95,7 +145,7 @@ test_cgroups_pause_resume_errors() {
 
 # As runc: a created container can be paused; it cannot be started while paused.
 test_cgroups_pause_created_container() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle
   create_ctr "$ID"
   rt pause "$ID"
@@ -112,7 +162,7 @@ test_cgroups_pause_created_container() {
 
 # A paused container is killed and removed by delete --force (nothing frozen is left).
 test_cgroups_delete_force_paused() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle
   set_sh 'sleep 1000 & sleep 1000'
   run_detached "$ID"
@@ -123,12 +173,14 @@ test_cgroups_delete_force_paused() {
   rt pause "$ID"
   rt delete --force "$ID"
   for p in $pids; do wait_pid_gone "$p"; done
-  [ ! -d "$(_cgops_dir freezer)" ] || fail "freezer cgroup left after delete --force"
+  _cgops_runc_v2_rmdir
+  _cgops_assert_no_cgroup
   assert_root_empty
 }
 
 test_cgroups_update_running() {
-  _cgops_need_v1 memory pids cpu
+  if cgroup_v2; then _cgops_update_running_v2; return; fi
+  _cgops_need memory pids cpu
   [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memory.memsw.*)"
   _cgops_bundle
   cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
@@ -173,7 +225,7 @@ test_cgroups_update_running() {
 }
 
 test_cgroups_update_errors() {
-  _cgops_need_v1 memory cpu
+  _cgops_need memory cpu
   _cgops_bundle
   cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.cpu = {shares: 1024}'
   run_detached "$ID"
@@ -183,6 +235,11 @@ test_cgroups_update_errors() {
   _cgops_rc update --cpu-share xyz "$ID"
   assert_rc_nonzero "update --cpu-share xyz"
   assert_contains "$(cat "$T/err")" "invalid value for cpu-share: strconv.ParseUint: parsing \\\"xyz\\\": invalid syntax"
+  if cgroup_v2; then
+    # v2: shares are converted to cpu.weight, not read back; a limit below the usage is not
+    # refused by the kernel (it reclaims or OOM-kills): both are v1 checks
+    log "cgroup v2: cpu-share read-back and memory-below-usage refusal not checked (v1 behaviour)"
+  else
   _cgops_rc update --cpu-share 1 "$ID"
   assert_rc_nonzero "update --cpu-share 1"
   assert_contains "$(cat "$T/err")" "the minimum allowed cpu-shares is 2"
@@ -195,6 +252,7 @@ test_cgroups_update_errors() {
   assert_rc_nonzero "update --memory 4k"
   assert_contains "$(cat "$T/err")" "unable to set memory limit to 4096"
   assert_eq 33554432 "$(_cgops_read memory memory.limit_in_bytes)" "memory limit after a refused update"
+  fi
   # kernel memory: accepted and ignored with a warning
   _cgops_rc update --kernel-memory 10m "$ID"
   assert_rc 0 "update --kernel-memory"
@@ -212,7 +270,7 @@ test_cgroups_update_errors() {
 }
 
 test_cgroups_events_stats() {
-  _cgops_need_v1 memory pids cpuacct
+  _cgops_need memory pids cpuacct
   _cgops_bundle
   cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 25}'
   set_sh 'sleep 1000 & sleep 1000'
@@ -229,12 +287,22 @@ test_cgroups_events_stats() {
     "$(jq -c '.data | keys' <<<"$j")" "data keys"
   assert_eq '["kernel","kernelTCP","raw","swap","usage"]' "$(jq -c '.data.memory | del(.cache) | keys' <<<"$j")" "memory keys"
   assert_eq 33554432 "$(jq -r .data.memory.usage.limit <<<"$j")" "memory.usage.limit"
+  if cgroup_v2; then
+    # the numbers come from the v2 files
+    [ "$(jq -r .data.memory.usage.usage <<<"$j")" -le "$(( $(_cgops_read memory memory.current) * 2 ))" ] || fail "memory usage vs memory.current"
+    jq -e '.data.memory.raw | has("anon") and has("file")' <<<"$j" >/dev/null || fail "memory.raw lacks memory.stat's anon/file"
+  fi
   [ "$(jq -r .data.memory.usage.usage <<<"$j")" -gt 0 ] || fail "memory usage is 0"
   [ "$(jq -r '.data.memory.raw.rss // .data.memory.raw.anon // 0' <<<"$j")" -ge 0 ] || fail "memory.raw"
   assert_eq 25 "$(jq -r .data.pids.limit <<<"$j")" "pids.limit"
   [ "$(jq -r .data.pids.current <<<"$j")" -ge 2 ] || fail "pids.current: $(jq -c .data.pids <<<"$j")"
   [ "$(jq -r .data.cpu.usage.total <<<"$j")" -gt 0 ] || fail "cpu.usage.total is 0"
-  assert_eq "$(wc -w < /sys/fs/cgroup/cpuacct/cpuacct.usage_percpu)" "$(jq -r '.data.cpu.usage.percpu | length' <<<"$j")" "percpu entries"
+  if cgroup_v2; then
+    # v2 has no per-cpu usage (runc leaves percpu out)
+    assert_eq 0 "$(jq -r '.data.cpu.usage.percpu // [] | length' <<<"$j")" "percpu entries"
+  else
+    assert_eq "$(wc -w < /sys/fs/cgroup/cpuacct/cpuacct.usage_percpu)" "$(jq -r '.data.cpu.usage.percpu | length' <<<"$j")" "percpu entries"
+  fi
   jq -e '.data.cpu.usage | has("kernel") and has("user")' <<<"$j" >/dev/null || fail "cpu.usage has no kernel/user"
   assert_eq null "$(jq -r .data.network_interfaces <<<"$j")" "network_interfaces"
   # errors
@@ -254,7 +322,7 @@ test_cgroups_events_stats() {
 
 # Streaming: a stats object every interval while the container runs.
 test_cgroups_events_stream() {
-  _cgops_need_v1 memory
+  _cgops_need memory
   _cgops_bundle
   run_detached "$ID"
   rt_bg "$T/events.out" events --interval 200ms "$ID"
@@ -293,7 +361,7 @@ _cgops_wait_procs() { # N: until the cgroup holds N processes; prints them
 }
 
 test_cgroups_kill_all_reaches_background_processes() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle_background
   run_detached "$ID"
   local pids p init
@@ -313,7 +381,7 @@ test_cgroups_kill_all_reaches_background_processes() {
 }
 
 test_cgroups_delete_force_reaches_background_processes() {
-  _cgops_need_v1 freezer
+  _cgops_need freezer
   _cgops_bundle_background
   run_detached "$ID"
   local pids p
@@ -321,7 +389,53 @@ test_cgroups_delete_force_reaches_background_processes() {
   for p in $pids; do track_pid "$p"; done
   rt delete --force "$ID"
   for p in $pids; do wait_pid_gone "$p"; done
-  local m
-  for m in /sys/fs/cgroup/*; do [ ! -d "$m$(_cgops_path)" ] || fail "cgroup $m$(_cgops_path) left"; done
+  _cgops_runc_v2_rmdir
+  _cgops_assert_no_cgroup
+  assert_root_empty
+}
+
+# v2: memory.max, memory.swap.max (swap alone: OCI swap - limit), memory.low, pids.max,
+# cpu.weight (from shares), cpu.max; updated values persisted and merged as on v1.
+_cgops_update_running_v2() {
+  _cgops_need memory pids cpu
+  _cgops_bundle
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
+  run_detached "$ID"
+  local d=/sys/fs/cgroup$(_cgops_path) swap=1
+  [ -e "$d/memory.swap.max" ] || { swap=""; log "no memory.swap.max: swap values not checked"; }
+  assert_eq 33554432 "$(_cgops_read memory memory.max)" "memory.max at create"
+  rt update --memory 64m --pids-limit 30 "$ID"
+  assert_eq 67108864 "$(_cgops_read memory memory.max)" "memory.max after update"
+  assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after update"
+  # only swap given: written with the stored (updated) memory limit. runc 1.1 passes memory 0
+  # (unset) with it and fails on v2 with "unable to set swap limit without memory limit".
+  if is_berth; then
+    rt update --memory-swap 128m "$ID"
+    assert_eq 67108864 "$(_cgops_read memory memory.max)" "memory.max after a swap-only update"
+    [ -z "$swap" ] || assert_eq 67108864 "$(_cgops_read memory memory.swap.max)" "memory.swap.max (128m - 64m)"
+  else
+    log "runc known diff: a swap-only update is refused on v2; not checked"
+  fi
+  rt update --pids-limit 0 --memory-reservation 16M "$ID"
+  assert_eq 30 "$(_cgops_read pids pids.max)" "pids.max after --pids-limit 0"
+  assert_eq 16777216 "$(_cgops_read memory memory.low)" "memory.low (reservation)"
+  jq -n '{cpu: {shares: 512, quota: 20000, period: 100000}, pids: {limit: 15}}' > "$T/res.json"
+  rt update -r "$T/res.json" "$ID"
+  assert_eq 20 "$(_cgops_read cpu cpu.weight)" "cpu.weight (shares 512)"
+  assert_eq "20000 100000" "$(_cgops_read cpu cpu.max)" "cpu.max"
+  assert_eq 15 "$(_cgops_read pids pids.max)" "pids.max after -r"
+  echo '{"memory": {"limit": 100663296, "swap": 201326592}}' | rt update -r - "$ID"
+  assert_eq 100663296 "$(_cgops_read memory memory.max)" "memory.max after -r -"
+  [ -z "$swap" ] || assert_eq 100663296 "$(_cgops_read memory memory.swap.max)" "memory.swap.max after -r -"
+  rt update --memory 32m --memory-swap 32m "$ID"
+  assert_eq 33554432 "$(_cgops_read memory memory.max)" "memory.max after shrink"
+  [ -z "$swap" ] || assert_eq 0 "$(_cgops_read memory memory.swap.max)" "memory.swap.max (swap == memory: none)"
+  rt pause "$ID"
+  rt update --pids-limit 40 "$ID"
+  assert_eq 40 "$(_cgops_read pids pids.max)" "pids.max updated while paused"
+  assert_eq paused "$(state_of "$ID")"
+  rt resume "$ID"
+  rt delete --force "$ID"
+  _cgops_assert_no_cgroup
   assert_root_empty
 }

@@ -1,6 +1,7 @@
-# cgroups (v1 controllers): every linux.resources value read back from the cgroup files,
-# the device whitelist, what the host cannot do (refused or ignored as runc does), the OOM
-# killer at a memory limit (and its event), pids.max stopping a fork bomb.
+# cgroups: every linux.resources value read back from the cgroup files (v1 controllers, or
+# the v2 files with runc's conversions), the device whitelist (v1 devices.list; v2: the eBPF
+# program, shown by what the container can open), what the host cannot do (refused or ignored
+# as runc does), the OOM killer at a memory limit (and its event), pids.max stopping a fork bomb.
 # shellcheck shell=bash
 
 # The container's cgroup path: at the hierarchy roots, so that cpu.rt_runtime_us can be
@@ -21,15 +22,23 @@ _cgres_bundle() {
   set_args sleep 1000
 }
 _cgres_read() { tr -d '\n' < "$(_cgres_dir "$1")/$2"; }
+# v2: the container's one directory, and a file of it
+_cgres_v2dir() { echo "/sys/fs/cgroup$(_cgres_path)"; }
+_cgres_v2() { tr -d '\n' < "$(_cgres_v2dir)/$1"; }
 # No cgroup directory of this test is left in any v1 hierarchy.
 _cgres_assert_no_cgroup() {
   local m
+  if cgroup_v2; then
+    [ ! -d "$(_cgres_v2dir)" ] || fail "cgroup $(_cgres_v2dir) left behind"
+    return 0
+  fi
   for m in /sys/fs/cgroup/*; do
     [ ! -d "$m$(_cgres_path)" ] || fail "cgroup $m$(_cgres_path) left behind"
   done
 }
 
 test_cgroups_memory_values() {
+  if cgroup_v2; then _cgres_memory_values_v2; return; fi
   _cgres_need_v1 memory
   [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memory.memsw.*) on this kernel"
   _cgres_bundle
@@ -45,10 +54,18 @@ test_cgroups_memory_values() {
 }
 
 test_cgroups_memory_unlimited_and_oom_killer_off() {
-  _cgres_need_v1 memory
+  if cgroup_v2; then v2_need memory; else _cgres_need_v1 memory; fi
   _cgres_bundle
   cfg '.linux.resources.memory = {limit: -1, disableOOMKiller: true}'
   create_ctr "$ID"
+  if cgroup_v2; then
+    # -1 = "max" for memory and swap; v2 has no OOM-killer switch (ignored, as runc)
+    assert_eq max "$(_cgres_v2 memory.max)" "memory.max"
+    [ ! -e "$(_cgres_v2dir)/memory.swap.max" ] || assert_eq max "$(_cgres_v2 memory.swap.max)" "memory.swap.max"
+    rt delete --force "$ID"
+    _cgres_assert_no_cgroup
+    return 0
+  fi
   local max
   max=$(tr -d '\n' < /sys/fs/cgroup/memory/memory.limit_in_bytes)
   assert_eq "$max" "$(_cgres_read memory memory.limit_in_bytes)" "memory.limit_in_bytes (-1 = unlimited)"
@@ -61,6 +78,7 @@ test_cgroups_memory_unlimited_and_oom_killer_off() {
 }
 
 test_cgroups_cpu_values() {
+  if cgroup_v2; then _cgres_cpu_values_v2; return; fi
   _cgres_need_v1 cpu cpuset
   _cgres_bundle
   cfg '.linux.resources.cpu = {shares: 512, quota: 50000, period: 100000, cpus: "0", mems: "0"}'
@@ -89,6 +107,7 @@ test_cgroups_cpu_values() {
 }
 
 test_cgroups_cpu_shares_out_of_range_refused() {
+  v1_only "cpu.shares is read back on v1 only; v2 converts shares to cpu.weight (berth clamps 1 to weight 1)"
   _cgres_need_v1 cpu
   _cgres_bundle
   cfg '.linux.resources.cpu = {shares: 1}'
@@ -100,6 +119,7 @@ test_cgroups_cpu_shares_out_of_range_refused() {
 }
 
 test_cgroups_pids_and_blkio_values() {
+  if cgroup_v2; then _cgres_pids_and_io_values_v2; return; fi
   _cgres_need_v1 pids blkio
   _cgres_bundle
   cfg '.linux.resources.pids = {limit: 64} | .linux.resources.blockIO = {weight: 300}'
@@ -115,18 +135,22 @@ test_cgroups_pids_and_blkio_values() {
 }
 
 test_cgroups_pids_limit_zero_means_no_limit() {
-  _cgres_need_v1 pids
+  if cgroup_v2; then v2_need pids; else _cgres_need_v1 pids; fi
   _cgres_bundle
   cfg '.linux.resources.pids = {limit: 0}'
   create_ctr "$ID"
-  assert_eq max "$(_cgres_read pids pids.max)" "pids.max"
+  if cgroup_v2; then
+    assert_eq max "$(_cgres_v2 pids.max)" "pids.max"
+  else
+    assert_eq max "$(_cgres_read pids pids.max)" "pids.max"
+  fi
   rt delete --force "$ID"
 }
 
 # The whitelist: deny all, runc's default devices, the config's allow rules. A linux.devices
 # node without an allow rule is created but not usable (runc >= 1.0: not implicitly allowed).
 test_cgroups_devices_list() {
-  _cgres_need_v1 devices
+  cgroup_v2 || _cgres_need_v1 devices
   _cgres_bundle
   cfg '.linux.devices = [
          {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438},
@@ -135,12 +159,27 @@ test_cgroups_devices_list() {
                                      {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
   set_sh 'ls /dev/xkmsg /dev/fuse; dd if=/dev/xkmsg of=/dev/null bs=1 count=0 2>&1; echo dd-rc=$?; sleep 1000'
   run_detached "$ID"
-  local want got
+  local want got i
+  if cgroup_v2; then
+    # no devices.list on v2: what the eBPF program lets through is the proof
+    for ((i = 0; i < 200; i++)); do grep -q dd-rc "$T/$ID.out" && break; sleep 0.05; done
+    assert_file_contains "$T/$ID.out" "/dev/xkmsg"
+    assert_file_contains "$T/$ID.out" "Operation not permitted"
+    assert_no_match "$(cat "$T/$ID.out")" "dd-rc=0" "reading a device without an allow rule"
+    # an update replaces the program (runc: attach the new one, detach the old): same rules after it
+    rt update --pids-limit 50 "$ID"
+    RC=0; rt exec "$ID" sh -c 'head -c1 /dev/xkmsg' >"$T/exec.out" 2>&1 || RC=$?
+    assert_rc_nonzero "reading /dev/xkmsg after update"
+    assert_file_contains "$T/exec.out" "Operation not permitted"
+    rt exec "$ID" sh -c 'echo x > /dev/null && head -c1 /dev/zero | wc -c' >"$T/exec.out" 2>&1 \
+      || fail "/dev/null or /dev/zero not usable after update: $(cat "$T/exec.out")"
+    rt delete --force "$ID"
+    return 0
+  fi
   want=$(printf '%s\n' 'b *:* m' 'c *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' \
                        'c 5:0 rwm' 'c 5:2 rwm' 'c 10:200 rwm' 'c 10:229 rwm' 'c 136:* rwm' | sort)
   got=$(sort "$(_cgres_dir devices)/devices.list")
   assert_eq "$want" "$got" "devices.list"
-  local i
   for ((i = 0; i < 100; i++)); do grep -q dd-rc "$T/$ID.out" && break; sleep 0.05; done
   assert_file_contains "$T/$ID.out" "/dev/xkmsg"
   assert_file_contains "$T/$ID.out" "Operation not permitted"
@@ -151,9 +190,26 @@ test_cgroups_devices_list() {
 # With no device rules at all in the config the cgroup is still a whitelist (runc builds it
 # on a deny-all default whatever the config says).
 test_cgroups_devices_default_whitelist() {
-  _cgres_need_v1 devices
+  cgroup_v2 || _cgres_need_v1 devices
   _cgres_bundle
   cfg 'del(.linux.resources) | del(.linux.devices)'
+  if cgroup_v2; then
+    # mknod of any device is allowed (b *:* m, c *:* m), opening a node made so is not;
+    # runc's default devices open
+    cfg '.process.capabilities |= map_values(. + ["CAP_MKNOD"])'
+    set_sh 'mknod /dev/k2 c 1 11 && echo mknod-c-ok; mknod /dev/b2 b 7 0 && echo mknod-b-ok
+            head -c1 /dev/k2; echo kmsg-rc=$?; head -c1 /dev/b2; echo blk-rc=$?
+            echo x > /dev/null && head -c1 /dev/zero >/dev/null && head -c1 /dev/urandom >/dev/null && echo defaults-ok'
+    run_ctr "$ID"
+    assert_contains "$OUT" "mknod-c-ok"
+    assert_contains "$OUT" "mknod-b-ok"
+    assert_contains "$OUT" "kmsg-rc=1"
+    assert_contains "$OUT" "blk-rc=1"
+    assert_contains "$OUT" "defaults-ok"
+    assert_contains "$(cat "$T/err")" "Operation not permitted"
+    assert_root_empty
+    return 0
+  fi
   create_ctr "$ID"
   local got
   got=$(sort "$(_cgres_dir devices)/devices.list")
@@ -165,6 +221,16 @@ test_cgroups_devices_default_whitelist() {
 }
 
 test_cgroups_hugetlb_limit() {
+  if cgroup_v2; then
+    v2_need hugetlb
+    [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+    _cgres_bundle
+    cfg '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+    create_ctr "$ID"
+    assert_eq 4194304 "$(_cgres_v2 hugetlb.2MB.max)" "hugetlb.2MB.max"
+    rt delete --force "$ID"
+    return 0
+  fi
   [ -d /sys/fs/cgroup/hugetlb ] && [ -e /sys/fs/cgroup/hugetlb/cgroup.procs ] \
     || skip "no cgroup v1 hugetlb controller (this host has hugetlb only on the unified cgroup2 mount)"
   [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
@@ -189,6 +255,7 @@ test_cgroups_hugetlb_unavailable_refused() {
 }
 
 test_cgroups_unified_refused_on_v1() {
+  v1_only "unified is the v2 way (test_cgroups_unified_v2)"
   [ -d /sys/fs/cgroup/memory ] || skip "not a cgroup v1 host"
   _cgres_bundle
   cfg '.linux.resources.unified = {"memory.max": "1000000"}'
@@ -200,6 +267,7 @@ test_cgroups_unified_refused_on_v1() {
 }
 
 test_cgroups_missing_controller_refused() {
+  v1_only "net_cls/net_prio do not exist on v2 (runc ignores linux.resources.network there)"
   [ -d /sys/fs/cgroup/memory ] || skip "not a cgroup v1 host"
   [ -d /sys/fs/cgroup/net_cls ] && skip "this host has a net_cls controller"
   _cgres_bundle
@@ -212,6 +280,7 @@ test_cgroups_missing_controller_refused() {
 }
 
 test_cgroups_blkio_leaf_weight_refused_without_cfq() {
+  v1_only "leafWeight is a v1 CFQ setting (runc ignores it on v2)"
   _cgres_need_v1 blkio
   local probe=/sys/fs/cgroup/blkio/$RUN_ID-probe
   mkdir "$probe"
@@ -230,11 +299,16 @@ test_cgroups_blkio_leaf_weight_refused_without_cfq() {
 
 # Kernel memory limits are gone from recent kernels; runc 1.1 ignores them with a warning.
 test_cgroups_kernel_memory_ignored_with_warning() {
-  _cgres_need_v1 memory
+  if cgroup_v2; then v2_need memory; else _cgres_need_v1 memory; fi
   _cgres_bundle
   cfg '.linux.resources.memory = {limit: 33554432, kernel: 16777216, kernelTCP: 8388608}'
   create_ctr "$ID"
   assert_contains "$(cat "$T/$ID.err")" "Kernel memory settings are ignored and will be removed"
+  if cgroup_v2; then
+    assert_eq 33554432 "$(_cgres_v2 memory.max)" "memory.max"
+    rt delete --force "$ID"
+    return 0
+  fi
   assert_eq 33554432 "$(_cgres_read memory memory.limit_in_bytes)" "memory.limit_in_bytes"
   local d
   d=$(_cgres_dir memory)
@@ -250,9 +324,10 @@ test_cgroups_kernel_memory_ignored_with_warning() {
 # _cgres_wait_oom_watch PID: until the events process has registered its OOM eventfd (v1);
 # falls back to a pause where that cannot be seen.
 _cgres_wait_oom_watch() {
-  local i
+  local i what='anon_inode:\[eventfd\]'
+  cgroup_v2 && what='anon_inode:inotify'  # v2: inotify on memory.events
   for ((i = 0; i < 100; i++)); do
-    ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:\[eventfd\]' && return 0
+    ls -l "/proc/$1/fd" 2>/dev/null | grep -q "$what" && return 0
     sleep 0.05
   done
   sleep 0.5
@@ -261,7 +336,7 @@ _cgres_wait_oom_watch() {
 # 16M of memory and no swap: `tail /dev/zero` (the init) is OOM-killed, the kernel counts
 # it, and `events` reports {"type":"oom"}.
 test_cgroups_oom_kill_and_event() {
-  _cgres_need_v1 memory
+  if cgroup_v2; then v2_need memory; else _cgres_need_v1 memory; fi
   _cgres_bundle
   cfg '.linux.resources.memory = {limit: 16777216, swap: 16777216}'
   set_args tail /dev/zero
@@ -271,10 +346,16 @@ test_cgroups_oom_kill_and_event() {
   start_ctr "$ID"
   wait_for_status "$ID" stopped 20
   local d
-  d=$(_cgres_dir memory)
-  assert_match "$(cat "$d/memory.oom_control")" "oom_kill [1-9]" "memory.oom_control"
-  # the peak reached the limit (memory.failcnt is not counted by every kernel)
-  assert_eq 16777216 "$(cat "$d/memory.max_usage_in_bytes")" "memory.max_usage_in_bytes"
+  if cgroup_v2; then
+    # the cgroup is still there (stopped, not deleted): the kernel counted the kill
+    assert_match "$(cat "$(_cgres_v2dir)/memory.events")" "oom_kill [1-9]" "memory.events"
+    assert_eq 0 "$(_cgres_v2 memory.swap.max)" "memory.swap.max (swap == memory: no swap)"
+  else
+    d=$(_cgres_dir memory)
+    assert_match "$(cat "$d/memory.oom_control")" "oom_kill [1-9]" "memory.oom_control"
+    # the peak reached the limit (memory.failcnt is not counted by every kernel)
+    assert_eq 16777216 "$(cat "$d/memory.max_usage_in_bytes")" "memory.max_usage_in_bytes"
+  fi
   local i
   for ((i = 0; i < 100; i++)); do grep -q '"oom"' "$T/events.out" && break; sleep 0.05; done
   log "events output: $(cut -c1-200 "$T/events.out")"
@@ -294,7 +375,7 @@ test_cgroups_oom_kill_and_event() {
 
 # pids.max 10: the 10th process cannot be forked, the shell says so and gives up.
 test_cgroups_pids_limit_stops_fork_bomb() {
-  _cgres_need_v1 pids
+  if cgroup_v2; then v2_need pids; else _cgres_need_v1 pids; fi
   _cgres_bundle
   cfg '.linux.resources.pids = {limit: 10}'
   set_sh 'i=0; while [ $i -lt 30 ]; do sleep 1000 & i=$((i+1)); echo started $i; done; echo loop-finished'
@@ -306,4 +387,98 @@ test_cgroups_pids_limit_stops_fork_bomb() {
   last=$(grep -o 'started [0-9]*' "$T/out" | tail -n1 | cut -d' ' -f2)
   [ -n "$last" ] && [ "$last" -le 9 ] || fail "started $last background processes under pids.max 10"
   assert_root_empty
+}
+
+# ---------------------------------------------------------------- cgroup v2 variants
+
+# memory.max, memory.low; memory.swap.max is swap alone (runc: OCI swap - limit).
+_cgres_memory_values_v2() {
+  v2_need memory
+  _cgres_bundle
+  cfg '.linux.resources.memory = {limit: 33554432, reservation: 16777216, swap: 50331648, swappiness: 30}'
+  create_ctr "$ID"
+  assert_eq 33554432 "$(_cgres_v2 memory.max)" "memory.max"
+  assert_eq 16777216 "$(_cgres_v2 memory.low)" "memory.low"
+  if [ -e "$(_cgres_v2dir)/memory.swap.max" ]; then
+    assert_eq 16777216 "$(_cgres_v2 memory.swap.max)" "memory.swap.max (50331648 - 33554432)"
+  else
+    log "no memory.swap.max (no swap accounting): swap not checked"
+  fi
+  grep -qx "$(container_pid "$ID")" "$(_cgres_v2dir)/cgroup.procs" || fail "init not in the cgroup"
+  rt delete --force "$ID"
+  _cgres_assert_no_cgroup
+}
+
+# cpu.weight from shares (runc: 1 + (shares - 2) * 9999 / 262142), cpu.max "quota period", cpuset.
+_cgres_cpu_values_v2() {
+  v2_need cpu cpuset
+  _cgres_bundle
+  cfg '.linux.resources.cpu = {shares: 512, quota: 50000, period: 100000, cpus: "0", mems: "0"}'
+  create_ctr "$ID"
+  assert_eq 20 "$(_cgres_v2 cpu.weight)" "cpu.weight (shares 512)"
+  assert_eq "50000 100000" "$(_cgres_v2 cpu.max)" "cpu.max"
+  assert_eq 0 "$(_cgres_v2 cpuset.cpus)" "cpuset.cpus"
+  assert_eq 0 "$(_cgres_v2 cpuset.mems)" "cpuset.mems"
+  assert_eq 0 "$(_cgres_v2 cpuset.cpus.effective)" "cpuset.cpus.effective"
+  local pid
+  pid=$(container_pid "$ID")
+  assert_eq 0 "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$pid/status")" "Cpus_allowed_list of the init"
+  rt delete --force "$ID"
+  _cgres_assert_no_cgroup
+}
+
+# pids.max; io.weight from blkio weight (runc: 1 + (w - 10) * 9999 / 990), or io.bfq.weight;
+# io.max from the throttle lists, on the block device holding /.
+_cgres_pids_and_io_values_v2() {
+  v2_need pids io
+  local dev="" maj min
+  dev=$(mountpoint -d / 2>/dev/null || true)
+  if [ -n "$dev" ] && [ -e "/sys/dev/block/$dev" ] && [ ! -e "/sys/dev/block/$dev/partition" ]; then
+    maj=${dev%:*} min=${dev#*:}
+  else
+    log "/ is not on a whole block device ($dev): io.max not checked"
+    dev=""
+  fi
+  _cgres_bundle
+  cfg '.linux.resources.pids = {limit: 64} | .linux.resources.blockIO = {weight: 300}'
+  if [ -n "$dev" ]; then
+    cfg --argjson ma "$maj" --argjson mi "$min" \
+      '.linux.resources.blockIO += {throttleReadBpsDevice: [{major: $ma, minor: $mi, rate: 1048576}],
+                                    throttleWriteIOPSDevice: [{major: $ma, minor: $mi, rate: 300}]}'
+  fi
+  create_ctr "$ID"
+  assert_eq 64 "$(_cgres_v2 pids.max)" "pids.max"
+  local d
+  d=$(_cgres_v2dir)
+  if [ -e "$d/io.bfq.weight" ]; then
+    assert_match "$(cat "$d/io.bfq.weight")" "^default 300$" "io.bfq.weight"
+  elif [ -e "$d/io.weight" ]; then
+    assert_match "$(cat "$d/io.weight")" "^default 2930$" "io.weight (blkio weight 300)"
+  else
+    log "no io.weight / io.bfq.weight on this kernel: weight not checked"
+  fi
+  if [ -n "$dev" ]; then
+    assert_eq "$dev rbps=1048576 wbps=max riops=max wiops=300" "$(_cgres_v2 io.max)" "io.max"
+  fi
+  rt delete --force "$ID"
+  _cgres_assert_no_cgroup
+}
+
+# linux.resources.unified: any file of the container's cgroup, written as given; a key with
+# a "/" (another directory) is refused and nothing is left.
+test_cgroups_unified_v2() {
+  cgroup_v2 || skip "cgroup v2 only (v1 refuses unified: test_cgroups_unified_refused_on_v1)"
+  v2_need memory pids
+  _cgres_bundle
+  cfg '.linux.resources.unified = {"memory.high": "50331648", "pids.max": "42"}'
+  create_ctr "$ID"
+  assert_eq 50331648 "$(_cgres_v2 memory.high)" "memory.high"
+  assert_eq 42 "$(_cgres_v2 pids.max)" "pids.max"
+  rt delete --force "$ID"
+  _cgres_assert_no_cgroup
+  cfg '.linux.resources.unified = {"../pids.max": "42"}'
+  RC=0; create_ctr "$ID" || true
+  assert_rc_nonzero "create with unified key ../pids.max"
+  assert_root_empty
+  _cgres_assert_no_cgroup
 }

@@ -3,7 +3,8 @@
 # tests/vm/guest-smoke.sh, then (if present) tests/integration/run.sh BERTH FILTER.
 # Environment: BERTH (default build/berth), BERTH_VM_IT_FILTER (default "cgroup"; empty:
 # the whole integration suite), TEST_TIMEOUT (per integration test, default 300: the VM is
-# emulated, exec is ~40x slower than on the host).
+# emulated, exec is ~40x slower than on the host), RT_TIMEOUT (per runtime call, default 60
+# instead of the host's 10: a `create` took over 10 s in a guest on a loaded host).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 BERTH=${BERTH:-build/berth}
@@ -16,7 +17,7 @@ echo "== smoke: $(( $(date +%s) - t )) s"
 if [ -x tests/integration/run.sh ]; then
   t=$(date +%s)
   echo "== tests/integration/run.sh $BERTH $FILTER"
-  TEST_TIMEOUT=${TEST_TIMEOUT:-300} tests/integration/run.sh "$BERTH" ${FILTER:+"$FILTER"} || rc=1
+  TEST_TIMEOUT=${TEST_TIMEOUT:-300} RT_TIMEOUT=${RT_TIMEOUT:-60} tests/integration/run.sh "$BERTH" ${FILTER:+"$FILTER"} || rc=1
   echo "== integration: $(( $(date +%s) - t )) s"
 else
   echo "== tests/integration/run.sh not present"

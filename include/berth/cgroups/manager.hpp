@@ -14,6 +14,7 @@
 
 #include "berth/cgroups/stats.hpp"
 #include "berth/oci/spec.hpp"
+#include "berth/util/fd.hpp"
 
 namespace berth::cgroups {
 
@@ -60,6 +61,9 @@ class Manager {
   virtual void destroy() = 0;
   // Hierarchy mount point -> the container's directory in it (for cgroup mounts).
   virtual std::map<std::string, std::string> dirs() const = 0;
+  // An fd of the cgroup directory for clone3(CLONE_INTO_CGROUP), so that a
+  // child is born in the cgroup (v2 only; v1 returns none and callers add()).
+  virtual UniqueFd clone_into_fd() const { return {}; }
   // Persisted in state.json so later commands find the same cgroup.
   virtual nlohmann::json save() const = 0;
 };
