@@ -249,6 +249,21 @@ Created create(const CreateOptions& o) {
   }
 }
 
+// Waits (bounded) until process `pid` no longer runs the berth binary: it has
+// exec'd the container process, or died. A few polls of a stat; only used when
+// both startContainer and poststart hooks exist.
+static void wait_for_exec(pid_t pid) {
+  struct stat self {};
+  if (::stat("/proc/self/exe", &self) < 0) return;
+  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+  for (int i = 0; i < 30000; ++i) {  // 30 s at most: a hook without a timeout may hang
+    struct stat st {};
+    if (::stat(exe.c_str(), &st) < 0 || st.st_dev != self.st_dev || st.st_ino != self.st_ino) return;
+    ::usleep(1000);
+  }
+  log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
+}
+
 void start(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
   Record r = load_record(dir);
@@ -264,6 +279,9 @@ void start(const std::string& root, const std::string& id) {
   }
   if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
   if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
+  // The init runs the startContainer hooks after the fifo byte, just before its
+  // execve; poststart hooks must come after the process started (runtime-spec).
+  if (!r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty()) wait_for_exec(r.pid);
   try {
     process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid));
   } catch (const Error& e) {
