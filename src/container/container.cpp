@@ -146,7 +146,7 @@ Created create(const CreateOptions& o) {
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
     if (!fifo_fd) throw_errno("open " + fifo);
 
-    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id);
+    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
     cg->create();
     cgroup_made = true;
     {
