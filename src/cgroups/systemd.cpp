@@ -73,7 +73,9 @@ class Systemd : public Manager {
   std::map<std::string, std::string> dirs() const override { return fs_->dirs(); }
 
   void destroy() override {
-    if (ours_) stop_unit();
+    // A unit we did not make (the name was taken) and its cgroup belong to someone else.
+    if (!ours_) return;
+    stop_unit();
     // systemd leaves sub-cgroups the container made in its delegated scope
     // (and the directory of a scope it failed to stop).
     fs_->destroy();

@@ -50,7 +50,9 @@ test_systemd_cgroup_malformed_path() {
   RC=0
   _sd_rt create --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
   assert_rc_nonzero "create with cgroupsPath /$ID"
-  assert_file_contains "$T/err" "expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/$ID\" instead"
+  # (no quotes in the needle: runc's --log-format json output escapes them)
+  assert_file_contains "$T/err" "expected cgroupsPath to be of format"
+  assert_file_contains "$T/err" "slice:prefix:name"
   assert_root_empty
 }
 
@@ -139,6 +141,7 @@ test_systemd_cgroup_default_path() {
 
 test_systemd_cgroup_unit_exists() {
   _sd_require_systemd
+  runc_known_diff "runc 1.1 puts the second container into the existing unit (a deprecated non-empty cgroup); runc 1.2 refuses, as berth"
   mkbundle
   set_args sleep 1000
   local unit="berthtest-$ID.scope"
