@@ -42,8 +42,10 @@ class Systemd : public Manager {
 
   void apply(const oci::Resources& r) override {
     if (!started_) {
-      warn_ignored_resources(r);
-      pending_ = r;  // applied when the unit is started (add)
+      // Converted now, so a value systemd cannot take fails before the init
+      // exists; used when the unit is started (add), the files written then.
+      pending_props_ = resource_properties(r, version());
+      pending_ = r;
       return;
     }
     auto props = resource_properties(r, version());
@@ -63,6 +65,7 @@ class Systemd : public Manager {
     if (path_.is_slice()) fs_->add(pid);
     if (pending_) fs_->apply(*pending_);
     pending_.reset();
+    pending_props_.clear();
   }
 
   std::vector<pid_t> pids() const override { return fs_->pids(); }
@@ -98,10 +101,7 @@ class Systemd : public Manager {
 
   void start_unit(pid_t pid) {
     auto props = unit_properties(path_, pid);
-    if (pending_) {
-      auto res = resource_properties(*pending_, version());
-      props.insert(props.end(), res.begin(), res.end());
-    }
+    props.insert(props.end(), pending_props_.begin(), pending_props_.end());
     std::string job;
     try {
       job = bus().start_transient_unit(path_.unit, props);
@@ -152,7 +152,8 @@ class Systemd : public Manager {
   std::unique_ptr<Manager> fs_;  // the v2 driver on the unit's cgroup
   bool started_;                 // the unit exists (from state.json: it was made)
   bool ours_;                    // we made the unit: destroy() stops it
-  std::optional<oci::Resources> pending_;
+  std::optional<oci::Resources> pending_;     // linux.resources until the unit exists
+  std::vector<UnitProperty> pending_props_;  // ... and as unit properties
   std::unique_ptr<sdbus::Bus> bus_;  // connected on first use only
   int version_ = -1;
 };

@@ -102,6 +102,11 @@ test_systemd_cgroup_scope_limits_update_pause_delete() {
   assert_eq 80 "$(_sd_show "$unit" TasksMax)" "systemd TasksMax after update"
   assert_eq 200ms "$(_sd_show "$unit" CPUQuotaPerSecUSec)" "systemd CPUQuotaPerSecUSec after update"
 
+  # exec joins the scope's cgroup (the cgroup namespace root, or the scope without one); the
+  # container's cgroup mount is the scope's directory.
+  assert_match "$(_sd_rt exec "$ID" cat /proc/self/cgroup)" "^0::(/|$cg)\$" "exec's /proc/self/cgroup"
+  assert_eq 80 "$(_sd_rt exec "$ID" cat /sys/fs/cgroup/pids.max)" "pids.max seen in the container"
+
   # pause / resume through the scope's cgroup.
   _sd_rt pause "$ID"
   assert_eq paused "$(state_of "$ID")" "state after pause"
