@@ -167,3 +167,19 @@ test_systemd_cgroup_unit_exists() {
   _sd_assert_unit_gone "$unit" "/system.slice/$unit"
   assert_root_empty
 }
+
+test_systemd_cgroup_run_foreground() {
+  _sd_require_systemd
+  mkbundle
+  local unit="berthtest-$ID.scope" cg="/system.slice/berthtest-$ID.scope"
+  cfg --arg p "system.slice:berthtest:$ID" '.linux.cgroupsPath = $p | .linux.resources.pids = {limit: 20}'
+  set_sh 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max'
+  RC=0
+  _sd_rt run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  _it_show err "$T/err"
+  assert_rc 0 "run --systemd-cgroup"
+  assert_eq "0::$cg
+20" "$(cat "$T/out")" "the process's cgroup and pids.max"
+  assert_no_container "$ID"
+  _sd_assert_unit_gone "$unit" "$cg"
+}

@@ -37,7 +37,8 @@ class Manager {
  public:
   virtual ~Manager() = default;
   virtual Driver driver() const = 0;
-  // Creates the directories (idempotent).
+  // Creates the directories (idempotent). The systemd driver only connects
+  // here: its unit needs a pid and is started by the first add().
   virtual void create() = 0;
   // Applies linux.resources (runc 1.1's rules, see resources.cpp); warns about
   // ignored kernel memory settings; throws berth::Error naming the file and value.
