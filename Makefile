@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 WERROR ?= ON
 
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
-  libcli11-dev doctest-dev busybox-static runc crun jq iproute2 util-linux procps \
+  libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
   golang-github-opencontainers-specs-dev python3 file uidmap
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle

@@ -39,7 +39,4 @@ void add_update(CLI::App& app, Globals& g, Action& act);
 void add_events(CLI::App& app, Globals& g, Action& act);
 void add_exec(CLI::App& app, Globals& g, Action& act);
 
-// Refuses flags that are accepted for compatibility but not implemented.
-void require_no_systemd(const Globals& g);
-
 }  // namespace berth::cli

@@ -15,9 +15,9 @@ void add_create(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (3..3+N-1) to the container");
   cmd->callback([&g, &act, o] {
     act = [&g, o] {
-      require_no_systemd(g);
       o->root = g.root;
       o->rootless = g.rootless_mode;
+      o->systemd_cgroup = g.systemd_cgroup;
       container::create(*o);
       return 0;
     };

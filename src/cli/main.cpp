@@ -24,15 +24,6 @@
 #define BERTH_LIBSECCOMP_VERSION \
   BERTH_STR(SCMP_VER_MAJOR) "." BERTH_STR(SCMP_VER_MINOR) "." BERTH_STR(SCMP_VER_MICRO)
 
-namespace berth::cli {
-
-void require_no_systemd(const Globals& g) {
-  if (g.systemd_cgroup)
-    throw Error("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver");
-}
-
-}  // namespace berth::cli
-
 namespace {
 
 struct Command {
@@ -88,7 +79,7 @@ int main(int argc, char** argv) {
   app.add_option("--log", g.log, "log file (default: stderr)");
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", g.debug, "enable debug logging");
-  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (not supported yet)");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (cgroup v2 hosts with systemd)");
   app.add_option("--criu", g.criu, "path to criu (accepted for compatibility; checkpointing is not supported)");
   app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto (auto: when not root)")
       ->check(CLI::IsMember({"true", "false", "auto"}))

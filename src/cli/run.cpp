@@ -28,9 +28,9 @@ struct RunOptions {
 };
 
 int do_run(const Globals& g, RunOptions& o) {
-  require_no_systemd(g);
   o.create.root = g.root;
   o.create.rootless = g.rootless_mode;
+  o.create.systemd_cgroup = g.systemd_cgroup;
   // Signals meant for the container arrive at berth; take them through a signalfd
   // (the init restores its own mask before exec).
   sigset_t all = forwarded_signals();

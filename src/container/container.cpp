@@ -127,7 +127,7 @@ void destroy(StateDir& dir, const Record& r, const std::string& id) {
 // (no delegated, writable cgroup): none, as runc does, unless the config asks
 // for limits, which would silently not hold. Returns null for "no cgroup".
 std::unique_ptr<cgroups::Manager> make_cgroup(const oci::Spec& spec, const CreateOptions& o) {
-  auto cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id);
+  auto cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
   try {
     cg->create();
     return cg;

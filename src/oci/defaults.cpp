@@ -143,7 +143,7 @@ json linux_features() {
   return {
       {"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
       {"capabilities", capability_names()},
-      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}}},
       {"seccomp",
        {{"enabled", true},
         {"actions", names(detail::kSeccompActions)},

@@ -422,7 +422,7 @@ TEST_CASE("features document is what berth supports") {
   const json& l = f.at("linux");
   CHECK(l.at("namespaces") == json{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
   CHECK(l.at("cgroup") ==
-        json{{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}});
+        json{{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}});
   CHECK(l.at("apparmor").at("enabled") == false);
   CHECK(l.at("selinux").at("enabled") == false);
   CHECK(l.at("intelRdt").at("enabled") == false);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # guest-test-vm.sh: what `make test-vm` runs inside the VM (as root, in /root/berth):
-# tests/vm/guest-smoke.sh, then (if present) tests/integration/run.sh BERTH FILTER.
+# tests/vm/guest-smoke.sh, then (if present) tests/integration/run.sh BERTH FILTER. The default
+# filter takes every test_cgroups_*.sh, so the systemd cgroup driver's tests
+# (test_cgroups_systemd.sh), which need systemd as PID 1, run here.
 # Environment: BERTH (default build/berth), BERTH_VM_IT_FILTER (default "cgroup"; empty:
 # the whole integration suite), TEST_TIMEOUT (per integration test, default 300: the VM is
 # emulated, exec is ~40x slower than on the host), RT_TIMEOUT (per runtime call, default 60

@@ -14,6 +14,8 @@ std::unique_ptr<Manager> make_v1(const std::string& path);
 std::unique_ptr<Manager> load_v1(const nlohmann::json& saved);
 std::unique_ptr<Manager> make_v2(const std::string& path);
 std::unique_ptr<Manager> load_v2(const nlohmann::json& saved);
+std::unique_ptr<Manager> make_systemd(const std::string& cgroups_path, const std::string& id);
+std::unique_ptr<Manager> load_systemd(const nlohmann::json& saved);
 
 // Helpers shared by the drivers.
 struct Hierarchy {

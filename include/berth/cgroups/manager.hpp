@@ -18,7 +18,7 @@
 
 namespace berth::cgroups {
 
-enum class Driver { V1, V2 };
+enum class Driver { V1, V2, Systemd };
 
 // OOM notifications of one cgroup. fd() becomes readable (poll) when the OOM
 // killer acted in the cgroup or when the cgroup went away; read() then says which.
@@ -38,7 +38,8 @@ class Manager {
  public:
   virtual ~Manager() = default;
   virtual Driver driver() const = 0;
-  // Creates the directories (idempotent).
+  // Creates the directories (idempotent). The systemd driver only connects
+  // here: its unit needs a pid and is started by the first add().
   virtual void create() = 0;
   // Applies linux.resources (runc 1.1's rules, see resources.cpp); warns about
   // ignored kernel memory settings; throws berth::Error naming the file and value.
@@ -68,11 +69,13 @@ class Manager {
   virtual nlohmann::json save() const = 0;
 };
 
-// Chooses the driver for this host (v2 when /sys/fs/cgroup is cgroup2, else v1;
-// a hybrid host's v1 controllers are used, as runc does). cgroupsPath: absolute
-// paths are taken from the hierarchy roots, relative ones (and the default,
-// "<id>") from berth's own cgroup.
-std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& id);
+// Chooses the driver. With `systemd` (--systemd-cgroup): the systemd driver,
+// cgroupsPath "slice:prefix:name" (see systemd.hpp); it needs systemd as PID 1
+// and a cgroup v2 host, and throws saying which is missing. Otherwise cgroupfs:
+// v2 when /sys/fs/cgroup is cgroup2, else v1 (a hybrid host's v1 controllers
+// are used, as runc does); absolute paths are taken from the hierarchy roots,
+// relative ones (and the default, "<id>") from berth's own cgroup.
+std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& id, bool systemd = false);
 std::unique_ptr<Manager> load_manager(const nlohmann::json& saved);
 
 }  // namespace berth::cgroups

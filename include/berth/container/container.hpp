@@ -22,6 +22,7 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  bool systemd_cgroup = false;  // --systemd-cgroup: the systemd cgroup driver
   // For foreground `run` with a terminal and no console socket: the caller's
   // own socket that receives the pty master. -1 otherwise.
   int console_fd = -1;
