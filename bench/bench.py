@@ -1089,6 +1089,9 @@ def render_md(meta, summ, ratios, scale, exec_na, analysis, failures):
     for k, v in ratios.items():
         L.append("* %s: **%s**" % (k, fr(v)))
     L.append("")
+    L.append("Where the time above the `unshare` floor goes, measured by syscall: "
+             "docs/startup-costs.md (`bench/startup-profile.sh`).")
+    L.append("")
     if analysis:
         L.append("## Derived from the numbers above")
         L.append("")
