@@ -313,6 +313,9 @@ void prepare_rootfs(const RootfsContext& ctx) {
     }
     mount_one(rootfd.get(), spec.mounts[i], ctx, tree);
   }
+  // Device nodes are made inside the container's cgroup, as before the
+  // overlapped attach: on v1 its devices controller also governs mknod.
+  if (ctx.join_cgroup) ctx.join_cgroup();
 
   if (!dev_is_bind_mounted(spec)) {
     create_default_devices(rootfd.get(), ctx.userns);

@@ -14,8 +14,9 @@ struct RootfsContext {
   std::string rootfs;        // absolute host path of the rootfs
   bool userns = false;       // in a new user namespace: devices are bind-mounted, not mknod'ed
   bool cgroupns = false;     // in a new cgroup namespace: cgroup mounts are real cgroup mounts
-  // Called before the first cgroup mount: returns once the process is in the
-  // container's cgroup (and its cgroup namespace, with cgroupns).
+  // Called before the first cgroup mount and before any device node is made
+  // (idempotent): returns once the process is in the container's cgroup (and
+  // its cgroup namespace, with cgroupns).
   std::function<void()> join_cgroup;
   // Host cgroup hierarchy mount point -> the container's cgroup directory in it,
   // for cgroup mounts without a cgroup namespace.
