@@ -167,7 +167,8 @@ Created create(const CreateOptions& o) {
   if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
   if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
   // Labels the host cannot apply are refused now, not by a failed write in the init.
-  linux_::require_lsm_support(spec, linux_::detect_lsm());
+  // Only a config that asks for a label pays for probing the host's LSMs.
+  if (linux_::wants_lsm(spec)) linux_::require_lsm_support(spec, linux_::detect_lsm());
   // With SELinux present the label passes the check above, but berth does not put context= on
   // the container's mounts (runc does): say so rather than pretend.
   if (spec.linux && !spec.linux->mountLabel.empty())

@@ -149,10 +149,13 @@ Executed exec(const ExecOptions& o) {
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   // Refused here, before anything is spawned: without the LSM the write would fail only in the
   // new process, just before execve.
-  const linux_::LsmHost lsm = linux_::detect_lsm();
-  linux_::require_apparmor(p.apparmorProfile, o.apparmor.empty() ? "process.apparmorProfile" : "exec --apparmor", lsm);
-  linux_::require_selinux(p.selinuxLabel, o.process_label.empty() ? "process.selinuxLabel" : "exec --process-label",
-                          lsm);
+  if (!p.apparmorProfile.empty() || !p.selinuxLabel.empty()) {
+    const linux_::LsmHost lsm = linux_::detect_lsm();
+    linux_::require_apparmor(p.apparmorProfile, o.apparmor.empty() ? "process.apparmorProfile" : "exec --apparmor",
+                             lsm);
+    linux_::require_selinux(p.selinuxLabel, o.process_label.empty() ? "process.selinuxLabel" : "exec --process-label",
+                            lsm);
+  }
 
   // runc applies the container's seccomp profile to exec'd processes too.
   std::optional<linux_::SeccompFilter> seccomp;

@@ -44,6 +44,11 @@ void require_selinux(const std::string& label, const std::string& field, const L
               EINVAL);
 }
 
+bool wants_lsm(const oci::Spec& spec) {
+  bool p = spec.process && (!spec.process->apparmorProfile.empty() || !spec.process->selinuxLabel.empty());
+  return p || (spec.linux && !spec.linux->mountLabel.empty());
+}
+
 void require_lsm_support(const oci::Spec& spec, const LsmHost& host) {
   if (spec.process) {
     require_apparmor(spec.process->apparmorProfile, "process.apparmorProfile", host);

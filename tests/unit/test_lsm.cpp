@@ -55,8 +55,13 @@ TEST_CASE("labels are refused, naming the field, when the host lacks the LSM") {
 
   oci::Spec spec;
   CHECK(error_of([&] { linux_::require_lsm_support(spec, none); }).empty());  // no process, no linux
+  CHECK_FALSE(linux_::wants_lsm(spec));  // create does not even probe the host
   spec.linux = oci::Linux{};
+  spec.process = oci::Process{};
+  CHECK_FALSE(linux_::wants_lsm(spec));
+  spec.process.reset();
   spec.linux->mountLabel = "system_u:object_r:container_file_t:s0";
+  CHECK(linux_::wants_lsm(spec));
   CHECK(error_of([&] { linux_::require_lsm_support(spec, none); })
             .starts_with("linux.mountLabel \"system_u:object_r:container_file_t:s0\": SELinux is not enabled"));
   CHECK(error_of([&] { linux_::require_lsm_support(spec, LsmHost{true, false}); }).starts_with("linux.mountLabel"));

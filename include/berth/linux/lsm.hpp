@@ -27,6 +27,8 @@ void require_selinux(const std::string& label, const std::string& field, const L
 // Every label of a container's config: process.apparmorProfile, process.selinuxLabel and
 // linux.mountLabel (runc 1.1 fails on mountLabel without SELinux too: it adds context= to mounts).
 void require_lsm_support(const oci::Spec& spec, const LsmHost& host);
+// Whether the config asks for any AppArmor profile or SELinux label.
+bool wants_lsm(const oci::Spec& spec);
 
 // One write into /proc: the file and what goes into it.
 struct AttrWrite {
