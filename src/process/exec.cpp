@@ -53,15 +53,6 @@
 namespace berth::process {
 namespace {
 
-constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
-
-std::vector<char*> cstrings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 bool same_file(int fd, const std::string& path) {
   struct stat a {}, b {};
   if (::fstat(fd, &a) < 0 || ::stat(path.c_str(), &b) < 0) return false;
@@ -169,14 +160,8 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   }
   if (cfg.console_socket >= 0) ::close(cfg.console_socket);
 
-  if (!cfg.no_new_keyring) {
-    std::string name = "_ses." + cfg.id;
-    // Not the session keyring of whoever ran berth. Kernels or user namespaces
-    // without keyring support are fine (as for the init, and runc).
-    if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
-        errno != EACCES && errno != EPERM && errno != EDQUOT)
-      throw_errno("join session keyring");
-  }
+  // A fresh session keyring: the host's keys stay out.
+  if (!cfg.no_new_keyring) join_session_keyring(cfg.id);
 
   // runc's wording, so that tools matching on it keep working.
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");

@@ -38,9 +38,6 @@
 #include "berth/util/log.hpp"
 
 namespace berth::process {
-namespace {
-
-constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
 
 std::vector<char*> cstrings(const std::vector<std::string>& v) {
   std::vector<char*> out;
@@ -49,7 +46,13 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
-}  // namespace
+void join_session_keyring(const std::string& id) {
+  constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+  std::string name = "_ses." + id;
+  if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
+      errno != EACCES && errno != EPERM && errno != EDQUOT)
+    throw_errno("join session keyring");
+}
 
 // Closes fds >= first that are not in `keep`, with close_range between the kept ones.
 void close_fds_except(unsigned first, std::vector<int> keep) {
@@ -197,14 +200,8 @@ namespace {
     linux_::attach_terminal(pty.slave.get());
   }
 
-  if (!cfg.no_new_keyring) {
-    std::string name = "_ses." + cfg.id;
-    // A fresh session keyring: the host's keys stay out. Kernels or user
-    // namespaces without keyring support are fine (runc ignores ENOSYS too).
-    if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
-        errno != EACCES && errno != EPERM && errno != EDQUOT)
-      throw_errno("join session keyring");
-  }
+  // A fresh session keyring: the host's keys stay out.
+  if (!cfg.no_new_keyring) join_session_keyring(cfg.id);
 
 
   ::chdir(proc.cwd.c_str());  // retried after the user switch; permission may differ

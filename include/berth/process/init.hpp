@@ -61,6 +61,13 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup);
 // (shared by the init and `exec`: nothing of berth leaks into the container).
 void close_fds_except(unsigned first, std::vector<int> keep);
 
+// argv/envp for execve: pointers into `v`, null-terminated (v must outlive them).
+std::vector<char*> cstrings(const std::vector<std::string>& v);
+
+// Joins a new session keyring "_ses.<id>": the caller's keys stay out of the
+// container. Kernels or user namespaces without keyring support are fine (as runc).
+void join_session_keyring(const std::string& id);
+
 // Thrown when the process cannot be executed; status is 126 or 127.
 class ExecError : public std::runtime_error {
  public:
