@@ -20,20 +20,13 @@
 #include "berth/container/ops.hpp"
 #include "berth/util/error.hpp"
 
+#include "error_of.hpp"
+
 namespace cg = berth::cgroups;
 namespace oci = berth::oci;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const berth::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A temporary directory tree standing in for /sys/fs/cgroup/<ctrl>/<container>.
 struct FakeTree {

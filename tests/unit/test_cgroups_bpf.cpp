@@ -21,6 +21,8 @@
 #include "berth/linux/syscalls.hpp"
 #include "berth/util/error.hpp"
 
+#include "error_of.hpp"
+
 namespace cg = berth::cgroups;
 namespace oci = berth::oci;
 
@@ -135,14 +137,7 @@ TEST_CASE("devices_bpf: the last matching rule wins; deny rules match on any sha
 }
 
 TEST_CASE("devices_bpf: invalid rules are refused with the rule named") {
-  auto err = [](const Rule& r) {
-    try {
-      cg::device_filter_program({r});
-    } catch (const berth::Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no error)");
-  };
+  auto err = [](const Rule& r) { return error_of([&] { cg::device_filter_program({r}); }); };
   CHECK(err(allow("u", 1, 1, "rwm")) == "device rule \"allow u 1:1 rwm\": invalid type \"u\" (want a, b or c)");
   CHECK(err(deny("c", 1, {}, "rx")) == "device rule \"deny c 1:* rx\": invalid access 'x' (want r, w, m)");
 }

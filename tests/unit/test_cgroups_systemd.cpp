@@ -11,19 +11,12 @@
 #include "berth/cgroups/systemd.hpp"
 #include "berth/util/error.hpp"
 
+#include "error_of.hpp"
+
 namespace cg = berth::cgroups;
 namespace oci = berth::oci;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const berth::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const cg::UnitProperty* find(const std::vector<cg::UnitProperty>& props, const std::string& name) {
   for (const auto& p : props)

@@ -11,19 +11,10 @@
 #include "berth/linux/process_attrs.hpp"
 #include "berth/util/error.hpp"
 
+#include "error_of.hpp"
+
 using namespace berth;
 using linux_::LsmHost;
-
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
 
 TEST_CASE("AppArmor: \"exec PROFILE\" into the per-LSM file when the kernel has it, else attr/exec") {
   auto w = linux_::apparmor_exec_attr("berth-default", true);
