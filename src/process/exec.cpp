@@ -181,12 +181,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   UniqueFd notify;
   if (seccomp_early) notify = cfg.seccomp->load();
 
-  oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
-  linux_::apply_bounding(caps);
-  if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-  linux_::apply_user(proc.user);
-  if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-  linux_::apply_caps(caps);
+  become_process_user(proc);
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
   ::umask(proc.user.umask.value_or(022));
   linux_::apply_apparmor(proc.apparmorProfile);

@@ -46,6 +46,16 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
+void become_process_user(const oci::Process& proc) {
+  oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
+  linux_::apply_bounding(caps);
+  // Keep the permitted set across the uid change; apply_caps then sets all five sets.
+  if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_user(proc.user);
+  if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+  linux_::apply_caps(caps);
+}
+
 void join_session_keyring(const std::string& id) {
   constexpr int kKeyctlJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
   std::string name = "_ses." + id;
@@ -213,21 +223,16 @@ namespace {
     ::_exit(target.status);
   }
 
-  // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
-  // the capabilities go (runc does the same); otherwise load it last.
   // The heavy part of the set-up is over: give back the heap it left, before
   // a filter might forbid madvise or brk.
   linux_::trim_heap();
+  // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
+  // the capabilities go (runc does the same); otherwise load it last.
   bool seccomp_early = cfg.seccomp && !proc.noNewPrivileges;
   UniqueFd notify;
   if (seccomp_early) notify = cfg.seccomp->load();
 
-  oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
-  linux_::apply_bounding(caps);
-  if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-  linux_::apply_user(proc.user);
-  if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-  linux_::apply_caps(caps);
+  become_process_user(proc);
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir " + proc.cwd);
   ::umask(proc.user.umask.value_or(022));
 

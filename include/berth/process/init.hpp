@@ -64,6 +64,10 @@ void close_fds_except(unsigned first, std::vector<int> keep);
 // argv/envp for execve: pointers into `v`, null-terminated (v must outlive them).
 std::vector<char*> cstrings(const std::vector<std::string>& v);
 
+// process.capabilities' bounding set, then process.user (uid, gids, groups),
+// then the other capability sets: the order runc uses, shared by init and exec.
+void become_process_user(const oci::Process& proc);
+
 // Joins a new session keyring "_ses.<id>": the caller's keys stay out of the
 // container. Kernels or user namespaces without keyring support are fine (as runc).
 void join_session_keyring(const std::string& id);
