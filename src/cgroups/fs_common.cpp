@@ -85,6 +85,8 @@ void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
 }
 
 void remove_tree(const std::string& dir) {
+  // Usually the container made no child cgroups: one rmdir, no listing.
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
   DIR* d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT) return;
@@ -147,10 +149,14 @@ bool cgroup_file_exists(const std::string& dir, const std::string& file) {
 }
 
 bool in_user_namespace() {
-  std::ifstream f("/proc/self/uid_map");
-  uint64_t inside = 1, outside = 1, count = 0;
-  if (!(f >> inside >> outside >> count)) return false;
-  return !(inside == 0 && outside == 0 && count == 4294967295ULL);
+  // berth's own user namespace does not change while it runs: read once.
+  static const bool in = [] {
+    std::ifstream f("/proc/self/uid_map");
+    uint64_t inside = 1, outside = 1, count = 0;
+    if (!(f >> inside >> outside >> count)) return false;
+    return !(inside == 0 && outside == 0 && count == 4294967295ULL);
+  }();
+  return in;
 }
 
 }  // namespace berth::cgroups

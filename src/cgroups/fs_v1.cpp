@@ -24,6 +24,13 @@ class V1 : public Manager {
 
   void create() override {
     for (const auto& [mnt, dir] : dirs_) {
+      bool cpuset = mnt.find("cpuset") != std::string::npos;
+      // Usually only the last directory is missing: one mkdir.
+      if (::mkdir(dir.c_str(), 0755) == 0) {
+        if (cpuset) inherit_cpuset(dir, true);
+        continue;
+      }
+      if (errno != ENOENT && errno != EEXIST) throw_errno("create cgroup " + dir);
       std::string cur = mnt;
       std::string rel = dir.substr(mnt.size());
       size_t i = 1;
@@ -31,9 +38,10 @@ class V1 : public Manager {
         size_t j = rel.find('/', i);
         if (j == std::string::npos) j = rel.size();
         cur += "/" + rel.substr(i, j - i);
-        if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("create cgroup " + cur);
+        bool made = ::mkdir(cur.c_str(), 0755) == 0;
+        if (!made && errno != EEXIST) throw_errno("create cgroup " + cur);
         // cpuset children start empty; inherit the parent's cpus/mems so tasks can join.
-        if (mnt.find("cpuset") != std::string::npos) inherit_cpuset(cur);
+        if (cpuset) inherit_cpuset(cur, made);
         i = j + 1;
       }
     }
@@ -122,11 +130,14 @@ class V1 : public Manager {
     return "";
   }
 
-  static void inherit_cpuset(const std::string& dir) {
+  // `fresh`: made just now, so certainly empty (no read to find out).
+  static void inherit_cpuset(const std::string& dir, bool fresh) {
     std::string parent = dir.substr(0, dir.rfind('/'));
     for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-      std::string cur = linux_::read_file(dir + "/" + f);
-      if (cur != "\n" && !cur.empty()) continue;
+      if (!fresh) {
+        std::string cur = linux_::read_file(dir + "/" + f);
+        if (cur != "\n" && !cur.empty()) continue;
+      }
       linux_::write_file(dir + "/" + f, linux_::read_file(parent + "/" + f));
     }
   }

@@ -18,6 +18,7 @@
 //   devices on v2              not here: an eBPF program (devices_bpf.cpp), attached by fs_v2
 #include "berth/cgroups/resources.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include "berth/cgroups/fs.hpp"
 #include "berth/cgroups/stats.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/fd.hpp"
 #include "berth/util/log.hpp"
 
 namespace berth::cgroups {
@@ -56,6 +58,33 @@ std::string device_rule(const oci::DeviceCgroupRule& d) {
 }
 
 // ---- v1 ----
+
+// The kernel takes one device rule per write(2): devices.allow and devices.deny
+// are opened once each and written rule by rule, in order. A rule equal to the
+// one before it is written once (runc's default "deny all" usually follows the
+// config's own).
+void v1_devices(const std::string& d, const std::vector<oci::DeviceCgroupRule>& rules) {
+  UniqueFd allow, deny;
+  std::string last;
+  for (const auto& rule : rules) {
+    std::string line = (rule.allow ? "allow " : "deny ") + device_rule(rule);
+    if (line == last) continue;
+    last = line;
+    const char* file = rule.allow ? "devices.allow" : "devices.deny";
+    UniqueFd& fd = rule.allow ? allow : deny;
+    std::string value = device_rule(rule);
+    std::string path = d + "/" + file;
+    if (!fd) {
+      fd.reset(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
+      if (!fd) throw_errno("failed to write \"" + value + "\": open " + path);
+    }
+    ssize_t n;
+    do {
+      n = ::write(fd.get(), value.data(), value.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("failed to write \"" + value + "\": write " + path);
+  }
+}
 
 void v1_set_memory(const std::string& d, int64_t v) {
   if (v == 0) return;
@@ -200,10 +229,7 @@ void warn_ignored_resources(const oci::Resources& r) {
 
 void apply_v1(const std::map<std::string, std::string>& dirs, const oci::Resources& r) {
   if (!r.unified.empty()) throw Error("invalid configuration: cannot use unified on cgroup v1");
-  if (!r.devices.empty() && !in_user_namespace()) {
-    std::string d = need(dirs, "devices");
-    for (const auto& rule : r.devices) put(d, rule.allow ? "devices.allow" : "devices.deny", device_rule(rule));
-  }
+  if (!r.devices.empty() && !in_user_namespace()) v1_devices(need(dirs, "devices"), r.devices);
   if (r.memory) v1_memory(dirs, *r.memory);
   if (r.cpu) v1_cpu(dirs, *r.cpu);
   if (r.pids && r.pids->limit != 0)

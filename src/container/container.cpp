@@ -123,11 +123,11 @@ void destroy(StateDir& dir, const Record& r, const std::string& id) {
   dir.remove();
 }
 
-// The container's cgroup, created. Rootless and not allowed to create one
+// Creates the container's cgroup. Rootless and not allowed to create one
 // (no delegated, writable cgroup): none, as runc does, unless the config asks
 // for limits, which would silently not hold. Returns null for "no cgroup".
-std::unique_ptr<cgroups::Manager> make_cgroup(const oci::Spec& spec, const CreateOptions& o) {
-  auto cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
+std::unique_ptr<cgroups::Manager> make_cgroup(std::unique_ptr<cgroups::Manager> cg, const oci::Spec& spec,
+                                              const CreateOptions& o) {
   try {
     cg->create();
     return cg;
@@ -188,14 +188,20 @@ Created create(const CreateOptions& o) {
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
     if (!fifo_fd) throw_errno("open " + fifo);
 
-    cg = make_cgroup(spec, o);
-    cgroup_made = cg != nullptr;
-    if (cg) {
-      oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
-      // Rootless: no device rules (see cgroups/rootless.hpp); root: runc's defaults + the config's.
-      if (o.rootless) res.devices.clear();
-      else res.devices = cgroups::effective_device_rules(spec);
-      cg->apply(res);
+    oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
+    // Rootless: no device rules (see cgroups/rootless.hpp); root: runc's defaults + the config's.
+    if (o.rootless) res.devices.clear();
+    else res.devices = cgroups::effective_device_rules(spec);
+    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
+    // On v1 the init is put in its cgroup by cgroup.procs writes after it runs, so the
+    // ~10 directories and their limits are made then too, while the init mounts its
+    // rootfs (spawn_init: after Go, before CgroupJoined). v2 needs the directory for
+    // CLONE_INTO_CGROUP, systemd a connection, rootless the answer "is there one".
+    bool late_cgroup = !o.rootless && cg->driver() == cgroups::Driver::V1;
+    if (!late_cgroup) {
+      cg = make_cgroup(std::move(cg), spec, o);
+      cgroup_made = cg != nullptr;
+      if (cg) cg->apply(res);
     }
 
     Record rec;
@@ -216,6 +222,12 @@ Created create(const CreateOptions& o) {
     ic.exec_fifo = fifo_fd.get();
     ic.seccomp = seccomp ? &*seccomp : nullptr;
     if (cg) ic.cgroup_dirs = cg->dirs();
+    if (late_cgroup)
+      ic.setup_cgroup = [&] {
+        cg->create();
+        cgroup_made = true;
+        cg->apply(res);
+      };
     ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
     ic.runtime_hooks = [&](pid_t pid) {
       std::string s = state_json(o.id, rec, oci::Status::Creating, pid);

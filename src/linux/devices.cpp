@@ -11,9 +11,22 @@
 
 namespace berth::linux_ {
 
-void create_device(int rootfd, const oci::Device& dev, bool bind_from_host) {
-  if (bind_from_host) {
-    UniqueFd target = ensure_file_in_root(rootfd, dev.path, 0600);
+DeviceMaker::DeviceMaker(int rootfd, bool bind_from_host)
+    : rootfd_(rootfd), bind_(bind_from_host), dev_(mkdir_all_in_root(rootfd, "/dev")) {
+  // umask(2) cannot be read without being set: set 0 (the init's value) and put
+  // back anything else at once. Nodes then get exactly the mode given to mknod.
+  umask_ = ::umask(0);
+  if (umask_ != 0) ::umask(umask_);
+  uid_ = ::geteuid();
+  gid_ = ::getegid();
+  struct stat st {};
+  setgid_dir_ = ::fstat(dev_.get(), &st) < 0 || (st.st_mode & S_ISGID);
+}
+
+void DeviceMaker::create(const oci::Device& dev) {
+  auto [parent, base] = split_parent(dev.path);
+  if (bind_) {
+    UniqueFd target = ensure_file_in_root(rootfd_, dev.path, 0600);
     if (::mount(dev.path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
       throw_errno("bind mount device " + dev.path);
     return;
@@ -24,24 +37,28 @@ void create_device(int rootfd, const oci::Device& dev, bool bind_from_host) {
   else if (dev.type == "p") type = S_IFIFO;
   else throw Error("device " + dev.path + ": unknown type \"" + dev.type + "\"");
   mode_t perm = dev.fileMode ? (*dev.fileMode & 07777) : 0666;
-  auto [parent, base] = split_parent(dev.path);
   if (base.empty()) throw Error("device path \"" + dev.path + "\" is not a file path");
-  UniqueFd dir = mkdir_all_in_root(rootfd, parent);
+  bool in_dev = parent == "/dev";
+  UniqueFd other;
+  if (!in_dev) other = mkdir_all_in_root(rootfd_, parent);
+  int dir = in_dev ? dev_.get() : other.get();
   dev_t rdev = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
-  if (::mknodat(dir.get(), base.c_str(), type | perm, rdev) < 0) {
+  if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) {
     if (errno != EEXIST) throw_errno("mknod " + dev.path);
     // Something is already there (an image's /dev): replace it, never follow it.
-    if (::unlinkat(dir.get(), base.c_str(), 0) < 0) throw_errno("replace " + dev.path);
-    if (::mknodat(dir.get(), base.c_str(), type | perm, rdev) < 0) throw_errno("mknod " + dev.path);
+    if (::unlinkat(dir, base.c_str(), 0) < 0) throw_errno("replace " + dev.path);
+    if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) throw_errno("mknod " + dev.path);
   }
-  // mknod is subject to the umask; set the exact mode the config asks for.
-  if (::fchmodat(dir.get(), base.c_str(), perm, 0) < 0) throw_errno("chmod " + dev.path);
-  uid_t uid = dev.uid.value_or(0);
-  gid_t gid = dev.gid.value_or(0);
-  if (::fchownat(dir.get(), base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + dev.path);
+  // mknod is subject to the umask and drops set-ID bits: set the exact mode asked for.
+  if (umask_ != 0 || (perm & 07000) != 0 || !in_dev)
+    if (::fchmodat(dir, base.c_str(), perm, 0) < 0) throw_errno("chmod " + dev.path);
+  uid_t uid = static_cast<uid_t>(dev.uid.value_or(0));
+  gid_t gid = static_cast<gid_t>(dev.gid.value_or(0));
+  if (uid != uid_ || gid != gid_ || setgid_dir_ || !in_dev)
+    if (::fchownat(dir, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + dev.path);
 }
 
-void create_default_devices(int rootfd, bool bind_from_host) {
+void DeviceMaker::create_defaults() {
   struct D {
     const char* path;
     int major, minor;
@@ -55,7 +72,22 @@ void create_default_devices(int rootfd, bool bind_from_host) {
     dev.major = d.major;
     dev.minor = d.minor;
     dev.fileMode = 0666;
-    create_device(rootfd, dev, bind_from_host);
+    create(dev);
+  }
+}
+
+void DeviceMaker::create_symlinks() {
+  static const std::pair<const char*, const char*> links[] = {
+      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+      {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+  };
+  for (const auto& [target, name] : links) {
+    if (::symlinkat(target, dev_.get(), name) < 0 && errno != EEXIST)
+      throw_errno(std::string("symlink /dev/") + name + " -> " + target);
+  }
+  if (::access("/proc/kcore", F_OK) == 0) {
+    if (::symlinkat("/proc/kcore", dev_.get(), "core") < 0 && errno != EEXIST)
+      throw_errno("symlink /dev/core -> /proc/kcore");
   }
 }
 

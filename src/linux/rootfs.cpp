@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "berth/linux/devices.hpp"
 #include "berth/linux/idmap_mount.hpp"
@@ -99,8 +100,14 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
     }
     return;
   }
-  // v1 (and hybrid): a tmpfs holding one directory per hierarchy.
+  // v1 (and hybrid): a tmpfs holding one directory per hierarchy. The tmpfs is
+  // ours and fresh (nothing in it can be a symlink), so its directories are made
+  // and mounted on through its fd, and the binds are made read-only etc. with one
+  // recursive mount_setattr at the end instead of an open + remount each.
   do_mount("tmpfs", dest, fd_path(target.get()), "tmpfs", flags, "mode=755");
+  UniqueFd tmpfs = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
+  const std::string tmpfs_path = fd_path(tmpfs.get());
+  std::vector<std::string> binds;
   std::ifstream mi("/proc/self/mountinfo");
   std::string line;
   while (std::getline(mi, line)) {
@@ -113,9 +120,10 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
     post >> fstype >> source >> superopts;
     if (fstype != "cgroup" || mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
     std::string name = mnt.substr(std::string("/sys/fs/cgroup/").size());
-    if (name.empty() || name.find('/') != std::string::npos) continue;
+    if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') continue;
     std::string sub = dest + "/" + name;
-    UniqueFd subfd = mkdir_all_in_root(rootfd, sub);
+    if (::mkdirat(tmpfs.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("mkdir " + sub);
+    std::string sub_path = tmpfs_path + "/" + name;
     if (ctx.cgroupns) {
       // Controller list = the super options minus rw/ro.
       std::string opts;
@@ -125,19 +133,27 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
         if (o == "rw" || o == "ro") continue;
         opts += (opts.empty() ? "" : ",") + o;
       }
-      do_mount("cgroup", sub, fd_path(subfd.get()), "cgroup", mf.flags, opts);
+      do_mount("cgroup", sub, sub_path, "cgroup", mf.flags, opts);
     } else {
       auto it = ctx.cgroup_dirs.find(mnt);
       std::string src = it != ctx.cgroup_dirs.end() ? it->second : mnt;
-      do_mount(src, sub, fd_path(subfd.get()), nullptr, MS_BIND | MS_REC, "");
-      UniqueFd t2 = open_in_root(rootfd, sub, O_PATH);
-      remount_bind(sub, fd_path(t2.get()), mf.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+      do_mount(src, sub, sub_path, nullptr, MS_BIND | MS_REC, "");
+      binds.push_back(name);
     }
   }
-  if (mf.flags & MS_RDONLY) {
-    UniqueFd t2 = open_in_root(rootfd, dest, O_PATH);
-    do_mount("", dest, fd_path(t2.get()), nullptr, MS_REMOUNT | mf.flags, "mode=755");
+  if (!binds.empty()) {
+    unsigned long want = mf.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    unsigned long long attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                               ((want & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
+    // Only adds restrictions (never clears a flag the kernel may have locked).
+    // The tmpfs gets them too; it holds nothing but the mount points.
+    if (mount_setattr_fd(tmpfs.get(), attrs, 0, true) < 0) {
+      if (errno != ENOSYS) throw_errno("set mount attributes on " + dest);
+      for (const auto& name : binds)  // kernels before 5.12
+        remount_bind(dest + "/" + name, tmpfs_path + "/" + name, want);
+    }
   }
+  if (mf.flags & MS_RDONLY) do_mount("", dest, tmpfs_path, nullptr, MS_REMOUNT | mf.flags, "mode=755");
 }
 
 
@@ -198,22 +214,6 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
   if (mf.propagation) {
     UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
     do_mount("", dest, fd_path(mounted.get()), nullptr, mf.propagation, "");
-  }
-}
-
-void make_dev_symlinks(int rootfd) {
-  static const std::pair<const char*, const char*> links[] = {
-      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-      {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
-  };
-  UniqueFd dev = mkdir_all_in_root(rootfd, "/dev");
-  for (const auto& [target, name] : links) {
-    if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST)
-      throw_errno(std::string("symlink /dev/") + name + " -> " + target);
-  }
-  if (::access("/proc/kcore", F_OK) == 0) {
-    if (::symlinkat("/proc/kcore", dev.get(), "core") < 0 && errno != EEXIST)
-      throw_errno("symlink /dev/core -> /proc/kcore");
   }
 }
 
@@ -289,18 +289,27 @@ void copy_tree(int srcdir, int dstdir) {
   }
 }
 
+namespace {
+// Keep host mount events out (and ours off the host): rslave unless asked otherwise.
+unsigned long root_propagation(const oci::Spec& spec) {
+  if (spec.linux && !spec.linux->rootfsPropagation.empty()) return propagation_flag(spec.linux->rootfsPropagation);
+  return MS_SLAVE | MS_REC;
+}
+}  // namespace
+
+bool host_mounts_may_be_shared(const oci::Spec& spec) {
+  unsigned long prop = root_propagation(spec);
+  return !((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)));
+}
+
 void prepare_rootfs(const RootfsContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
-  // Keep host mount events out (and ours off the host): rslave unless asked otherwise.
-  unsigned long prop = MS_SLAVE | MS_REC;
-  if (spec.linux && !spec.linux->rootfsPropagation.empty())
-    prop = propagation_flag(spec.linux->rootfsPropagation);
+  unsigned long prop = root_propagation(spec);
   if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
   // pivot_root refuses a shared new root or a shared parent mount of it (any
   // rootfsPropagation that is not recursive leaves host mounts shared here;
   // after a recursive slave or private nothing is shared: no mountinfo pass).
-  bool nothing_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE));
-  if (!nothing_shared) make_parent_mount_private(ctx.rootfs);
+  if (host_mounts_may_be_shared(spec)) make_parent_mount_private(ctx.rootfs);
   do_mount(ctx.rootfs, ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "");
   UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);
@@ -317,16 +326,20 @@ void prepare_rootfs(const RootfsContext& ctx) {
   // overlapped attach: on v1 its devices controller also governs mknod.
   if (ctx.join_cgroup) ctx.join_cgroup();
 
-  if (!dev_is_bind_mounted(spec)) {
-    create_default_devices(rootfd.get(), ctx.userns);
-    make_dev_symlinks(rootfd.get());
+  bool dev_bound = dev_is_bind_mounted(spec);
+  if (!dev_bound || (spec.linux && !spec.linux->devices.empty())) {
+    DeviceMaker devices(rootfd.get(), ctx.userns);
+    if (!dev_bound) {
+      devices.create_defaults();
+      devices.create_symlinks();
+    }
+    if (spec.linux)
+      for (const auto& d : spec.linux->devices) devices.create(d);
   }
-  if (spec.linux)
-    for (const auto& d : spec.linux->devices) create_device(rootfd.get(), d, ctx.userns);
   if (ctx.terminal) ensure_file_in_root(rootfd.get(), "/dev/console", 0600);
 }
 
-void enter_rootfs(const std::string& rootfs, bool no_pivot) {
+void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared) {
   if (no_pivot) {
     if (::chdir(rootfs.c_str()) < 0) throw_errno("chdir " + rootfs);
     if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs " + rootfs + " to /");
@@ -343,8 +356,10 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
   // directory for it needed inside the container.
   if (sys::pivot_root(".", ".") < 0) throw_errno("pivot_root " + rootfs);
   if (::fchdir(oldroot.get()) < 0) throw_errno("chdir old root");
-  // Make the old root slave so the detach below does not propagate to the host.
-  if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) throw_errno("make old root rslave");
+  // Make the old root slave so the detach below does not propagate to the host
+  // (already so after a recursive slave or private root propagation).
+  if (old_root_shared && ::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+    throw_errno("make old root rslave");
   if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root");
   if (::chdir("/") < 0) throw_errno("chdir /");
 }

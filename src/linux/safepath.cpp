@@ -61,32 +61,35 @@ UniqueFd open_in_root(int rootfd, const std::string& path, int flags, mode_t mod
   return fd;
 }
 
-UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, mode_t mode) {
-  std::string c = clean_path(path);
-  // Usually the whole path exists already (/proc, /dev, /sys in an image): one
-  // openat2 instead of one per component. Any failure takes the walk below,
-  // which creates what is missing and names the component that is wrong.
+namespace {
+// One level of mkdir -p on an already-clean path: the whole path first (usually
+// it exists: /proc, /dev, /sys in an image), else the parent (recursively) and
+// then the last name, made and opened relative to the parent's fd. Usually only
+// the last component is missing (/dev/pts on the fresh /dev tmpfs): 5 calls, not
+// a walk from the root.
+UniqueFd mkdir_all_clean(int rootfd, const std::string& c, mode_t mode) {
   if (UniqueFd whole = try_open_in_root(rootfd, c, O_PATH | O_DIRECTORY)) return whole;
-  UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
-  std::string done;
-  size_t i = 1;
-  while (i < c.size() + 1 && c != "/") {
-    size_t j = c.find('/', i);
-    if (j == std::string::npos) j = c.size();
-    std::string name = c.substr(i, j - i);
-    done += "/" + name;
-    UniqueFd next = try_open_in_root(rootfd, done, O_PATH | O_DIRECTORY);
-    if (!next) {
-      if (errno != ENOENT) throw_errno("open " + done + " in container rootfs");
-      // Created relative to the already-resolved parent fd: no path walk to race.
-      if (::mkdirat(cur.get(), name.c_str(), mode) < 0 && errno != EEXIST)
-        throw_errno("mkdir " + done + " in container rootfs");
-      next = open_in_root(rootfd, done, O_PATH | O_DIRECTORY);
-    }
-    cur = std::move(next);
-    i = j + 1;
-  }
-  return cur;
+  if (c == "/") throw_errno("open / in container rootfs");
+  auto [parent, base] = split_parent(c);
+  UniqueFd dir = mkdir_all_clean(rootfd, parent, mode);
+  // Created relative to the already-resolved parent fd: no path walk to race.
+  if (::mkdirat(dir.get(), base.c_str(), mode) < 0 && errno != EEXIST)
+    throw_errno("mkdir " + c + " in container rootfs");
+  // `base` is one name (no "/", "." or ".."); a symlink there is not followed
+  // here (ELOOP) but resolved like any path, inside the root.
+  int fd;
+  do {
+    fd = sys::openat2(dir.get(), base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  } while (fd < 0 && errno == EAGAIN);
+  if (fd < 0 && errno == ELOOP) return open_in_root(rootfd, c, O_PATH | O_DIRECTORY);
+  if (fd < 0) throw_errno("open " + c + " in container rootfs");
+  return UniqueFd(fd);
+}
+}  // namespace
+
+UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, mode_t mode) {
+  return mkdir_all_clean(rootfd, clean_path(path), mode);
 }
 
 UniqueFd ensure_file_in_root(int rootfd, const std::string& path, mode_t mode) {

@@ -82,7 +82,7 @@ namespace {
 // Everything the init does between clone3 and the exec fifo. Throws on error;
 // the caller reports it to the parent.
 [[noreturn]] void init_main(const InitConfig& cfg, int sync, bool die_with_parent,
-                            std::vector<linux_::JoinedNs>& joined, bool userns_new) {
+                            std::vector<linux_::JoinedNs>& joined, bool userns_new, bool parent_root) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Process& proc = *spec.process;
   const oci::Linux empty_linux;
@@ -98,8 +98,9 @@ namespace {
   // through newuidmap, which insists that it owns us): a non-dumpable process's
   // /proc files belong to root, so we stay dumpable until `Go`. No process of
   // the container exists yet, and other processes of the caller's uid could
-  // ptrace berth itself anyway.
-  const bool dumpable_until_go = userns_new && ::geteuid() != 0;
+  // ptrace berth itself anyway. (`parent_root` is the parent's euid, read before
+  // clone3: ours changes to 0 as soon as the parent has written the uid map.)
+  const bool dumpable_until_go = userns_new && !parent_root;
   if (::prctl(PR_SET_DUMPABLE, dumpable_until_go ? 1 : 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   ::umask(0);
   // `berth run` blocks signals to forward them; the container starts with none blocked.
@@ -177,7 +178,7 @@ namespace {
   bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
   if (mntns) linux_::prepare_rootfs(rctx);
   join_cgroup();
-  {
+  if (linux_::clean_path(proc.cwd) != "/") {
     // The working directory exists even if the image lacks it (runc creates it),
     // made before root.readonly applies.
     UniqueFd root(::open(cfg.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -191,7 +192,7 @@ namespace {
   run_hooks("createContainer", spec.hooks.createContainer, hooks.payload);
 
   if (mntns) {
-    linux_::enter_rootfs(cfg.rootfs, cfg.no_pivot);
+    linux_::enter_rootfs(cfg.rootfs, cfg.no_pivot, linux_::host_mounts_may_be_shared(spec));
     // sysctl before readonlyPaths: /proc/sys is usually one of them.
     linux_::apply_sysctl(lx.sysctl);
     linux_::finalize_rootfs(spec);
@@ -320,6 +321,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     cloneflags = 0;
   }
   bool userns_new = newflags & CLONE_NEWUSER;
+  const bool parent_root = ::geteuid() == 0;
 
   // A pid namespace given by path is entered for our children only
   // (pid_for_children), then restored, so berth itself stays where it is.
@@ -380,7 +382,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
           ::_exit(0);
         }
       }
-      init_main(cfg, sp.child.get(), !double_fork, joined, userns_new);
+      init_main(cfg, sp.child.get(), !double_fork, joined, userns_new, parent_root);
     } catch (const std::exception& e) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
@@ -421,6 +423,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // Go first, then the cgroup (unless the init was born in it): the init
     // mounts its rootfs meanwhile (see join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
+    if (cfg.setup_cgroup) cfg.setup_cgroup();
     if (cgroup && !born_in_cgroup) cgroup->add(pid);
     send_msg(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}});
     for (;;) {

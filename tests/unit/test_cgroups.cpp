@@ -263,6 +263,22 @@ TEST_CASE("v1 resource writers: files, values, and what they refuse") {
     cg::apply_v1(dirs, r);
     CHECK(t.read("pids", "pids.max") == "max");
   }
+  SUBCASE("devices: one open per file, rules in order, a repeated rule written once") {
+    t.file("devices", "devices.allow", "");
+    t.file("devices", "devices.deny", "");
+    auto ddirs = t.dirs({"devices"});
+    oci::Spec spec;
+    spec.linux.emplace();
+    spec.linux->resources.emplace();
+    spec.linux->resources->devices.push_back({false, "", std::nullopt, std::nullopt, "rwm"});  // runc spec's
+    oci::Resources r;
+    r.devices = cg::effective_device_rules(spec);
+    cg::apply_v1(ddirs, r);
+    // Regular files stand in for the cgroup files: each write(2) appends one rule.
+    CHECK(t.read("devices", "devices.deny") == "a *:* rwm");
+    CHECK(t.read("devices", "devices.allow") ==
+          "b *:* mc *:* mc 1:3 rwmc 1:5 rwmc 1:7 rwmc 1:8 rwmc 1:9 rwmc 5:0 rwmc 5:2 rwmc 10:200 rwmc 136:* rwm");
+  }
   SUBCASE("blkio weight goes to BFQ's file when the kernel has no CFQ") {
     oci::Resources r;
     r.blockIO.emplace();

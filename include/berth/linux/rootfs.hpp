@@ -30,8 +30,13 @@ struct RootfsContext {
 // linux.devices and /dev symlinks. All targets are resolved inside the rootfs.
 void prepare_rootfs(const RootfsContext& ctx);
 
-// pivot_root into the rootfs (or MS_MOVE + chroot when no_pivot) and drop the old root.
-void enter_rootfs(const std::string& rootfs, bool no_pivot);
+// False when linux.rootfsPropagation is recursive slave or private (the default
+// rslave): then no mount of the container's namespace propagates to the host's.
+bool host_mounts_may_be_shared(const oci::Spec& spec);
+
+// pivot_root into the rootfs (or MS_MOVE + chroot when no_pivot) and drop the old
+// root; `old_root_shared`: make it rslave first so the detach stays ours.
+void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared);
 
 // After pivot_root: masked paths, read-only paths, rootfsPropagation, root.readonly.
 void finalize_rootfs(const oci::Spec& spec);

@@ -38,6 +38,9 @@ struct InitConfig {
   std::map<std::string, std::string> cgroup_dirs;
   // Index into spec.mounts -> detached idmapped tree fd, made by the parent.
   std::map<size_t, int> idmapped;
+  // Parent side, optional: makes the cgroup and applies its limits, run after the
+  // init was told to go on and before it is added (overlaps the init's mounts).
+  std::function<void()> setup_cgroup;
   // Parent side: the state JSON for hooks ("creating", host pid of the init).
   std::function<std::string(pid_t pid)> state_json;
   // Parent side: prestart + createRuntime hooks, in the runtime's namespaces.
