@@ -52,10 +52,10 @@ std::string now_rfc3339_nano() {
   ::clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm {};
   gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  // snprintf, not strftime: glibc's strftime reads /etc/localtime (tzset) on every call.
   char out[96];
-  std::snprintf(out, sizeof out, "%s.%09ldZ", buf, ts.tv_nsec);
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
   return out;
 }
 

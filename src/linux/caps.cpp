@@ -21,11 +21,11 @@ int cap_number(const std::string& name) {
 }
 
 int cap_last_cap() {
+  // libcap probes the kernel's bounding set size once, when it is loaded (in
+  // berth's parent, before the init is cloned): no /proc read in the init.
   static int last = [] {
-    std::ifstream f("/proc/sys/kernel/cap_last_cap");
-    int v = CAP_LAST_CAP;
-    if (!(f >> v)) v = CAP_LAST_CAP;
-    return v;
+    int bits = static_cast<int>(::cap_max_bits());
+    return bits > 0 ? bits - 1 : CAP_LAST_CAP;
   }();
   return last;
 }

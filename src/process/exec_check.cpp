@@ -25,7 +25,8 @@ std::string path_env(const std::vector<std::string>& env) {
 std::string check_loader(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return "";  // unreadable but maybe executable (--x): let execve decide
-  char head[256];
+  // One read covers the ELF header and, in practice, the program headers after it.
+  char head[1024];
   ssize_t n = ::pread(fd.get(), head, sizeof head - 1, 0);
   if (n <= 0) return "";
   head[n] = 0;
@@ -49,8 +50,9 @@ std::string check_loader(const std::string& path) {
     std::memcpy(&eh, head, sizeof eh);
     for (int i = 0; i < eh.e_phnum && i < 64; ++i) {
       Elf64_Phdr ph;
-      off_t off = static_cast<off_t>(eh.e_phoff + static_cast<uint64_t>(i) * eh.e_phentsize);
-      if (::pread(fd.get(), &ph, sizeof ph, off) != sizeof ph) break;
+      uint64_t off = eh.e_phoff + static_cast<uint64_t>(i) * eh.e_phentsize;
+      if (off + sizeof ph <= static_cast<uint64_t>(n)) std::memcpy(&ph, head + off, sizeof ph);
+      else if (::pread(fd.get(), &ph, sizeof ph, static_cast<off_t>(off)) != sizeof ph) break;
       if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096) continue;
       std::string interp(ph.p_filesz, '\0');
       if (::pread(fd.get(), interp.data(), ph.p_filesz, static_cast<off_t>(ph.p_offset)) !=

@@ -31,11 +31,13 @@ const char* level_name(Level l) {
 }
 
 std::string now_rfc3339() {
-  char buf[32];
+  char buf[96];
   std::time_t t = std::time(nullptr);
   struct tm tm {};
   gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // snprintf, not strftime: glibc's strftime reads /etc/localtime (tzset) on every call.
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
