@@ -783,13 +783,17 @@ class Bench:
 
     # -- drivers
     def interleave(self, phase, keys, n_warm, n, fn, after=None, every=25):
-        """n_warm + n rounds of fn(rt, record) over the runtimes, in order. A failing command
-        is reported, its containers are removed and the round goes on; a runtime failing 3
-        times in a phase is dropped from it and its numbers for `keys` become n/a."""
+        """n_warm + n rounds of fn(rt, record) over the runtimes. The order rotates every
+        round (A B C, B C A, C A B, ...), so each runtime follows each other one equally
+        often: what one command leaves behind (a warm cgroup lock, a queued netns teardown)
+        favours no runtime in particular. A failing command is reported, its containers
+        are removed and the round goes on; a runtime failing 3 times in a phase is dropped
+        from it and its numbers for `keys` become n/a."""
         active = list(self.rts.values())
         for i in range(n_warm + n):
             record = i >= n_warm
-            for rt in list(active):
+            k = i % len(active) if active else 0
+            for rt in active[k:] + active[:k]:
                 try:
                     fn(rt, record)
                 except BenchError as e:
@@ -1120,8 +1124,8 @@ def render_md(meta, summ, ratios, scale, exec_na, analysis, failures):
              "migration that takes the lock), so no runtime pays the stall: the pure cost of "
              "the runtime. **raw**: no pause and nothing else: whether a runtime pays the "
              "stall depends on when the previous command (of another runtime) last migrated "
-             "a process, so the numbers are bimodal and order-dependent; only shown for "
-             "`run`. **50 ms pause**: a 50 ms sleep before each timed command, so every "
+             "a process, so the numbers are bimodal (the order of the runtimes rotates every "
+             "round, so none always follows the same one); only shown for `run`. **50 ms pause**: a 50 ms sleep before each timed command, so every "
              "create, run and exec pays the stall: a sporadic container start on an idle "
              "host." % (WARM_PERIOD_S * 1e3))
     L.append("* crun runs in a private mount namespace where `/sys/fs/cgroup/unified` is "

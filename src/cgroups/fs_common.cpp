@@ -17,7 +17,8 @@
 
 namespace berth::cgroups {
 
-std::vector<Hierarchy> host_hierarchies() {
+namespace {
+std::vector<Hierarchy> read_host_hierarchies() {
   std::vector<Hierarchy> out;
   std::ifstream mi("/proc/self/mountinfo");
   std::string line;
@@ -31,7 +32,7 @@ std::vector<Hierarchy> host_hierarchies() {
     if (fstype == "cgroup2") {
       out.push_back({mnt, {}, true});
     } else if (fstype == "cgroup") {
-      Hierarchy h{mnt, {}, false};
+      Hierarchy h{mnt, {}, false, {}};
       std::istringstream so(superopts);
       std::string o;
       static const char* kKnown[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
@@ -40,11 +41,18 @@ std::vector<Hierarchy> host_hierarchies() {
         bool known = o.rfind("name=", 0) == 0;
         for (const char* k : kKnown) known = known || o == k;
         if (known) h.controllers.push_back(o);
+        if (o != "rw" && o != "ro") h.options += (h.options.empty() ? "" : ",") + o;
       }
       out.push_back(h);
     }
   }
   return out;
+}
+}  // namespace
+
+std::vector<Hierarchy> host_hierarchies() {
+  static const std::vector<Hierarchy> cached = read_host_hierarchies();
+  return cached;
 }
 
 std::map<std::string, std::string> own_cgroups() {

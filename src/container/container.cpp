@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "berth/cgroups/devices.hpp"
+#include "berth/cgroups/fs.hpp"
 #include "berth/cgroups/manager.hpp"
 #include "berth/cgroups/rootless.hpp"
 #include "berth/container/record.hpp"
@@ -241,15 +242,23 @@ Created create(const CreateOptions& o) {
                                     sc.listenerMetadata, pid);
     };
 
-    process::InitProcess init = process::spawn_init(ic, cg.get());
-    auto st2 = proc_stat(init.pid);
-    nlohmann::json j = {
-        {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", init.pid},
-        {"start_time", st2 ? st2->first : 0ULL}, {"bundle", bundle}, {"rootfs", rootfs},
-        {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
-        {"cgroup", cg ? cg->save() : nlohmann::json()}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
+    for (const auto& h : cgroups::host_hierarchies())
+      if (!h.unified) ic.cgroup_v1.emplace_back(h.mountpoint, h.options);
+    // state.json is written while the init mounts its rootfs, not after: other
+    // commands wait for our lock on the state directory, so none reads it early,
+    // and a failed create removes the directory with it.
+    ic.while_init_sets_up = [&](pid_t pid) {
+      auto st2 = proc_stat(pid);
+      nlohmann::json j = {
+          {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", pid},
+          {"start_time", st2 ? st2->first : 0ULL}, {"bundle", bundle}, {"rootfs", rootfs},
+          {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
+          {"cgroup", cg ? cg->save() : nlohmann::json()}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
+      };
+      dir.write_state(j);
     };
-    dir.write_state(j);
+
+    process::InitProcess init = process::spawn_init(ic, cg.get());
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
     return Created{init.pid, std::move(init.pidfd)};
   } catch (...) {

@@ -108,32 +108,15 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
   UniqueFd tmpfs = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
   const std::string tmpfs_path = fd_path(tmpfs.get());
   std::vector<std::string> binds;
-  std::ifstream mi("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mi, line)) {
-    // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS"
-    auto sep = line.find(" - ");
-    if (sep == std::string::npos) continue;
-    std::istringstream pre(line.substr(0, sep)), post(line.substr(sep + 3));
-    std::string id, parent, dev, root, mnt, fstype, source, superopts;
-    pre >> id >> parent >> dev >> root >> mnt;
-    post >> fstype >> source >> superopts;
-    if (fstype != "cgroup" || mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+  for (const auto& [mnt, superopts] : ctx.cgroup_v1) {
+    if (mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
     std::string name = mnt.substr(std::string("/sys/fs/cgroup/").size());
     if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') continue;
     std::string sub = dest + "/" + name;
     if (::mkdirat(tmpfs.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("mkdir " + sub);
     std::string sub_path = tmpfs_path + "/" + name;
     if (ctx.cgroupns) {
-      // Controller list = the super options minus rw/ro.
-      std::string opts;
-      std::istringstream so(superopts);
-      std::string o;
-      while (std::getline(so, o, ',')) {
-        if (o == "rw" || o == "ro") continue;
-        opts += (opts.empty() ? "" : ",") + o;
-      }
-      do_mount("cgroup", sub, sub_path, "cgroup", mf.flags, opts);
+      do_mount("cgroup", sub, sub_path, "cgroup", mf.flags, superopts);
     } else {
       auto it = ctx.cgroup_dirs.find(mnt);
       std::string src = it != ctx.cgroup_dirs.end() ? it->second : mnt;

@@ -173,6 +173,7 @@ namespace {
   rctx.cgroupns = cgroupns_new;
   rctx.terminal = proc.terminal;
   rctx.cgroup_dirs = cfg.cgroup_dirs;
+  rctx.cgroup_v1 = cfg.cgroup_v1;
   rctx.idmapped = &cfg.idmapped;
   rctx.join_cgroup = join_cgroup;
   bool mntns = spec.has_namespace(oci::NamespaceType::Mount);
@@ -186,10 +187,18 @@ namespace {
     linux_::mkdir_all_in_root(root.get(), proc.cwd, 0755);
   }
 
-  send_msg(sync, {SyncType::RunHooks, 0, 0, {}});
-  SyncMsg hooks = recv_msg(sync);
-  if (hooks.type != SyncType::HooksDone) throw Error("unexpected sync message from parent");
-  run_hooks("createContainer", spec.hooks.createContainer, hooks.payload);
+  // prestart + createRuntime run in the parent (runtime namespaces), then
+  // createContainer here; the parent's answer is the state the hooks get (also
+  // startContainer's, later). No hooks at all: no round trip.
+  std::string hook_state;
+  const auto& hk = spec.hooks;
+  if (!hk.prestart.empty() || !hk.createRuntime.empty() || !hk.createContainer.empty() || !hk.startContainer.empty()) {
+    send_msg(sync, {SyncType::RunHooks, 0, 0, {}});
+    SyncMsg hooks = recv_msg(sync);
+    if (hooks.type != SyncType::HooksDone) throw Error("unexpected sync message from parent");
+    hook_state = std::move(hooks.payload);
+    run_hooks("createContainer", hk.createContainer, hook_state);
+  }
 
   if (mntns) {
     linux_::enter_rootfs(cfg.rootfs, cfg.no_pivot, linux_::host_mounts_may_be_shared(spec));
@@ -266,7 +275,7 @@ namespace {
 
   if (!spec.hooks.startContainer.empty()) {
     try {
-      auto state = nlohmann::json::parse(hooks.payload);
+      auto state = nlohmann::json::parse(hook_state);
       state["status"] = "created";
       run_hooks("startContainer", spec.hooks.startContainer, state.dump());
     } catch (const Error& e) {
@@ -426,6 +435,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     if (cfg.setup_cgroup) cfg.setup_cgroup();
     if (cgroup && !born_in_cgroup) cgroup->add(pid);
     send_msg(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}});
+    if (cfg.while_init_sets_up) cfg.while_init_sets_up(pid);
     for (;;) {
       UniqueFd passed;
       SyncMsg m = recv_msg(sp.parent.get(), &passed);

@@ -87,6 +87,22 @@ test_cgroup_namespace() {
   assert_eq "" "$(grep -v ':/$' <<<"$lines" || true)" "cgroup paths that are not /"
 }
 
+test_cgroup_namespace_v1_mounts() {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && skip "host is cgroup v2 (one cgroup2 mount, tested above)"
+  mkbundle
+  cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+  add_namespace cgroup
+  # A real cgroup mount per hierarchy, rooted at the namespace root, read-only.
+  set_sh 'awk '"'"'$5 == "/sys/fs/cgroup/memory" { print $4, $6, $9 }'"'"' /proc/self/mountinfo;
+          test -e /sys/fs/cgroup/memory/memory.limit_in_bytes && echo has-limit;
+          mkdir /sys/fs/cgroup/memory/x 2>/dev/null || echo ro'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "/ ro,nosuid,nodev,noexec,relatime cgroup
+has-limit
+ro" "$OUT" "memory hierarchy inside the cgroup namespace"
+}
+
 test_user_namespace_mapping() {
   mkbundle --copy
   chown -R 100000:100000 "$BUNDLE/rootfs"

@@ -22,8 +22,10 @@ struct Hierarchy {
   std::string mountpoint;                // /sys/fs/cgroup/memory
   std::vector<std::string> controllers;  // memory; name=systemd; empty for cgroup2
   bool unified = false;
+  std::string options;                   // super options without rw/ro ("cpu,cpuacct", "xattr,name=systemd")
 };
-// Cgroup hierarchies mounted on this host (from /proc/self/mountinfo).
+// Cgroup hierarchies mounted on this host (from /proc/self/mountinfo, read once
+// per process: berth mounts nothing in its own namespace).
 std::vector<Hierarchy> host_hierarchies();
 // This process's cgroup per hierarchy: "memory" -> "/user.slice", "" -> unified path.
 std::map<std::string, std::string> own_cgroups();

@@ -21,6 +21,9 @@ struct RootfsContext {
   // Host cgroup hierarchy mount point -> the container's cgroup directory in it,
   // for cgroup mounts without a cgroup namespace.
   std::map<std::string, std::string> cgroup_dirs;
+  // The host's cgroup v1 hierarchies: mount point -> super options without rw/ro,
+  // read by the parent (no mountinfo pass in the init).
+  std::vector<std::pair<std::string, std::string>> cgroup_v1;
   bool terminal = false;     // create /dev/console as a mount point for the pty
   // Index into spec->mounts -> detached idmapped tree (linux/idmap_mount.hpp).
   const std::map<size_t, int>* idmapped = nullptr;

@@ -36,11 +36,16 @@ struct InitConfig {
   const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded last by the init
   // Hierarchy mount point -> container cgroup dir, for cgroup mounts without a cgroupns.
   std::map<std::string, std::string> cgroup_dirs;
+  // Host cgroup v1 hierarchy mount point -> its super options (linux/rootfs.hpp).
+  std::vector<std::pair<std::string, std::string>> cgroup_v1;
   // Index into spec.mounts -> detached idmapped tree fd, made by the parent.
   std::map<size_t, int> idmapped;
   // Parent side, optional: makes the cgroup and applies its limits, run after the
   // init was told to go on and before it is added (overlaps the init's mounts).
   std::function<void()> setup_cgroup;
+  // Parent side, optional: run once the init is in its cgroup, while it goes on
+  // with its set-up (the state file is written then, not after it is ready).
+  std::function<void(pid_t pid)> while_init_sets_up;
   // Parent side: the state JSON for hooks ("creating", host pid of the init).
   std::function<std::string(pid_t pid)> state_json;
   // Parent side: prestart + createRuntime hooks, in the runtime's namespaces.
