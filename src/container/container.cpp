@@ -27,6 +27,7 @@
 #include "berth/linux/proc_tree.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
+#include "berth/linux/seccomp_cache.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/process/hooks.hpp"
@@ -175,7 +176,8 @@ Created create(const CreateOptions& o) {
   if (spec.linux && !spec.linux->mountLabel.empty())
     log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
   std::optional<linux_::SeccompFilter> seccomp;
-  if (spec.linux && spec.linux->seccomp) seccomp = linux_::compile_seccomp(*spec.linux->seccomp);
+  if (spec.linux && spec.linux->seccomp)
+    seccomp = linux_::compile_seccomp_cached(*spec.linux->seccomp, seccomp_cache_dir(o.root));
   UniqueFd console;
   if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
 

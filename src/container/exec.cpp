@@ -24,6 +24,7 @@
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
+#include "berth/linux/seccomp_cache.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/oci/state.hpp"
@@ -159,7 +160,8 @@ Executed exec(const ExecOptions& o) {
 
   // runc applies the container's seccomp profile to exec'd processes too.
   std::optional<linux_::SeccompFilter> seccomp;
-  if (r.spec.linux && r.spec.linux->seccomp) seccomp = linux_::compile_seccomp(*r.spec.linux->seccomp);
+  if (r.spec.linux && r.spec.linux->seccomp)
+    seccomp = linux_::compile_seccomp_cached(*r.spec.linux->seccomp, seccomp_cache_dir(o.root));
   UniqueFd console;
   if (p.terminal && !o.console_socket.empty()) console = connect_console_socket(o.console_socket);
 

@@ -22,6 +22,8 @@ bool valid_id(const std::string& id) {
   });
 }
 
+std::string seccomp_cache_dir(const std::string& root) { return root + "/.seccomp-cache"; }
+
 void check_id(const std::string& id) {
   if (!valid_id(id)) throw Error("invalid container id \"" + id + "\": use letters, digits and _+-. (not starting with .)");
 }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -254,6 +255,32 @@ std::vector<std::string> seccomp_known_flags() {
 SeccompFilter::~SeccompFilter() = default;
 SeccompFilter::SeccompFilter(SeccompFilter&&) noexcept = default;
 SeccompFilter& SeccompFilter::operator=(SeccompFilter&&) noexcept = default;
+
+std::string SeccompFilter::to_bytes() const {
+  std::string head = std::to_string(flags_) + " " + (notify_ ? "1" : "0") + " " + (may_madvise_ ? "1" : "0") + " " +
+                     std::to_string(program_.size()) + "\n";
+  std::string out = head;
+  out.append(reinterpret_cast<const char*>(program_.data()), program_.size() * sizeof(sock_filter));
+  return out;
+}
+
+std::optional<SeccompFilter> SeccompFilter::from_bytes(std::string_view bytes) {
+  size_t nl = bytes.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  unsigned long flags = 0, count = 0;
+  int notify = 0, madv = 0;
+  std::string head(bytes.substr(0, nl));
+  if (std::sscanf(head.c_str(), "%lu %d %d %lu", &flags, &notify, &madv, &count) != 4) return std::nullopt;
+  std::string_view prog = bytes.substr(nl + 1);
+  if (count == 0 || count > BPF_MAXINSNS || prog.size() != count * sizeof(sock_filter)) return std::nullopt;
+  SeccompFilter f;
+  f.program_.resize(count);
+  std::memcpy(f.program_.data(), prog.data(), prog.size());
+  f.flags_ = flags;
+  f.notify_ = notify != 0;
+  f.may_madvise_ = madv != 0;
+  return f;
+}
 
 UniqueFd SeccompFilter::load() const {
   if (program_.empty()) throw Error("load seccomp filter: no filter compiled");

@@ -300,6 +300,8 @@ nlohmann::json to_json(const Process& p) {
   return j;
 }
 
+nlohmann::json to_json(const Seccomp& s) { return seccomp_json(s); }
+
 nlohmann::json to_json(const Spec& s) {
   json j = {{"ociVersion", s.ociVersion}};
   if (s.process) j["process"] = to_json(*s.process);

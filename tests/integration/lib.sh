@@ -81,7 +81,8 @@ assert_rc_nonzero() { # [what]
 # The state root has no container left (no state dir, `list -q` empty).
 assert_root_empty() {
   local dirs ids
-  dirs=$(find "$ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f ' 2>/dev/null || true)
+  # (.seccomp-cache: compiled filters berth keeps on purpose, not a container)
+  dirs=$(find "$ROOT" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf '%f ' 2>/dev/null || true)
   [ -z "$dirs" ] || fail "state dirs left in root: $dirs"
   ids=$(rt list -q 2>/dev/null || true)
   [ -z "$ids" ] || fail "containers still listed: $ids"
@@ -393,11 +394,11 @@ _it_cleanup() {
     if [ -d "$ROOT" ]; then
       local ids id left
       ids=$( { timeout -k 1 5 "$RUNTIME" --root "$ROOT" list -q 2>/dev/null
-               find "$ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null; } | sort -u)
+               find "$ROOT" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf '%f\n' 2>/dev/null; } | sort -u)
       for id in $ids; do
         timeout -k 1 5 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
       done
-      left=$(find "$ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f ' 2>/dev/null)
+      left=$(find "$ROOT" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf '%f ' 2>/dev/null)
       [ -z "$left" ] || _it_leak "state dirs left in $ROOT after delete --force: $left"
     fi
   fi

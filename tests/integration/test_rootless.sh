@@ -35,7 +35,7 @@ _rl_setup() {
   at_cleanup "$(printf 'u=%q xdg=%q rt=%q ms=%q mg=%q\n' "$RL_USER" "$RL_XDG" "$RUNTIME" "$made_subuid" "$made_subgid")"'
     for r in "$xdg"/*/; do
       [ -d "$r" ] || continue
-      for id in $(find "$r" -mindepth 1 -maxdepth 1 -type d -printf "%f\n"); do
+      for id in $(find "$r" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf "%f\n"); do
         timeout -k 1 5 "$rt" --root "$r" delete --force "$id" >/dev/null 2>&1
       done
     done
@@ -103,7 +103,7 @@ _rl_rt() {
   _it_show out "$T/out"; _it_show err "$T/err"
   OUT=$(cat "$T/out")
 }
-_rl_state_dirs() { find "$RL_STATE" -mindepth 1 -maxdepth 1 -type d -printf '%f ' 2>/dev/null || true; }
+_rl_state_dirs() { find "$RL_STATE" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf '%f ' 2>/dev/null || true; }
 
 # Root inside is the user outside: `id -u` prints 0, a file made inside belongs to the user.
 test_rootless_run_maps_root_to_user() {

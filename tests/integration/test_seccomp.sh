@@ -13,6 +13,30 @@ test_seccomp_errno() {
   assert_contains "$OUT" "touch-ok" "other syscalls allowed"
 }
 
+test_seccomp_compiled_once_then_cached() {
+  berth_only "the compiled-filter cache is berth's"
+  mkbundle
+  cfg '.root.readonly = false'
+  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+  set_sh 'mkdir /tmp/x 2>&1; echo rc=$?'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_contains "$OUT" "rc=1" "first run (compiled): mkdir refused"
+  assert_eq "1 700 root" "$(ls "$ROOT/.seccomp-cache" | wc -l) $(stat -c '%a %U' "$ROOT/.seccomp-cache")" \
+    "one cache entry, in a 0700 root-owned directory"
+  run_ctr "$ID-again"
+  assert_rc 0
+  assert_contains "$OUT" "rc=1" "second run (from the cache): mkdir still refused"
+  assert_eq 1 "$(ls "$ROOT/.seccomp-cache" | wc -l)" "still one entry"
+  # An entry someone else could have written is not used: the filter is compiled again.
+  chmod 0666 "$ROOT"/.seccomp-cache/*
+  printf 'garbage' >>"$(ls -d "$ROOT"/.seccomp-cache/* | head -n1)"
+  run_ctr "$ID-third"
+  assert_rc 0
+  assert_contains "$OUT" "rc=1" "third run (untrusted entry ignored): mkdir refused"
+}
+
 test_seccomp_kill_process() {
   mkbundle
   cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",

@@ -23,12 +23,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
 #include "berth/linux/seccomp.hpp"
+#include "berth/linux/seccomp_cache.hpp"
 #include "berth/util/error.hpp"
 
 using berth::Error;
@@ -919,4 +922,61 @@ TEST_CASE("may_madvise: the init may shed its pages only if madvise returns unde
   // Allowed only for some arguments: the default (kill) applies to the rest.
   auto conditional = rule({"madvise"}, "SCMP_ACT_ALLOW", std::nullopt, {arg(2, "SCMP_CMP_EQ", MADV_DONTNEED)});
   CHECK_FALSE(compile_seccomp(profile("SCMP_ACT_KILL", {conditional})).may_madvise());
+}
+
+TEST_CASE("seccomp cache: a hit gives the same filter; a foreign or tampered entry is never used") {
+  char tmpl[] = "/tmp/berth-sccache-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  const std::string root = tmpl;
+  const std::string dir = root + "/cache";
+  oci::Seccomp p = profile("SCMP_ACT_ERRNO", {rule({"read", "write", "exit_group"}, "SCMP_ACT_ALLOW")});
+  const std::string fresh = compile_seccomp(p).to_bytes();
+
+  auto files = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().string());
+    return out;
+  };
+  // Miss: compiled, stored (one file, mode 0600, holding the whole key).
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+  REQUIRE(files().size() == 1);
+  const std::string entry = files()[0];
+  struct stat st {};
+  REQUIRE(::stat(entry.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::ifstream in(entry);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(data.find(seccomp_cache_key(p)) != std::string::npos);
+  // Hit: the same bytes.
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+
+  // Another profile is another entry, never the first one's filter.
+  oci::Seccomp q = profile("SCMP_ACT_ERRNO", {rule({"read"}, "SCMP_ACT_ALLOW")});
+  CHECK(compile_seccomp_cached(q, dir).to_bytes() == compile_seccomp(q).to_bytes());
+  CHECK(files().size() == 2);
+
+  const std::string q_filter = compile_seccomp(q).to_bytes();
+  REQUIRE(q_filter != fresh);
+  // Tampered: p's file name, but q's key and filter inside (as a hash collision
+  // would be) -> not used, p is compiled again.
+  const std::string q_key = seccomp_cache_key(q);
+  auto entry_for = [](const std::string& key, const std::string& filter) {
+    return "berth-seccomp-cache 1\n" + std::to_string(key.size()) + "\n" + key + filter;
+  };
+  { std::ofstream(entry, std::ios::trunc) << entry_for(q_key, q_filter); }
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+  // The right key with another filter is used only from a file nobody else can write.
+  { std::ofstream(entry, std::ios::trunc) << entry_for(seccomp_cache_key(p), q_filter); }
+  ::chmod(entry.c_str(), 0600);
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == q_filter);  // (shows the file is what is read)
+  { std::ofstream(entry, std::ios::trunc) << entry_for(seccomp_cache_key(p), q_filter); }
+  ::chmod(entry.c_str(), 0666);
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+  // A cache directory others can write to is not used at all (nothing stored there).
+  std::filesystem::remove_all(dir);
+  REQUIRE(::mkdir(dir.c_str(), 0777) == 0);
+  ::chmod(dir.c_str(), 0777);
+  CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+  CHECK(files().empty());
+  std::filesystem::remove_all(root);
 }

@@ -11,6 +11,10 @@
 
 namespace berth::container {
 
+// --root/.seccomp-cache: compiled seccomp filters (linux/seccomp_cache.hpp). A
+// container id cannot start with ".", so it never clashes with one.
+std::string seccomp_cache_dir(const std::string& root);
+
 // Runc's rule: letters, digits and "_+-.", not starting with ".", at most 1024 chars.
 bool valid_id(const std::string& id);
 void check_id(const std::string& id);  // throws berth::Error

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "berth/oci/spec.hpp"
@@ -58,6 +59,11 @@ class SeccompFilter {
   // True when a thread under this filter can call madvise(2) and get an answer
   // (allowed, or refused with an errno) rather than be killed, trapped or held.
   bool may_madvise() const noexcept { return may_madvise_; }
+
+  // Flat bytes of the compiled filter and its properties, and back (the on-disk
+  // cache, linux/seccomp_cache.hpp). from_bytes returns nullopt on anything malformed.
+  std::string to_bytes() const;
+  static std::optional<SeccompFilter> from_bytes(std::string_view bytes);
 
  private:
   friend SeccompFilter compile_seccomp(const oci::Seccomp& cfg);

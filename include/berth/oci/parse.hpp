@@ -26,6 +26,7 @@ Resources parse_resources(const nlohmann::json& j, const std::string& doc);
 // Back to JSON (omits empty optional members), for round-trips and `berth spec`.
 nlohmann::json to_json(const Spec& s);
 nlohmann::json to_json(const Process& p);
+nlohmann::json to_json(const Seccomp& s);
 
 // Name <-> enum for namespaces: "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time".
 const char* namespace_name(NamespaceType t);
