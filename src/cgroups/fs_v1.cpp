@@ -16,6 +16,8 @@
 namespace berth::cgroups {
 namespace {
 
+constexpr const char* kUnified = "/sys/fs/cgroup/unified";
+
 class V1 : public Manager {
  public:
   explicit V1(std::map<std::string, std::string> dirs) : dirs_(std::move(dirs)) {}
@@ -54,6 +56,30 @@ class V1 : public Manager {
 
   void add(pid_t pid) override {
     for (const auto& [mnt, dir] : dirs_) linux_::write_file(dir + "/cgroup.procs", std::to_string(pid));
+  }
+
+  // The unified hierarchy of a hybrid host is cgroup2: the init is born in it.
+  UniqueFd clone_into_fd() const override {
+    auto it = dirs_.find(kUnified);
+    if (it == dirs_.end()) return {};
+    if (::mkdir(it->second.c_str(), 0755) < 0 && errno != EEXIST) return {};
+    // Not O_PATH: clone3 needs a real open file of the directory.
+    return UniqueFd(::open(it->second.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
+
+  std::vector<UniqueFd> join(pid_t pid, bool born) override {
+    std::vector<UniqueFd> tasks;
+    for (const auto& [mnt, dir] : dirs_) {
+      if (mnt == kUnified) {
+        if (!born) linux_::write_file(dir + "/cgroup.procs", std::to_string(pid));
+        continue;
+      }
+      // A delegated (rootless) cgroup may hand over cgroup.procs only: then from outside.
+      UniqueFd fd(::open((dir + "/tasks").c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+      if (fd) tasks.push_back(std::move(fd));
+      else linux_::write_file(dir + "/cgroup.procs", std::to_string(pid));
+    }
+    return tasks;
   }
 
   std::vector<pid_t> pids() const override {

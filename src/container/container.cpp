@@ -225,12 +225,15 @@ Created create(const CreateOptions& o) {
     ic.exec_fifo = fifo_fd.get();
     ic.seccomp = seccomp ? &*seccomp : nullptr;
     if (cg) ic.cgroup_dirs = cg->dirs();
-    if (late_cgroup)
+    if (late_cgroup) {
+      // From here on the directories are ours to remove on failure (as runc does):
+      // clone_into_fd() may make the unified one before the init is cloned.
+      cgroup_made = true;
       ic.setup_cgroup = [&] {
         cg->create();
-        cgroup_made = true;
         cg->apply(res);
       };
+    }
     ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
     ic.runtime_hooks = [&](pid_t pid) {
       std::string s = state_json(o.id, rec, oci::Status::Creating, pid);

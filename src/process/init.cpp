@@ -147,16 +147,22 @@ namespace {
       linux_::write_time_offsets(lx.timeOffsets);
     }
   }
-  // The parent moves us into the container's cgroup while we set up the rootfs:
-  // on cgroup v1 the first cgroup.procs write after a quiet spell waits for an
-  // RCU grace period (11-16 ms here), which this overlaps with the mounts. We
-  // wait for it where membership starts to matter: the cgroup namespace (rooted
-  // at the current cgroup) and its mounts, then the hooks and the process.
+  // The parent makes the container's cgroup while we set up the rootfs, then
+  // passes the v1 `tasks` files we move ourselves with (Manager::join; on a
+  // hybrid host we were born in the unified one). We wait for that where
+  // membership starts to matter: the cgroup namespace (rooted at the current
+  // cgroup) and its mounts, the device nodes, then the hooks and the process.
   bool in_cgroup = false;
   auto join_cgroup = [&] {
     if (in_cgroup) return;
-    SyncMsg joined_msg = recv_msg(sync);
+    std::vector<UniqueFd> tasks;
+    SyncMsg joined_msg = recv_msg_fds(sync, &tasks);
     if (joined_msg.type != SyncType::CgroupJoined) throw Error("unexpected sync message from parent");
+    // v1 `tasks` files: "0" moves the calling thread (we are single-threaded)
+    // without the global lock a cgroup.procs write from outside takes.
+    for (const auto& t : tasks)
+      if (::write(t.get(), "0", 1) != 1) throw_errno("join cgroup (write 0 to tasks)");
+    tasks.clear();
     if (cgroupns_new && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     in_cgroup = true;
   };
@@ -433,8 +439,12 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // mounts its rootfs meanwhile (see join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     if (cfg.setup_cgroup) cfg.setup_cgroup();
-    if (cgroup && !born_in_cgroup) cgroup->add(pid);
-    send_msg(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}});
+    std::vector<UniqueFd> join_files;
+    if (cgroup) join_files = cgroup->join(pid, born_in_cgroup);
+    std::vector<int> join_fds;
+    for (const auto& f : join_files) join_fds.push_back(f.get());
+    send_msg_fds(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}}, join_fds);
+    join_files.clear();
     if (cfg.while_init_sets_up) cfg.while_init_sets_up(pid);
     for (;;) {
       UniqueFd passed;

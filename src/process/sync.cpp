@@ -20,21 +20,24 @@ struct Header {
 
 constexpr size_t kMaxPacket = 64 * 1024;
 
-void send_packet(int sock, const void* data, size_t len, int passfd) {
+constexpr size_t kMaxFds = 16;
+
+void send_packet(int sock, const void* data, size_t len, const int* fds, size_t nfds) {
+  if (nfds > kMaxFds) throw Error("send sync message: too many file descriptors");
   iovec iov{const_cast<void*>(data), len};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  if (passfd >= 0) {
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxFds * sizeof(int))];
+  if (nfds > 0) {
     std::memset(cbuf, 0, sizeof cbuf);
     msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
+    msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
   }
   ssize_t n;
   do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -42,14 +45,15 @@ void send_packet(int sock, const void* data, size_t len, int passfd) {
   if (n < 0) throw_errno("send sync message");
 }
 
-// Returns bytes received (0 on EOF).
-size_t recv_packet(int sock, std::vector<char>& buf, UniqueFd* fd_out) {
+// Returns bytes received (0 on EOF). Every fd received is owned: kept in
+// `fds_out` if given, else closed.
+size_t recv_packet(int sock, std::vector<char>& buf, std::vector<UniqueFd>* fds_out) {
   buf.resize(kMaxPacket);
   iovec iov{buf.data(), buf.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxFds * sizeof(int))];
   msg.msg_control = cbuf;
   msg.msg_controllen = sizeof cbuf;
   ssize_t n;
@@ -58,10 +62,13 @@ size_t recv_packet(int sock, std::vector<char>& buf, UniqueFd* fd_out) {
   if (n < 0) throw_errno("receive sync message");
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      UniqueFd owned(fd);  // closed unless the caller wants it
-      if (fd_out) *fd_out = std::move(owned);
+      size_t n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n_fds; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        UniqueFd owned(fd);  // closed unless the caller wants it
+        if (fds_out) fds_out->push_back(std::move(owned));
+      }
     }
   }
   return static_cast<size_t>(n);
@@ -95,12 +102,24 @@ void send_msg(int fd, const SyncMsg& m) {
 
 void send_msg_fd(int fd, const SyncMsg& m, int passfd) {
   auto buf = encode(m);
-  send_packet(fd, buf.data(), buf.size(), passfd);
+  send_packet(fd, buf.data(), buf.size(), &passfd, passfd >= 0 ? 1 : 0);
+}
+
+void send_msg_fds(int fd, const SyncMsg& m, const std::vector<int>& fds) {
+  auto buf = encode(m);
+  send_packet(fd, buf.data(), buf.size(), fds.data(), fds.size());
 }
 
 SyncMsg recv_msg(int fd, UniqueFd* fd_out) {
+  std::vector<UniqueFd> fds;
+  SyncMsg m = recv_msg_fds(fd, fd_out ? &fds : nullptr);
+  if (fd_out && !fds.empty()) *fd_out = std::move(fds.front());
+  return m;
+}
+
+SyncMsg recv_msg_fds(int fd, std::vector<UniqueFd>* fds_out) {
   std::vector<char> buf;
-  size_t n = recv_packet(fd, buf, fd_out);
+  size_t n = recv_packet(fd, buf, fds_out);
   if (n == 0) throw Error("container init exited unexpectedly during setup");
   if (n < sizeof(Header)) throw Error("short sync message from container init");
   Header h;
@@ -113,13 +132,13 @@ SyncMsg recv_msg(int fd, UniqueFd* fd_out) {
   return m;
 }
 
-void send_fd(int sock, int fd, const std::string& name) { send_packet(sock, name.data(), name.size(), fd); }
+void send_fd(int sock, int fd, const std::string& name) { send_packet(sock, name.data(), name.size(), &fd, 1); }
 
 UniqueFd recv_fd(int sock) {
   std::vector<char> buf;
-  UniqueFd fd;
-  if (recv_packet(sock, buf, &fd) == 0 || !fd) throw Error("console socket: no file descriptor received");
-  return fd;
+  std::vector<UniqueFd> fds;
+  if (recv_packet(sock, buf, &fds) == 0 || fds.empty()) throw Error("console socket: no file descriptor received");
+  return std::move(fds.front());
 }
 
 }  // namespace berth::process

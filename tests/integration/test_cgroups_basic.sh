@@ -25,6 +25,9 @@ test_cgroups_path_used_and_removed() {
   done
   [ "$found" -gt 0 ] || fail "no other controller checked"
   assert_match "$(grep ':memory:' "/proc/$pid/cgroup")" ":memory:$cgpath\$" "/proc/PID/cgroup"
+  # Every hierarchy, the named systemd one and a hybrid host's unified one included
+  # (berth's init moves itself through v1 `tasks` files and is born in the unified one).
+  assert_eq "" "$(grep -v ":$cgpath\$" "/proc/$pid/cgroup" || true)" "hierarchies the init is not in"
   rt delete --force "$ID"
   for m in $(_cgroup_mounts); do
     [ ! -d "$m$cgpath" ] || fail "cgroup $m$cgpath left after delete"

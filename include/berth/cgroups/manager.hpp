@@ -46,6 +46,16 @@ class Manager {
   virtual void apply(const oci::Resources& r) = 0;
   // Moves `pid` into the cgroup (every hierarchy on v1).
   virtual void add(pid_t pid) = 0;
+  // Puts a new, single-threaded process in the cgroup; `born`: clone3 already
+  // placed it in clone_into_fd()'s cgroup. Writes what must come from outside
+  // now and returns files the process itself must write "0" into (v1 `tasks`,
+  // opened here with our credentials): a thread that moves itself does not take
+  // the global cgroup_threadgroup_rwsem, whose first writer after a quiet spell
+  // waits a whole RCU grace period (8-16 ms on this host's cgroup v1 kernel).
+  virtual std::vector<UniqueFd> join(pid_t pid, bool born) {
+    if (!born) add(pid);
+    return {};
+  }
   // Every process in the cgroup and its descendants.
   virtual std::vector<pid_t> pids() const = 0;
   // Freezes (pause) or thaws (resume) every process; waits until the kernel
@@ -62,8 +72,9 @@ class Manager {
   virtual void destroy() = 0;
   // Hierarchy mount point -> the container's directory in it (for cgroup mounts).
   virtual std::map<std::string, std::string> dirs() const = 0;
-  // An fd of the cgroup directory for clone3(CLONE_INTO_CGROUP), so that a
-  // child is born in the cgroup (v2 only; v1 returns none and callers add()).
+  // An fd of a cgroup2 directory for clone3(CLONE_INTO_CGROUP), so that a child
+  // is born in the cgroup: v2's, or on a hybrid host v1's unified hierarchy (made
+  // here if need be); none on a pure v1 host.
   virtual UniqueFd clone_into_fd() const { return {}; }
   // Persisted in state.json so later commands find the same cgroup.
   virtual nlohmann::json save() const = 0;

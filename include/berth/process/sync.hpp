@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "berth/util/fd.hpp"
 
@@ -16,7 +17,8 @@ enum class SyncType : uint32_t {
   Error = 5,       // init -> parent: payload is the message, `code` the errno, `status` exit status
   SeccompFd = 6,   // init -> parent: the seccomp notify fd, for linux.seccomp.listenerPath
   InitPid = 7,     // middle child -> parent: pid of the init (double fork, see spawn_init)
-  CgroupJoined = 8,  // parent -> init, right after Go: the init is in its cgroup now
+  CgroupJoined = 8,  // parent -> init, after Go: in its cgroup now, once it has written "0"
+                     // into each file passed with this message (Manager::join)
 };
 
 struct SyncMsg {
@@ -35,9 +37,13 @@ SyncPair make_sync_pair();
 void send_msg(int fd, const SyncMsg& m);
 // Sends a message plus one fd (SCM_RIGHTS).
 void send_msg_fd(int fd, const SyncMsg& m, int passfd);
+// Sends a message plus up to 16 fds.
+void send_msg_fds(int fd, const SyncMsg& m, const std::vector<int>& fds);
 // Receives one message; throws berth::Error "init exited unexpectedly" on EOF.
 // If `fd_out` is given and the message carries an fd, it is stored there.
 SyncMsg recv_msg(int fd, UniqueFd* fd_out = nullptr);
+// Receives one message and every fd it carries (nullptr: they are closed).
+SyncMsg recv_msg_fds(int fd, std::vector<UniqueFd>* fds_out);
 
 // Sends `fd` over a unix socket with SCM_RIGHTS and a small payload (console socket, runc-style).
 void send_fd(int sock, int fd, const std::string& name);
