@@ -4,8 +4,10 @@
 //   open /proc/<init>/ns/*, check the init
 //   setns(pid) for children; clone3 ------>  not dumpable, parent-death signal, signals unblocked
 //   restore pid_for_children                 close every fd but stdio/preserved/sync/ns/console
-//   cgroup add, prlimit, oom_score_adj       wait for Go
-//   Go ---------------------------------->   setns user (then uid/gid 0), ipc, uts, net, cgroup, time, mnt
+//   (born in a cgroup2 cgroup if it can)
+//   open v1 `tasks`, prlimit, oom_score_adj  wait for Go
+//   Go + tasks fds ---------------------->   write "0" to each (joins the v1 cgroups)
+//                                            setns user (then uid/gid 0), ipc, uts, net, cgroup, time, mnt
 //                                            setsid, pty in the container's /dev/pts, keyring
 //                                            chdir, find the executable (126/127 with the reason)
 //                                            seccomp (early without no_new_privs), bounding set,
@@ -125,8 +127,14 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
     if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
 
-  SyncMsg go = recv_msg(sync);
+  std::vector<UniqueFd> tasks;
+  SyncMsg go = recv_msg_fds(sync, &tasks);
   if (go.type != SyncType::Go) throw Error("unexpected sync message from parent");
+  // cgroup v1: move ourselves (single-threaded) by writing "0" into the `tasks`
+  // files the parent opened; no global cgroup lock (see Manager::join).
+  for (const auto& t : tasks)
+    if (::write(t.get(), "0", 1) != 1) throw_errno("join the container's cgroup (write 0 to tasks)");
+  tasks.clear();
 
   bool mntns = false;
   for (auto& ns : joined) {
@@ -337,13 +345,22 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   int pidfd = -1;
   int err = 0;
   const char* step = "clone3 exec process";
+  // Born in the container's cgroup where clone3 can (cgroup v2, or a hybrid host's
+  // unified hierarchy): no cgroup.procs write, which takes the global cgroup lock.
+  UniqueFd cgfd = cgroup ? cgroup->clone_into_fd() : UniqueFd{};
+  bool born = false;
   if (pidns && ::setns(pidns->fd.get(), CLONE_NEWPID) < 0) {
     err = errno;
     step = "join the container's pid namespace";
   } else {
-    pid = sys::clone3_fork(CLONE_PIDFD, &pidfd);
+    if (cgfd) {
+      pid = sys::clone3_fork(CLONE_PIDFD | CLONE_INTO_CGROUP, &pidfd, static_cast<uint64_t>(cgfd.get()));
+      born = pid >= 0;
+    }
+    if (pid < 0) pid = sys::clone3_fork(CLONE_PIDFD, &pidfd);  // or refused: join after
     if (pid < 0) err = errno;
   }
+  cgfd.reset();
   if (pid != 0 && was_dumpable > 0) ::prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
   if (pid < 0) {
     if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
@@ -382,9 +399,13 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   }
 
   try {
-    if (cgroup) cgroup->add(pid);
+    std::vector<UniqueFd> join_files;
+    if (cgroup) join_files = cgroup->join(pid, born);
+    std::vector<int> join_fds;
+    for (const auto& f : join_files) join_fds.push_back(f.get());
     set_limits(pid, *cfg.process, double_fork);
-    send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
+    send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_fds);
+    join_files.clear();
     bool ready = false;
     for (;;) {
       if (!message_pending(sp.parent.get())) {
