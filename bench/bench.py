@@ -1146,8 +1146,9 @@ def render_md(meta, summ, ratios, scale, exec_na, analysis, failures):
     for k, v in ratios.items():
         L.append("* %s: **%s**" % (k, fr(v)))
     L.append("")
-    L.append("Where the time above the `unshare` floor goes, measured by syscall: "
-             "docs/startup-costs.md (`bench/startup-profile.sh`).")
+    L.append("Where the time above the `unshare` floor goes, and what each change gained: "
+             "docs/startup-costs.md (`bench/startup-profile.sh` counts the calls, `bench/ab.py` "
+             "compares two builds or two configs, interleaved).")
     L.append("")
     if analysis:
         L.append("## Derived from the numbers above")
