@@ -60,9 +60,9 @@ int do_run(const Globals& g, RunOptions& o) {
     }
   }
   try {
-    container::start(g.root, o.create.id);
+    container::start(g.root, o.create.id, &c.record);
   } catch (...) {
-    try { container::remove(g.root, o.create.id, true); } catch (const Error&) {}
+    try { container::remove(g.root, o.create.id, true, &c.record); } catch (const Error&) {}
     throw;
   }
   if (o.detach) return 0;
@@ -80,7 +80,7 @@ int do_run(const Globals& g, RunOptions& o) {
   }
   if (!o.keep) {
     try {
-      container::remove(g.root, o.create.id, true);
+      container::remove(g.root, o.create.id, true, &c.record);
     } catch (const Error& e) {
       log::warn(std::string("delete after run: ") + e.what());
     }

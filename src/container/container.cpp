@@ -254,18 +254,26 @@ Created create(const CreateOptions& o) {
     // and a failed create removes the directory with it.
     ic.while_init_sets_up = [&](pid_t pid) {
       auto st2 = proc_stat(pid);
+      rec.pid = pid;
+      rec.start_time = st2 ? st2->first : 0ULL;
+      rec.rootfs = rootfs;
+      rec.created = now_rfc3339_nano();
+      rec.cgroup = cg ? cg->save() : nlohmann::json();
+      rec.rootless = o.rootless;
       nlohmann::json j = {
           {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", pid},
-          {"start_time", st2 ? st2->first : 0ULL}, {"bundle", bundle}, {"rootfs", rootfs},
-          {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
-          {"cgroup", cg ? cg->save() : nlohmann::json()}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
+          {"start_time", rec.start_time}, {"bundle", bundle}, {"rootfs", rootfs},
+          {"created", rec.created}, {"owner", ""}, {"annotations", spec.annotations},
+          {"cgroup", rec.cgroup}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
       };
       dir.write_state(j);
     };
 
     process::InitProcess init = process::spawn_init(ic, cg.get());
+    if (rec.pid != init.pid) throw Error("container init " + std::to_string(init.pid) + ": state not written");
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
-    return Created{init.pid, std::move(init.pidfd)};
+    rec.spec = std::move(spec);
+    return Created{init.pid, std::move(init.pidfd), std::move(rec)};
   } catch (...) {
     // A failed create leaves nothing behind: no cgroup, no state directory.
     if (cgroup_made) {
@@ -291,9 +299,11 @@ static void wait_for_exec(pid_t pid) {
   log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
 }
 
-void start(const std::string& root, const std::string& id) {
+void start(const std::string& root, const std::string& id, const Record* known) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir);
+  std::optional<Record> loaded;
+  if (!known) loaded = load_record(dir);
+  const Record& r = known ? *known : *loaded;
   oci::Status s = status_of(r, dir);
   if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
   if (s == oci::Status::Paused) throw Error("cannot start a container in the paused state");
@@ -368,7 +378,7 @@ void kill(const std::string& root, const std::string& id, int sig, bool all) {
   }
 }
 
-void remove(const std::string& root, const std::string& id, bool force) {
+void remove(const std::string& root, const std::string& id, bool force, const Record* known) {
   std::optional<StateDir> dir;
   try {
     dir.emplace(StateDir::open(root, id));
@@ -382,7 +392,9 @@ void remove(const std::string& root, const std::string& id, bool force) {
     if (force) return;
     throw;
   }
-  Record r = load_record(*dir);
+  std::optional<Record> loaded;
+  if (!known) loaded = load_record(*dir);
+  const Record& r = known ? *known : *loaded;
   oci::Status s = status_of(r, *dir);
   if ((s == oci::Status::Running || s == oci::Status::Paused) && !force)
     throw Error("cannot delete container " + id + " that is not stopped: " + oci::status_name(s));

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "berth/oci/state.hpp"
+#include "berth/container/record.hpp"
 #include "berth/util/fd.hpp"
 
 namespace berth::container {
@@ -34,10 +35,12 @@ struct CreateOptions {
 struct Created {
   pid_t pid = 0;
   UniqueFd pidfd;  // the init is our child: wait on it (run)
+  Record record;   // what state.json says, for `run`'s start and delete (no re-read)
 };
 
 Created create(const CreateOptions& o);
-void start(const std::string& root, const std::string& id);
+// `known`: the record create returned (run), instead of parsing state.json again.
+void start(const std::string& root, const std::string& id, const Record* known = nullptr);
 
 // Runtime-spec state plus runc's extra keys (rootfs, created, owner), key order as runc's.
 nlohmann::ordered_json state(const std::string& root, const std::string& id);
@@ -45,7 +48,7 @@ nlohmann::ordered_json state(const std::string& root, const std::string& id);
 std::vector<nlohmann::ordered_json> list(const std::string& root);
 
 void kill(const std::string& root, const std::string& id, int sig, bool all);
-void remove(const std::string& root, const std::string& id, bool force);
+void remove(const std::string& root, const std::string& id, bool force, const Record* known = nullptr);
 std::vector<pid_t> pids(const std::string& root, const std::string& id);
 
 }  // namespace berth::container
