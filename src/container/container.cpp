@@ -302,7 +302,7 @@ static void wait_for_exec(pid_t pid) {
 void start(const std::string& root, const std::string& id, const Record* known) {
   StateDir dir = StateDir::open(root, id);
   std::optional<Record> loaded;
-  if (!known) loaded = load_record(dir);
+  if (!known) loaded = load_record(dir, RecordSpec::HooksOnly);
   const Record& r = known ? *known : *loaded;
   oci::Status s = status_of(r, dir);
   if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
@@ -343,7 +343,7 @@ static nlohmann::ordered_json state_of(const StateDir& dir, const Record& r) {
 
 nlohmann::ordered_json state(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
-  return state_of(dir, load_record(dir));
+  return state_of(dir, load_record(dir, RecordSpec::None));
 }
 
 std::vector<nlohmann::ordered_json> list(const std::string& root) {
@@ -351,7 +351,7 @@ std::vector<nlohmann::ordered_json> list(const std::string& root) {
   for (const auto& id : StateDir::list(root)) {
     try {
       StateDir dir = StateDir::open(root, id);
-      out.push_back(state_of(dir, load_record(dir)));
+      out.push_back(state_of(dir, load_record(dir, RecordSpec::None)));
     } catch (const Error& e) {
       log::debug("list: skipping " + id + ": " + e.what());  // deleted meanwhile
     }
@@ -361,7 +361,7 @@ std::vector<nlohmann::ordered_json> list(const std::string& root) {
 
 void kill(const std::string& root, const std::string& id, int sig, bool all) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir);
+  Record r = load_record(dir, RecordSpec::None);
   // --all reaches whatever is left in the cgroup even after the init exited
   // (containerd's shim relies on that for containers sharing the host pid ns).
   if (all) {
@@ -393,7 +393,7 @@ void remove(const std::string& root, const std::string& id, bool force, const Re
     throw;
   }
   std::optional<Record> loaded;
-  if (!known) loaded = load_record(*dir);
+  if (!known) loaded = load_record(*dir, RecordSpec::HooksOnly);
   const Record& r = known ? *known : *loaded;
   oci::Status s = status_of(r, *dir);
   if ((s == oci::Status::Running || s == oci::Status::Paused) && !force)
@@ -412,7 +412,7 @@ void remove(const std::string& root, const std::string& id, bool force, const Re
 
 std::vector<pid_t> pids(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir);
+  Record r = load_record(dir, RecordSpec::None);
   if (auto cg = record_cgroup(r)) return cg->pids();
   // No cgroup (rootless): the init and its descendants (linux/proc_tree.hpp).
   if (init_alive(r)) return linux_::process_tree(r.pid);

@@ -40,7 +40,7 @@ void events(const std::string& root, const std::string& id, const EventsOptions&
   Record r;
   {
     StateDir dir = StateDir::open(root, id);
-    r = load_record(dir);
+    r = load_record(dir, RecordSpec::None);
     if (opts.interval_ns <= 0) throw Error("duration interval must be greater than 0");
     if (status_of(r, dir) == oci::Status::Stopped) throw Error("container with id " + id + " is not running");
   }

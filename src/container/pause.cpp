@@ -8,7 +8,7 @@
 namespace berth::container {
 void pause(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir);
+  Record r = load_record(dir, RecordSpec::None);
   oci::Status s = status_of(r, dir);
   // As runc: a created container can be paused too.
   if (s != oci::Status::Running && s != oci::Status::Created) throw Error("container not running");
@@ -17,7 +17,7 @@ void pause(const std::string& root, const std::string& id) {
 
 void resume(const std::string& root, const std::string& id) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir);
+  Record r = load_record(dir, RecordSpec::None);
   if (status_of(r, dir) != oci::Status::Paused) throw Error("container not paused");
   require_cgroup(r, id, "resume")->freeze(false);
 }

@@ -9,7 +9,7 @@
 
 namespace berth::container {
 
-Record load_record(const StateDir& dir) {
+Record load_record(const StateDir& dir, RecordSpec what) {
   nlohmann::json j = dir.read_state();
   Record r;
   try {
@@ -25,7 +25,14 @@ Record load_record(const StateDir& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(dir.file("state.json") + ": " + e.what());
   }
-  r.spec = oci::parse_spec(j.at("config"), dir.file("state.json") + ": config");
+  const std::string doc = dir.file("state.json") + ": config";
+  if (what == RecordSpec::Full) {
+    r.spec = oci::parse_spec(j.at("config"), doc);
+  } else if (what == RecordSpec::HooksOnly) {
+    const nlohmann::json& config = j.at("config");
+    auto it = config.find("hooks");
+    if (it != config.end()) r.spec.hooks = oci::parse_hooks(*it, doc + ": hooks");
+  }
   return r;
 }
 

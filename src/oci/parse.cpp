@@ -358,6 +358,12 @@ Spec parse_spec(const nlohmann::json& j, const std::string& doc) {
   return s;
 }
 
+Hooks parse_hooks(const nlohmann::json& j, const std::string& doc) {
+  const Cursor root = Cursor::root(j, doc);
+  root.require_object();
+  return parse_hooks(root);
+}
+
 Spec load_spec(const std::string& path) {
   const std::string text = read_file(path);
   nlohmann::json j;

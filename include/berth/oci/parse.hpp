@@ -28,6 +28,9 @@ nlohmann::json to_json(const Spec& s);
 nlohmann::json to_json(const Process& p);
 nlohmann::json to_json(const Seccomp& s);
 
+// The hooks object alone (a stored config read back for start/delete); errors start with `doc`.
+Hooks parse_hooks(const nlohmann::json& j, const std::string& doc);
+
 // Name <-> enum for namespaces: "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time".
 const char* namespace_name(NamespaceType t);
 // CLONE_NEW* flag for a namespace type.
