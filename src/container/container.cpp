@@ -196,8 +196,8 @@ Created create(const CreateOptions& o) {
     if (o.rootless) res.devices.clear();
     else res.devices = cgroups::effective_device_rules(spec);
     cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
-    // On v1 the init is put in its cgroup by cgroup.procs writes after it runs, so the
-    // ~10 directories and their limits are made then too, while the init mounts its
+    // On v1 the init joins its cgroup after it runs (Manager::join), so the ~10
+    // directories and their limits are made then too, while the init mounts its
     // rootfs (spawn_init: after Go, before CgroupJoined). v2 needs the directory for
     // CLONE_INTO_CGROUP, systemd a connection, rootless the answer "is there one".
     bool late_cgroup = !o.rootless && cg->driver() == cgroups::Driver::V1;

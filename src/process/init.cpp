@@ -450,8 +450,9 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // Limits from outside, with berth's privileges (a user namespace could not raise them).
     linux_::apply_rlimits(pid, spec.process->rlimits);
     if (spec.process->oomScoreAdj) linux_::write_oom_score_adj(pid, *spec.process->oomScoreAdj);
-    // Go first, then the cgroup (unless the init was born in it): the init
-    // mounts its rootfs meanwhile (see join_cgroup in init_main).
+    // Go first, then the cgroup (made now on v1, see InitConfig::setup_cgroup) and
+    // the files the init joins it through: it mounts its rootfs meanwhile (see
+    // join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     if (cfg.setup_cgroup) cfg.setup_cgroup();
     std::vector<UniqueFd> join_files;
