@@ -50,7 +50,7 @@ std::vector<Hierarchy> read_host_hierarchies() {
 }
 }  // namespace
 
-std::vector<Hierarchy> host_hierarchies() {
+const std::vector<Hierarchy>& host_hierarchies() {
   static const std::vector<Hierarchy> cached = read_host_hierarchies();
   return cached;
 }

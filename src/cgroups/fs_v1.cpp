@@ -27,12 +27,14 @@ class V1 : public Manager {
   void create() override {
     for (const auto& [mnt, dir] : dirs_) {
       bool cpuset = mnt.find("cpuset") != std::string::npos;
-      // Usually only the last directory is missing: one mkdir.
-      if (::mkdir(dir.c_str(), 0755) == 0) {
-        if (cpuset) inherit_cpuset(dir, true);
+      // Usually only the last directory is missing (or, on a hybrid host, the
+      // unified one was made for CLONE_INTO_CGROUP already): one mkdir.
+      bool made = ::mkdir(dir.c_str(), 0755) == 0;
+      if (made || errno == EEXIST) {
+        if (cpuset) inherit_cpuset(dir, made);
         continue;
       }
-      if (errno != ENOENT && errno != EEXIST) throw_errno("create cgroup " + dir);
+      if (errno != ENOENT) throw_errno("create cgroup " + dir);
       std::string cur = mnt;
       std::string rel = dir.substr(mnt.size());
       size_t i = 1;
@@ -40,10 +42,10 @@ class V1 : public Manager {
         size_t j = rel.find('/', i);
         if (j == std::string::npos) j = rel.size();
         cur += "/" + rel.substr(i, j - i);
-        bool made = ::mkdir(cur.c_str(), 0755) == 0;
-        if (!made && errno != EEXIST) throw_errno("create cgroup " + cur);
+        bool made_here = ::mkdir(cur.c_str(), 0755) == 0;
+        if (!made_here && errno != EEXIST) throw_errno("create cgroup " + cur);
         // cpuset children start empty; inherit the parent's cpus/mems so tasks can join.
-        if (cpuset) inherit_cpuset(cur, made);
+        if (cpuset) inherit_cpuset(cur, made_here);
         i = j + 1;
       }
     }

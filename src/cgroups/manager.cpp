@@ -1,6 +1,7 @@
 #include "berth/cgroups/manager.hpp"
 
 #include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 
 #include <fstream>
@@ -10,6 +11,11 @@
 #include "berth/util/error.hpp"
 
 namespace berth::cgroups {
+
+void join_self(const std::vector<UniqueFd>& tasks_files) {
+  for (const auto& t : tasks_files)
+    if (::write(t.get(), "0", 1) != 1) throw_errno("join the container's cgroup (write 0 to tasks)");
+}
 
 bool host_is_unified() {
   struct statfs st {};

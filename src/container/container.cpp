@@ -270,7 +270,6 @@ Created create(const CreateOptions& o) {
     };
 
     process::InitProcess init = process::spawn_init(ic, cg.get());
-    if (rec.pid != init.pid) throw Error("container init " + std::to_string(init.pid) + ": state not written");
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
     rec.spec = std::move(spec);
     return Created{init.pid, std::move(init.pidfd), std::move(rec)};

@@ -130,10 +130,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   std::vector<UniqueFd> tasks;
   SyncMsg go = recv_msg_fds(sync, &tasks);
   if (go.type != SyncType::Go) throw Error("unexpected sync message from parent");
-  // cgroup v1: move ourselves (single-threaded) by writing "0" into the `tasks`
-  // files the parent opened; no global cgroup lock (see Manager::join).
-  for (const auto& t : tasks)
-    if (::write(t.get(), "0", 1) != 1) throw_errno("join the container's cgroup (write 0 to tasks)");
+  cgroups::join_self(tasks);  // v1: no global cgroup lock (see Manager::join)
   tasks.clear();
 
   bool mntns = false;
@@ -399,13 +396,9 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   }
 
   try {
-    std::vector<UniqueFd> join_files;
-    if (cgroup) join_files = cgroup->join(pid, born);
-    std::vector<int> join_fds;
-    for (const auto& f : join_files) join_fds.push_back(f.get());
+    std::vector<UniqueFd> join_files = cgroup ? cgroup->join(pid, born) : std::vector<UniqueFd>{};
     set_limits(pid, *cfg.process, double_fork);
-    send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_fds);
-    join_files.clear();
+    send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
     bool ready = false;
     for (;;) {
       if (!message_pending(sp.parent.get())) {

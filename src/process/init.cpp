@@ -162,10 +162,7 @@ namespace {
     std::vector<UniqueFd> tasks;
     SyncMsg joined_msg = recv_msg_fds(sync, &tasks);
     if (joined_msg.type != SyncType::CgroupJoined) throw Error("unexpected sync message from parent");
-    // v1 `tasks` files: "0" moves the calling thread (we are single-threaded)
-    // without the global lock a cgroup.procs write from outside takes.
-    for (const auto& t : tasks)
-      if (::write(t.get(), "0", 1) != 1) throw_errno("join cgroup (write 0 to tasks)");
+    cgroups::join_self(tasks);  // v1: no global cgroup lock (see Manager::join)
     tasks.clear();
     if (cgroupns_new && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     in_cgroup = true;
@@ -455,12 +452,8 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
     // join_cgroup in init_main).
     send_msg(sp.parent.get(), {SyncType::Go, 0, 0, {}});
     if (cfg.setup_cgroup) cfg.setup_cgroup();
-    std::vector<UniqueFd> join_files;
-    if (cgroup) join_files = cgroup->join(pid, born_in_cgroup);
-    std::vector<int> join_fds;
-    for (const auto& f : join_files) join_fds.push_back(f.get());
-    send_msg_fds(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}}, join_fds);
-    join_files.clear();
+    send_msg_fds(sp.parent.get(), {SyncType::CgroupJoined, 0, 0, {}},
+                 cgroup ? cgroup->join(pid, born_in_cgroup) : std::vector<UniqueFd>{});
     if (cfg.while_init_sets_up) cfg.while_init_sets_up(pid);
     for (;;) {
       UniqueFd passed;

@@ -105,9 +105,11 @@ void send_msg_fd(int fd, const SyncMsg& m, int passfd) {
   send_packet(fd, buf.data(), buf.size(), &passfd, passfd >= 0 ? 1 : 0);
 }
 
-void send_msg_fds(int fd, const SyncMsg& m, const std::vector<int>& fds) {
+void send_msg_fds(int fd, const SyncMsg& m, const std::vector<UniqueFd>& fds) {
   auto buf = encode(m);
-  send_packet(fd, buf.data(), buf.size(), fds.data(), fds.size());
+  std::vector<int> raw;
+  for (const auto& f : fds) raw.push_back(f.get());
+  send_packet(fd, buf.data(), buf.size(), raw.data(), raw.size());
 }
 
 SyncMsg recv_msg(int fd, UniqueFd* fd_out) {

@@ -19,7 +19,8 @@ test_seccomp_compiled_once_then_cached() {
   cfg '.root.readonly = false'
   cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
-  set_sh 'mkdir /tmp/x 2>&1; echo rc=$?'
+  # (rmdir first: the runs share the rootfs, and the allowed runs below make /tmp/x)
+  set_sh 'rmdir /tmp/x 2>/dev/null; mkdir /tmp/x 2>&1; echo rc=$?'
   run_ctr "$ID"
   assert_rc 0
   assert_contains "$OUT" "rc=1" "first run (compiled): mkdir refused"
@@ -29,12 +30,39 @@ test_seccomp_compiled_once_then_cached() {
   assert_rc 0
   assert_contains "$OUT" "rc=1" "second run (from the cache): mkdir still refused"
   assert_eq 1 "$(ls "$ROOT/.seccomp-cache" | wc -l)" "still one entry"
-  # An entry someone else could have written is not used: the filter is compiled again.
-  chmod 0666 "$ROOT"/.seccomp-cache/*
-  printf 'garbage' >>"$(ls -d "$ROOT"/.seccomp-cache/* | head -n1)"
-  run_ctr "$ID-third"
-  assert_rc 0
-  assert_contains "$OUT" "rc=1" "third run (untrusted entry ignored): mkdir refused"
+  local entry_a entry_b
+  entry_a=$(ls -d "$ROOT"/.seccomp-cache/*)
+  # The same profile allowing mkdir: a second entry, whose filter lets mkdir through.
+  cfg '.linux.seccomp.syscalls[0].action = "SCMP_ACT_ALLOW" | del(.linux.seccomp.syscalls[0].errnoRet)'
+  run_ctr "$ID-allow"
+  assert_contains "$OUT" "rc=0" "the allowing profile lets mkdir through"
+  entry_b=$(ls -d "$ROOT"/.seccomp-cache/* | grep -vxF "$entry_a")
+  [ -n "$entry_b" ] || fail "no second cache entry"
+  cfg '.linux.seccomp.syscalls[0].action = "SCMP_ACT_ERRNO" | .linux.seccomp.syscalls[0].errnoRet = 13'
+  # entry A's key with entry B's filter: "magic\nkeylen\nkey" + filter bytes.
+  python3 - "$entry_a" "$entry_b" <<'PY'
+import sys
+def split(path):
+    d = open(path, "rb").read()
+    magic, rest = d.split(b"\n", 1)
+    n, rest = rest.split(b"\n", 1)
+    return magic, rest[:int(n)], rest[int(n):]
+magic, key_a, _ = split(sys.argv[1])
+_, _, filter_b = split(sys.argv[2])
+open(sys.argv[1], "wb").write(magic + b"\n" + str(len(key_a)).encode() + b"\n" + key_a + filter_b)
+PY
+  chmod 0600 "$entry_a"
+  run_ctr "$ID-forged"
+  assert_contains "$OUT" "rc=0" "an entry of ours with the right key is used as it is (here: the forged filter)"
+  # The same entry writable by others is not used: the filter is compiled again.
+  chmod 0666 "$entry_a"
+  run_ctr "$ID-untrusted"
+  assert_contains "$OUT" "rc=1" "an entry others can write is ignored: mkdir refused"
+  # Another key under this entry's name (as a hash collision would be) is not used either.
+  cp "$entry_b" "$entry_a"
+  chmod 0600 "$entry_a"
+  run_ctr "$ID-other-key"
+  assert_contains "$OUT" "rc=1" "an entry with another profile's key is ignored: mkdir refused"
 }
 
 test_seccomp_kill_process() {

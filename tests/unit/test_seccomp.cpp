@@ -972,6 +972,11 @@ TEST_CASE("seccomp cache: a hit gives the same filter; a foreign or tampered ent
   { std::ofstream(entry, std::ios::trunc) << entry_for(seccomp_cache_key(p), q_filter); }
   ::chmod(entry.c_str(), 0666);
   CHECK(compile_seccomp_cached(p, dir).to_bytes() == fresh);
+  // Bounded: a full directory (256 entries) gets no new one; the filter is still right.
+  for (int i = 0; i < 256; ++i) std::ofstream(dir + "/filler" + std::to_string(i)) << "x";
+  oci::Seccomp r = profile("SCMP_ACT_ERRNO", {rule({"write"}, "SCMP_ACT_ALLOW")});
+  CHECK(compile_seccomp_cached(r, dir).to_bytes() == compile_seccomp(r).to_bytes());
+  CHECK(files().size() == 258);  // p's and q's entries + the fillers
   // A cache directory others can write to is not used at all (nothing stored there).
   std::filesystem::remove_all(dir);
   REQUIRE(::mkdir(dir.c_str(), 0777) == 0);

@@ -26,7 +26,7 @@ struct Hierarchy {
 };
 // Cgroup hierarchies mounted on this host (from /proc/self/mountinfo, read once
 // per process: berth mounts nothing in its own namespace).
-std::vector<Hierarchy> host_hierarchies();
+const std::vector<Hierarchy>& host_hierarchies();
 // This process's cgroup per hierarchy: "memory" -> "/user.slice", "" -> unified path.
 std::map<std::string, std::string> own_cgroups();
 // Reads the pids listed in <dir>/cgroup.procs and in every child cgroup.

@@ -89,4 +89,9 @@ class Manager {
 std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& id, bool systemd = false);
 std::unique_ptr<Manager> load_manager(const nlohmann::json& saved);
 
+// The other half of Manager::join, run by the process that joins: writes "0"
+// into each file it was given (moves the calling thread; the caller must be
+// single-threaded). Throws berth::Error.
+void join_self(const std::vector<UniqueFd>& tasks_files);
+
 }  // namespace berth::cgroups

@@ -38,7 +38,7 @@ void send_msg(int fd, const SyncMsg& m);
 // Sends a message plus one fd (SCM_RIGHTS).
 void send_msg_fd(int fd, const SyncMsg& m, int passfd);
 // Sends a message plus up to 16 fds.
-void send_msg_fds(int fd, const SyncMsg& m, const std::vector<int>& fds);
+void send_msg_fds(int fd, const SyncMsg& m, const std::vector<UniqueFd>& fds);
 // Receives one message; throws berth::Error "init exited unexpectedly" on EOF.
 // If `fd_out` is given and the message carries an fd, it is stored there.
 SyncMsg recv_msg(int fd, UniqueFd* fd_out = nullptr);
