@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "berth/cgroups/fs.hpp"
+#include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
@@ -156,15 +157,6 @@ bool cgroup_file_exists(const std::string& dir, const std::string& file) {
   return !dir.empty() && ::access((dir + "/" + file).c_str(), F_OK) == 0;
 }
 
-bool in_user_namespace() {
-  // berth's own user namespace does not change while it runs: read once.
-  static const bool in = [] {
-    std::ifstream f("/proc/self/uid_map");
-    uint64_t inside = 1, outside = 1, count = 0;
-    if (!(f >> inside >> outside >> count)) return false;
-    return !(inside == 0 && outside == 0 && count == 4294967295ULL);
-  }();
-  return in;
-}
+bool in_user_namespace() { return !linux_::in_initial_user_namespace(); }
 
 }  // namespace berth::cgroups

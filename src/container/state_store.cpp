@@ -43,16 +43,21 @@ static UniqueFd lock_dir(const std::string& path) {
 
 StateDir StateDir::create(const std::string& root, const std::string& id) {
   check_id(id);
-  // Engines pass roots whose parents may not exist yet (runc creates them all).
-  for (size_t i = 1; i <= root.size(); ++i) {
-    if (i != root.size() && root[i] != '/') continue;
-    std::string part = root.substr(0, i);
-    if (::mkdir(part.c_str(), 0711) < 0 && errno != EEXIST) {
-      throw_mkdir_error("create state root " + part, errno);
-    }
-  }
   std::string path = root + "/" + id;
-  if (::mkdir(path.c_str(), 0711) < 0) {
+  int made = ::mkdir(path.c_str(), 0711);
+  if (made < 0 && errno == ENOENT) {
+    // Engines pass roots whose parents may not exist yet (runc creates them all);
+    // usually the root is there and the one mkdir above was all.
+    for (size_t i = 1; i <= root.size(); ++i) {
+      if (i != root.size() && root[i] != '/') continue;
+      std::string part = root.substr(0, i);
+      if (::mkdir(part.c_str(), 0711) < 0 && errno != EEXIST) {
+        throw_mkdir_error("create state root " + part, errno);
+      }
+    }
+    made = ::mkdir(path.c_str(), 0711);
+  }
+  if (made < 0) {
     if (errno == EEXIST) throw Error("container with given ID already exists: " + id, EEXIST);
     throw_mkdir_error("create state directory " + path, errno);
   }

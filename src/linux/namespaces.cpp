@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sched.h>
 
+#include <sstream>
+
 #include "berth/linux/process_attrs.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/util/error.hpp"
@@ -54,6 +56,25 @@ void write_time_offsets(const std::map<std::string, oci::TimeOffset>& offsets) {
   for (const auto& [clock, off] : offsets)
     s += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
   if (!s.empty()) write_file("/proc/self/timens_offsets", s);
+}
+
+bool is_initial_uid_map(std::string_view uid_map) {
+  std::istringstream in{std::string(uid_map)};
+  unsigned long long inside = 1, outside = 1, count = 0;
+  if (!(in >> inside >> outside >> count)) return false;
+  std::string more;
+  return inside == 0 && outside == 0 && count == 4294967295ULL && !(in >> more);
+}
+
+bool in_initial_user_namespace() {
+  static const bool initial = [] {
+    try {
+      return is_initial_uid_map(read_file("/proc/self/uid_map"));
+    } catch (const Error&) {
+      return true;  // no /proc
+    }
+  }();
+  return initial;
 }
 
 }  // namespace berth::linux_

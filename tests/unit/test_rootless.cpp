@@ -11,6 +11,7 @@
 
 #include "berth/cgroups/rootless.hpp"
 #include "berth/container/rootless.hpp"
+#include "berth/linux/namespaces.hpp"
 #include "berth/linux/proc_tree.hpp"
 #include "berth/linux/userns_maps.hpp"
 #include "berth/util/error.hpp"
@@ -70,10 +71,10 @@ TEST_CASE("--rootless: true/false as given, auto when not root or in a user name
   CHECK(container::decide_rootless("auto", 1000, true));
   CHECK(container::decide_rootless("auto", 0, false));
   CHECK_THROWS_AS(container::decide_rootless("yes", 0, true), Error);
-  CHECK(container::is_initial_uid_map("         0          0 4294967295\n"));
-  CHECK_FALSE(container::is_initial_uid_map("         0       1000          1\n"));
-  CHECK_FALSE(container::is_initial_uid_map("0 0 4294967295\n1 1 1\n"));
-  CHECK_FALSE(container::is_initial_uid_map(""));
+  CHECK(berth::linux_::is_initial_uid_map("         0          0 4294967295\n"));
+  CHECK_FALSE(berth::linux_::is_initial_uid_map("         0       1000          1\n"));
+  CHECK_FALSE(berth::linux_::is_initial_uid_map("0 0 4294967295\n1 1 1\n"));
+  CHECK_FALSE(berth::linux_::is_initial_uid_map(""));
 }
 
 TEST_CASE("default state root: $XDG_RUNTIME_DIR/berth for a non-root user that has one, else /run/berth") {

@@ -13,10 +13,7 @@ namespace berth::container {
 // berth runs in a user namespace other than the initial one (runc's rule).
 // Throws berth::Error for any other value.
 bool decide_rootless(std::string_view flag, uid_t euid, bool initial_userns);
-bool rootless_mode(std::string_view flag);  // with this process's facts
-
-// /proc/self/uid_map of the initial user namespace maps every id to itself.
-bool is_initial_uid_map(std::string_view uid_map);
+bool rootless_mode(std::string_view flag);  // with this process's facts (linux/namespaces.hpp)
 
 // Default --root: $XDG_RUNTIME_DIR/berth when euid != 0 and XDG_RUNTIME_DIR is
 // set (runc's rule), else /run/berth. `xdg` may be null.

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "berth/oci/spec.hpp"
@@ -24,6 +25,12 @@ std::vector<JoinedNs> open_joined_namespaces(const oci::Linux& linux);
 // CLONE_NEW* flags of the namespaces to create.
 int new_namespace_flags(const oci::Linux& linux);
 void join_namespace(const JoinedNs& ns);
+
+// /proc/self/uid_map of the initial user namespace maps every id to itself.
+bool is_initial_uid_map(std::string_view uid_map);
+// Whether berth runs in the initial user namespace: /proc/self/uid_map read once
+// per process (it cannot change while berth runs); unreadable counts as initial.
+bool in_initial_user_namespace();
 
 // Writes /proc/<pid>/{uid_map,gid_map} (as root, directly).
 void write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid, const std::vector<oci::IdMapping>& gid);
