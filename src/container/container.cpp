@@ -151,6 +151,23 @@ std::unique_ptr<cgroups::Manager> make_cgroup(std::unique_ptr<cgroups::Manager> 
   }
 }
 
+// Without a mount namespace of its own the container shares the host's mounts:
+// masked and read-only paths, mounts, a read-only root cannot be applied there
+// (they would change the host). runc refuses masked/readonly paths with this
+// message; berth refuses everything that needs mounts (docs/architecture.md).
+void require_mount_namespace(const oci::Spec& spec) {
+  if (spec.has_namespace(oci::NamespaceType::Mount)) return;
+  const oci::Linux* lx = spec.linux ? &*spec.linux : nullptr;
+  if (lx && (!lx->maskedPaths.empty() || !lx->readonlyPaths.empty()))
+    throw Error("unable to restrict sys entries without a private MNT namespace "
+                "(linux.maskedPaths / linux.readonlyPaths need a \"mount\" entry in linux.namespaces)");
+  if (!spec.mounts.empty())
+    throw Error("config.json: mounts: " + std::to_string(spec.mounts.size()) +
+                " mount(s) need a private mount namespace (add {\"type\": \"mount\"} to linux.namespaces)");
+  if (spec.root.readonly)
+    throw Error("config.json: root.readonly needs a private mount namespace (add {\"type\": \"mount\"} to linux.namespaces)");
+}
+
 }  // namespace
 
 Created create(const CreateOptions& o) {
@@ -160,6 +177,7 @@ Created create(const CreateOptions& o) {
   if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
   oci::Spec spec = oci::load_spec("config.json");
   if (!spec.process) throw Error("config.json: process: required for create");
+  require_mount_namespace(spec);
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!spec.process->terminal && !o.console_socket.empty())

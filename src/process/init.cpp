@@ -222,7 +222,7 @@ namespace {
   if (::setsid() < 0) throw_errno("setsid");
   if (proc.terminal) {
     linux_::Pty pty = linux_::open_pty(proc.consoleSize);
-    if (::access("/dev/console", F_OK) == 0) linux_::mount_console(pty.slave_path);
+    if (mntns) linux_::mount_console(pty.slave.get());
     send_fd(cfg.console_socket, pty.master.get(), "/dev/ptmx");
     linux_::attach_terminal(pty.slave.get());
   }
