@@ -219,6 +219,14 @@ Created create(const CreateOptions& o) {
     // rootfs (spawn_init: after Go, before CgroupJoined). v2 needs the directory for
     // CLONE_INTO_CGROUP, systemd a connection, rootless the answer "is there one".
     bool late_cgroup = !o.rootless && cg->driver() == cgroups::Driver::V1;
+    // Recorded before any cgroup is made: a create killed from here on leaves a
+    // record that `delete --force` cleans up (rootless: only a cgroup it made).
+    const std::string created_at = now_rfc3339_nano();
+    auto partial = [&](pid_t pid, unsigned long long start, const nlohmann::json& cgroup) {
+      dir.write_partial({{"pid", pid}, {"start_time", start}, {"bundle", bundle}, {"rootfs", rootfs},
+                         {"created", created_at}, {"cgroup", cgroup}, {"rootless", o.rootless}});
+    };
+    if (!o.rootless) partial(0, 0, cg->save());
     if (!late_cgroup) {
       cg = make_cgroup(std::move(cg), spec, o);
       cgroup_made = cg != nullptr;
@@ -252,6 +260,10 @@ Created create(const CreateOptions& o) {
         cg->apply(res);
       };
     }
+    ic.on_init_cloned = [&](pid_t pid) {
+      auto st2 = proc_stat(pid);
+      partial(pid, st2 ? st2->first : 0ULL, cg ? cg->save() : nlohmann::json());
+    };
     ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
     ic.runtime_hooks = [&](pid_t pid) {
       std::string s = state_json(o.id, rec, oci::Status::Creating, pid);
@@ -275,7 +287,7 @@ Created create(const CreateOptions& o) {
       rec.pid = pid;
       rec.start_time = st2 ? st2->first : 0ULL;
       rec.rootfs = rootfs;
-      rec.created = now_rfc3339_nano();
+      rec.created = created_at;
       rec.cgroup = cg ? cg->save() : nlohmann::json();
       rec.rootless = o.rootless;
       nlohmann::json j = {
@@ -322,6 +334,8 @@ void start(const std::string& root, const std::string& id, const Record* known) 
   oci::Status s = status_of(r, dir);
   if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
   if (s == oci::Status::Paused) throw Error("cannot start a container in the paused state");
+  if (s == oci::Status::Creating)
+    throw Error("cannot start a container whose create did not finish (delete it with --force)");
   if (s != oci::Status::Created) throw Error("cannot start an already running container");
   std::string fifo = dir.file("exec.fifo");
   UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
@@ -408,6 +422,7 @@ void remove(const std::string& root, const std::string& id, bool force, const Re
     std::string path = root + "/" + id;
     ::unlink((path + "/exec.fifo").c_str());
     ::unlink((path + "/state.json.tmp").c_str());
+    ::unlink((path + "/creating.json.tmp").c_str());
     ::rmdir(path.c_str());
     if (force) return;
     throw;

@@ -137,6 +137,8 @@ namespace {
     // Now that the maps are written, become root of the new namespace for setup.
     if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in user namespace");
     if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in user namespace");
+    // A credential change clears the parent-death signal: set it again (as runc).
+    if (die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   }
   bool cgroupns_new = false;
   for (const auto& ns : lx.namespaces) {
@@ -443,6 +445,7 @@ InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup) {
   }
 
   try {
+    if (cfg.on_init_cloned) cfg.on_init_cloned(pid);
     if (userns_new) linux_::write_userns_maps(pid, lx.uidMappings, lx.gidMappings);
     // Limits from outside, with berth's privileges (a user namespace could not raise them).
     linux_::apply_rlimits(pid, spec.process->rlimits);

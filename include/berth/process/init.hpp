@@ -43,6 +43,10 @@ struct InitConfig {
   // Parent side, optional: makes the cgroup and applies its limits, run after the
   // init was told to go on and before it is added (overlaps the init's mounts).
   std::function<void()> setup_cgroup;
+  // Parent side, optional: run as soon as the init's pid is known, before it is
+  // told to go on (records it: nothing of the container may outlive a killed
+  // parent unrecorded; until `Go` the init dies with the parent, see init_main).
+  std::function<void(pid_t pid)> on_init_cloned;
   // Parent side, optional: run once the init is in its cgroup, while it goes on
   // with its set-up (the state file is written then, not after it is ready).
   std::function<void(pid_t pid)> while_init_sets_up;
