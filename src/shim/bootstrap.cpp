@@ -172,9 +172,9 @@ int start_action(const Flags& f, const std::string& self) {
 int delete_action(const Flags& f) {
   std::string bundle = f.bundle.empty() ? cwd() : f.bundle;
   if (f.id.empty()) throw Error("delete: -id is required");
-  Runtime rt(find_berth(), berth_root(f.namespace_), "");
+  Runtime rt(find_berth(), berth_root(f.namespace_));
   try {
-    rt.run({"delete", "--force", f.id});
+    rt.run({"delete", "--force", f.id}, "");
   } catch (const std::exception& e) {
     log::warn("delete " + f.id + ": " + e.what());
   }

@@ -91,10 +91,9 @@ int serve(const Flags& f) {
   std::string root = berth_root(f.namespace_);
   mkdir("/run/containerd/berth", 0711);
   mkdir(root.c_str(), 0711);
-  std::string runtime_log = root + "/.shim-" + std::to_string(getpid()) + ".log";
   const char* ttrpc_address = getenv("TTRPC_ADDRESS");
   Publisher publisher(ttrpc_address ? ttrpc_address : "", f.namespace_);
-  Runtime runtime(find_berth(), root, runtime_log);
+  Runtime runtime(find_berth(), root);
   Loop loop;
   ttrpc::Server server(loop, std::move(listen_fd));
   TaskService tasks(loop, publisher, runtime);
@@ -119,7 +118,6 @@ int serve(const Flags& f) {
   loop.run();
   publisher.close(5000);
   if (!socket_path.empty()) unlink(socket_path.c_str());
-  unlink(runtime_log.c_str());
   return 0;
 }
 

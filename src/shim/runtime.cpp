@@ -22,8 +22,7 @@ namespace berth::shim {
 using ttrpc::Code;
 using ttrpc::RpcError;
 
-Runtime::Runtime(std::string binary, std::string root, std::string log)
-    : binary_(std::move(binary)), root_(std::move(root)), log_(std::move(log)) {}
+Runtime::Runtime(std::string binary, std::string root) : binary_(std::move(binary)), root_(std::move(root)) {}
 
 std::string find_berth() {
   char self[4096];
@@ -64,7 +63,8 @@ Code code_for(const std::string& msg) {
 
 }  // namespace
 
-void Runtime::run(const std::vector<std::string>& args, const Stdio& stdio, std::string* out) const {
+void Runtime::run(const std::vector<std::string>& args, const std::string& log_, const Stdio& stdio,
+                  std::string* out) const {
   std::vector<std::string> full = {binary_, "--root", root_};
   if (!log_.empty()) full.insert(full.end(), {"--log", log_, "--log-format", "json"});
   full.insert(full.end(), args.begin(), args.end());

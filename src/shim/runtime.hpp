@@ -13,18 +13,19 @@ struct RuntimeStdio {
 
 class Runtime {
  public:
-  // binary: path of berth; root: its --root; log: the --log file (JSON) read for errors
-  // (empty: none).
-  Runtime(std::string binary, std::string root, std::string log);
+  // binary: path of berth; root: its --root.
+  Runtime(std::string binary, std::string root);
   using Stdio = RuntimeStdio;
-  // Runs `berth --root R --log L --log-format json ARGS...` and waits for it. Throws
-  // RpcError(code_on_failure) with berth's last logged error when it fails. With `out`
-  // set, berth's stdout is captured into it (stdio.out is then ignored).
-  void run(const std::vector<std::string>& args, const Stdio& stdio = {}, std::string* out = nullptr) const;
+  // Runs `berth --root R [--log LOG --log-format json] ARGS...` and waits for it. LOG is
+  // the container's bundle/log.json (as with runc), where berth's error is read from when
+  // it fails: thrown as RpcError. With `out` set, berth's stdout is captured into it
+  // (stdio.out is then ignored).
+  void run(const std::vector<std::string>& args, const std::string& log, const Stdio& stdio = {},
+           std::string* out = nullptr) const;
   const std::string& root() const { return root_; }
 
  private:
-  std::string binary_, root_, log_;
+  std::string binary_, root_;
 };
 
 // The berth next to this program, else "berth" from PATH.

@@ -132,7 +132,7 @@ void TaskService::launch(Container& c, Process& p, std::vector<std::string> args
   unlink(pid_file.c_str());
   Runtime::Stdio fds;
   if (!p.stdio.terminal) fds = {io.in.get(), io.out.get(), io.err.get()};
-  runtime_.run(args, fds);
+  runtime_.run(args, c.bundle + "/log.json", fds);
   p.pid = read_pid(pid_file);
   p.in_keeper = std::move(io.in_keeper);
   if (console) {
@@ -146,7 +146,6 @@ void TaskService::launch(Container& c, Process& p, std::vector<std::string> args
       p.in_pump = std::make_unique<Pump>(loop_, std::move(io.in), std::move(m));
     }
   }
-  (void)c;
 }
 
 void TaskService::create(const Req& r, Reply& rep) {
@@ -197,7 +196,7 @@ void TaskService::start(const Req& r, Reply& rep) {
   Process& p = process(req.id(), req.exec_id());
   if (p.started || p.exited) throw RpcError(Code::FailedPrecondition, "process " + (p.exec_id.empty() ? c.id : p.exec_id) + " was already started");
   if (req.exec_id().empty()) {
-    runtime_.run({"start", c.id});
+    runtime_.run({"start", c.id}, c.bundle + "/log.json");
     p.started = true;
     ev::TaskStart e;
     e.set_container_id(c.id);
@@ -243,7 +242,7 @@ void TaskService::del(const Req& r, Reply& rep) {
     rep.ok(resp.SerializeAsString());
     return;
   }
-  runtime_.run({"delete", "--force", c.id});
+  runtime_.run({"delete", "--force", c.id}, c.bundle + "/log.json");
   if (c.rootfs_mounted) unmount_all(c.bundle + "/rootfs");
   unlink((c.bundle + "/init.pid").c_str());
   ev::TaskDelete e;
@@ -327,7 +326,7 @@ void TaskService::kill(const Req& r, Reply& rep) {
   Process& p = process(req.id(), req.exec_id());
   if (req.signal() == 0 || req.signal() >= 65) throw RpcError(Code::InvalidArgument, "invalid signal " + std::to_string(req.signal()));
   if (req.all() && req.exec_id().empty()) {
-    runtime_.run({"kill", "--all", c.id, std::to_string(req.signal())});
+    runtime_.run({"kill", "--all", c.id, std::to_string(req.signal())}, c.bundle + "/log.json");
   } else {
     if (p.exited || p.pid <= 0) throw RpcError(Code::NotFound, "process already finished");
     // The pid is still ours: an exited child stays a zombie until the reaper collects it,
@@ -342,7 +341,7 @@ void TaskService::pids(const Req& r, Reply& rep) {
   auto req = parse<tv2::PidsRequest>(r);
   Container& c = container(req.id());
   std::string out;
-  runtime_.run({"ps", "--format", "json", c.id}, {}, &out);
+  runtime_.run({"ps", "--format", "json", c.id}, c.bundle + "/log.json", {}, &out);
   auto j = nlohmann::json::parse(out, nullptr, false);
   if (!j.is_array()) throw RpcError(Code::Internal, "berth ps printed no pid list");
   tv2::PidsResponse resp;
@@ -367,7 +366,7 @@ void TaskService::pause(const Req& r, Reply& rep, bool do_pause) {
   if (do_pause) id = parse<tv2::PauseRequest>(r).id();
   else id = parse<tv2::ResumeRequest>(r).id();
   Container& c = container(id);
-  runtime_.run({do_pause ? "pause" : "resume", c.id});
+  runtime_.run({do_pause ? "pause" : "resume", c.id}, c.bundle + "/log.json");
   c.paused = do_pause;
   if (do_pause) {
     ev::TaskPaused e;
@@ -408,7 +407,7 @@ void TaskService::update(const Req& r, Reply& rep) {
   std::string file = c.bundle + "/.update-resources.json";
   write_file(file, res.dump());
   try {
-    runtime_.run({"update", "--resources", file, c.id});
+    runtime_.run({"update", "--resources", file, c.id}, c.bundle + "/log.json");
   } catch (...) {
     unlink(file.c_str());
     throw;
@@ -421,7 +420,7 @@ void TaskService::stats(const Req& r, Reply& rep) {
   auto req = parse<tv2::StatsRequest>(r);
   Container& c = container(req.id());
   std::string out;
-  runtime_.run({"events", "--stats", c.id}, {}, &out);
+  runtime_.run({"events", "--stats", c.id}, c.bundle + "/log.json", {}, &out);
   auto j = nlohmann::json::parse(out, nullptr, false);
   if (!j.is_object() || !j.contains("data")) throw RpcError(Code::Internal, "berth events --stats printed no stats");
   const auto& d = j["data"];
