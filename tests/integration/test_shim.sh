@@ -276,19 +276,20 @@ PY
 
 test_shim_many_containers() {
   shim_env
-  local n=${SHIM_MANY:-50} i
-  for ((i = 0; i < n; i++)); do
-    C run -d --runtime io.containerd.berth.v2 --fifo-dir "$T/fifo" "$SHIM_IMG" "m$i" sleep 600 >/dev/null 2>>"$T/err" &
+  local n=${SHIM_MANY:-50} i pids
+  # (`wait` with pids: a bare `wait` would wait for containerd, also our child)
+  pids=(); for ((i = 0; i < n; i++)); do
+    C run -d --runtime io.containerd.berth.v2 --fifo-dir "$T/fifo" "$SHIM_IMG" "m$i" sleep 600 >/dev/null 2>>"$T/err" & pids+=($!)
   done
-  wait
+  wait "${pids[@]}" || fail "ctr run -d: $(tail -n 3 "$T/err")"
   for ((i = 0; i < n; i++)); do wait_task_status "m$i" RUNNING; done
   SOCKS=($(shim_sockets))
   assert_eq "$n" "$(shim_pids | wc -l)" "one shim per container"
-  for ((i = 0; i < n; i++)); do C task kill -s KILL "m$i" & done
-  wait
+  pids=(); for ((i = 0; i < n; i++)); do C task kill -s KILL "m$i" & pids+=($!); done
+  wait "${pids[@]}"
   for ((i = 0; i < n; i++)); do wait_task_status "m$i" STOPPED; done
-  for ((i = 0; i < n; i++)); do { C task delete "m$i" >/dev/null && C container rm "m$i"; } & done
-  wait
+  pids=(); for ((i = 0; i < n; i++)); do { C task delete "m$i" >/dev/null && C container rm "m$i"; } & pids+=($!); done
+  wait "${pids[@]}" || fail "delete failed"
   assert_nothing_left
 }
 
