@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <openssl/evp.h>
+#include <sha2.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,16 +31,9 @@ namespace berth::shim {
 namespace {
 
 std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) throw Error("sha256 failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  char hex[SHA256_DIGEST_STRING_LENGTH];
+  if (!SHA256Data(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(), hex)) throw Error("sha256 failed");
+  return hex;
 }
 
 // filepath.Join's cleaning, as far as socket addresses need it: no empty or "." elements.
