@@ -21,6 +21,7 @@
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "mounts.hpp"
+#include "oom_watch.hpp"
 
 namespace berth::shim {
 
@@ -186,6 +187,7 @@ void TaskService::create(const Req& r, Reply& rep) {
   publisher_.publish("/tasks/create", "containerd.events.TaskCreate", e);
   tv2::CreateTaskResponse resp;
   resp.set_pid(static_cast<std::uint32_t>(c->init.pid));
+  watch_oom(*c);
   containers_[c->id] = std::move(c);
   rep.ok(resp.SerializeAsString());
 }
@@ -242,6 +244,7 @@ void TaskService::del(const Req& r, Reply& rep) {
     rep.ok(resp.SerializeAsString());
     return;
   }
+  stop_oom(c);
   runtime_.run({"delete", "--force", c.id}, c.bundle + "/log.json");
   if (c.rootfs_mounted) unmount_all(c.bundle + "/rootfs");
   unlink((c.bundle + "/init.pid").c_str());
@@ -497,6 +500,36 @@ void TaskService::shutdown(const Req& r, Reply& rep) {
   rep.ok(empty_reply());
   // With containers left the shim stays, as the runc shim does.
   if (containers_.empty() && on_shutdown) loop_.defer(on_shutdown);
+}
+
+void TaskService::watch_oom(Container& c) {
+  try {
+    c.oom = open_oom_watch(runtime_.root(), c.id);
+    if (!c.oom) return;  // no cgroup or no memory controller: no OOM events to see
+  } catch (const std::exception& e) {
+    log::warn("container " + c.id + ": no OOM events: " + e.what());
+    return;
+  }
+  std::string id = c.id;
+  c.oom_token = loop_.add(c.oom->fd(), 1 /*EPOLLIN*/, [this, id](std::uint32_t) {
+    auto it = containers_.find(id);
+    if (it == containers_.end() || !it->second->oom) return;
+    auto ev = it->second->oom->read();
+    for (int i = 0; i < ev.ooms; ++i) {
+      containerd::events::TaskOOM e;
+      e.set_container_id(id);
+      publisher_.publish("/tasks/oom", "containerd.events.TaskOOM", e);
+    }
+    if (ev.gone) loop_.defer([this, id] {
+      if (auto ct = containers_.find(id); ct != containers_.end()) stop_oom(*ct->second);
+    });
+  });
+}
+
+void TaskService::stop_oom(Container& c) {
+  if (c.oom_token) loop_.remove(c.oom_token);
+  c.oom_token = 0;
+  c.oom.reset();
 }
 
 void TaskService::send_exit(Container& c, Process& p) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/cgroups/manager.hpp"
 #include "event_loop.hpp"
 #include "publisher.hpp"
 #include "pump.hpp"
@@ -50,6 +51,8 @@ class TaskService {
     bool paused = false;
     Process init;
     std::map<std::string, std::unique_ptr<Process>> execs;
+    std::unique_ptr<cgroups::OomWatch> oom;  // TaskOOM events
+    std::uint64_t oom_token = 0;
   };
   using Req = ttrpc::Request;
   using Reply = ttrpc::Reply;
@@ -74,6 +77,9 @@ class TaskService {
   // Opens stdio and runs berth `args` (create or exec) with it; fills p.pid from pid_file.
   void launch(Container& c, Process& p, std::vector<std::string> args, const std::string& pid_file);
   void send_exit(Container& c, Process& p);
+  // Watches the container's cgroup for OOM kills on the loop (see oom_watch.hpp).
+  void watch_oom(Container& c);
+  void stop_oom(Container& c);
 
   Loop& loop_;
   Publisher& publisher_;

@@ -173,6 +173,17 @@ test_shim_task_api() {
   assert_nothing_left
 }
 
+test_shim_oom_event() {
+  shim_env
+  # 16 MiB limit, a shell variable of 64 MiB: the OOM killer acts, the shim reports TaskOOM.
+  crun --rm --memory-limit 16777216 "$SHIM_IMG" c1 sh -c 'x=$(head -c 67108864 /dev/zero | tr "\\000" a); echo survived'
+  assert_ne 0 "$RC" "exit code of the OOM-killed container"
+  local i
+  for ((i = 0; i < 50; i++)); do grep -q 'event forwarded.*topic=/tasks/oom' "$T/containerd.log" && break; sleep 0.1; done
+  grep -q 'event forwarded.*topic=/tasks/oom' "$T/containerd.log" || fail "no TaskOOM forwarded to containerd"
+  assert_nothing_left
+}
+
 test_shim_group_shares_one_shim() {
   shim_env
   crun -d --annotation io.containerd.runc.v2.group=g1 "$SHIM_IMG" c1 sleep 600
