@@ -1,5 +1,6 @@
 #include "ttrpc_server.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,7 +43,8 @@ void Reply::send(Code code, const std::string& message, const std::string& paylo
   server_->queue(c, frame(stream_, MsgType::Response, body));
 }
 
-Server::Server(Loop& loop, UniqueFd listen_fd) : loop_(loop), listen_(std::move(listen_fd)) {
+Server::Server(Loop& loop, UniqueFd listen_fd)
+    : loop_(loop), listen_(std::move(listen_fd)), spare_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   listen_token_ = loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { accept_ready(); });
 }
 
@@ -62,9 +64,22 @@ void Server::accept_ready() {
   for (;;) {
     UniqueFd fd(accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) {
+      if ((errno == EMFILE || errno == ENFILE) && spare_) {
+        // Out of fds: the pending connection would keep the socket readable and the loop
+        // spinning. Take it with the spare fd and close it.
+        spare_.reset();
+        UniqueFd(accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        spare_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+        log::warn("ttrpc: out of file descriptors: a connection was refused");
+        continue;
+      }
       if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
         log::warn(std::string("ttrpc: accept: ") + strerror(errno));
       return;
+    }
+    if (conns_.size() >= kMaxConnections) {
+      log::warn("ttrpc: " + std::to_string(conns_.size()) + " connections open: a new one was refused");
+      continue;  // closes it
     }
     ucred cred{};
     socklen_t len = sizeof cred;

@@ -49,6 +49,8 @@ class Server {
   std::size_t connections() const { return conns_.size(); }
   // Bound on the bytes queued to one connection that does not read its answers.
   static constexpr std::size_t kMaxQueued = 16u << 20;
+  // Connections served at once; more are accepted and closed at once.
+  static constexpr std::size_t kMaxConnections = 512;
 
  private:
   friend class Reply;
@@ -60,6 +62,7 @@ class Server {
   void close(const std::shared_ptr<Conn>& c);
   Loop& loop_;
   UniqueFd listen_;
+  UniqueFd spare_;  // given up to accept (and close) a connection when out of fds
   std::uint64_t listen_token_ = 0;
   std::map<std::string, Method> methods_;
   std::set<std::shared_ptr<Conn>> conns_;

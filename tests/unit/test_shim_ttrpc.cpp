@@ -288,3 +288,18 @@ TEST_CASE("ttrpc server: hostile frames get an error or a closed connection, the
   // Still serving.
   CHECK(c.call("t.S", "Echo", "alive", {}, std::chrono::seconds(2)) == "alive");
 }
+
+TEST_CASE("ttrpc server: a flood of connections is capped, the server keeps serving") {
+  TestServer s;
+  std::vector<int> fds;
+  for (std::size_t i = 0; i < Server::kMaxConnections + 20; ++i) fds.push_back(s.connect_raw());
+  // The ones over the cap are closed by the server: reading gives EOF.
+  pollfd p{fds.back(), POLLIN, 0};
+  REQUIRE(poll(&p, 1, 2000) == 1);
+  char b;
+  CHECK(read(fds.back(), &b, 1) == 0);
+  for (int fd : fds) close(fd);
+  usleep(50000);
+  Client c(s.path);
+  CHECK(c.call("t.S", "Echo", "ok", {}, std::chrono::seconds(2)) == "ok");
+}
