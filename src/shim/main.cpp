@@ -96,7 +96,7 @@ int serve(const Flags& f) {
   Runtime runtime(find_berth(), root);
   Loop loop;
   ttrpc::Server server(loop, std::move(listen_fd));
-  TaskService tasks(loop, publisher, runtime);
+  TaskService tasks(loop, publisher, runtime, f.namespace_);
   tasks.register_methods(server);
   tasks.on_shutdown = [&loop] { loop.stop(); };
   bool terminate = false;

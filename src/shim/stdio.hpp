@@ -1,9 +1,11 @@
 // A task process's stdio as containerd names it: fifo paths (what ctr and the CRI plugin
-// use), file:// URIs, or nothing. Without a terminal the fds go to the process itself, so
+// use), file:// URIs, binary:// URIs (a logging binary: containerd's protocol, the process's
+// stdout and stderr as pipes on its fds 3 and 4, ready when it closes fd 5), or nothing. Without a terminal the fds go to the process itself, so
 // nothing is copied by the shim and nothing is lost when it writes a lot and exits; with a
 // terminal the shim copies between the pty master and the fifos (see Pump).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "berth/util/fd.hpp"
 
@@ -22,7 +24,11 @@ struct OpenStdio {
 };
 
 // Opens what `p` names; throws RpcError (InvalidArgument for a URI scheme it cannot serve).
-OpenStdio open_stdio(const StdioPaths& p);
+// `id` and `ns` are given to a logging binary (CONTAINER_ID, CONTAINER_NAMESPACE).
+OpenStdio open_stdio(const StdioPaths& p, const std::string& id, const std::string& ns);
+
+// binary:///path?k=v&flag -> {"/path", "k", "v", "flag"} (percent-decoded); throws RpcError.
+std::vector<std::string> logging_binary_argv(const std::string& uri);
 
 // A listening console socket in a private directory (removed by the destructor).
 class ConsoleSocket {

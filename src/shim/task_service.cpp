@@ -80,8 +80,8 @@ int exit_code(int status) {
 
 }  // namespace
 
-TaskService::TaskService(Loop& loop, Publisher& publisher, Runtime& runtime)
-    : loop_(loop), publisher_(publisher), runtime_(runtime) {}
+TaskService::TaskService(Loop& loop, Publisher& publisher, Runtime& runtime, std::string ns)
+    : loop_(loop), publisher_(publisher), runtime_(runtime), namespace_(std::move(ns)) {}
 
 void TaskService::register_methods(ttrpc::Server& s) {
   const std::string svc = "containerd.task.v2.Task";
@@ -124,7 +124,7 @@ TaskService::Process& TaskService::process(const std::string& id, const std::str
 }
 
 void TaskService::launch(Container& c, Process& p, std::vector<std::string> args, const std::string& pid_file) {
-  OpenStdio io = open_stdio(p.stdio);
+  OpenStdio io = open_stdio(p.stdio, c.id, namespace_);
   std::unique_ptr<ConsoleSocket> console;
   if (p.stdio.terminal) {
     console = std::make_unique<ConsoleSocket>();

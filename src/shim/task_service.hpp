@@ -23,7 +23,7 @@ namespace berth::shim {
 
 class TaskService {
  public:
-  TaskService(Loop& loop, Publisher& publisher, Runtime& runtime);
+  TaskService(Loop& loop, Publisher& publisher, Runtime& runtime, std::string ns);
   void register_methods(ttrpc::Server& server);
   // The reaper: a child exited with wait status `status`.
   void child_exited(pid_t pid, int status);
@@ -84,6 +84,7 @@ class TaskService {
   Loop& loop_;
   Publisher& publisher_;
   Runtime& runtime_;
+  std::string namespace_;
   std::map<std::string, std::unique_ptr<Container>> containers_;
 };
 

@@ -173,6 +173,30 @@ test_shim_task_api() {
   assert_nothing_left
 }
 
+test_shim_logging_binary() {
+  shim_env
+  mkdir -p "$T/logged"
+  cat >"$T/logger.sh" <<'EOL'
+#!/bin/sh
+# containerd's logging-binary protocol: stdout on fd 3, stderr on fd 4, ready when fd 5 closes.
+dir=$2
+echo "$CONTAINER_NAMESPACE/$CONTAINER_ID $1" >"$dir/env"
+exec 5>&-
+cat <&3 >"$dir/out" &
+cat <&4 >"$dir/err" &
+wait
+EOL
+  chmod +x "$T/logger.sh"
+  crun --rm --log-uri "binary://$T/logger.sh?dir=$T/logged" "$SHIM_IMG" c1 sh -c 'echo to-out; echo to-err >&2; exit 5'
+  assert_eq 5 "$RC" "exit code"
+  local i
+  for ((i = 0; i < 50; i++)); do grep -q to-err "$T/logged/err" 2>/dev/null && break; sleep 0.1; done
+  assert_eq to-out "$(cat "$T/logged/out")" "stdout through the logging binary"
+  assert_eq to-err "$(cat "$T/logged/err")" "stderr through the logging binary"
+  assert_eq "$NS/c1 dir" "$(cat "$T/logged/env")" "CONTAINER_NAMESPACE/CONTAINER_ID and args of the logger"
+  assert_nothing_left
+}
+
 test_shim_oom_event() {
   shim_env
   # 16 MiB limit, a shell variable of 64 MiB: the OOM killer acts, the shim reports TaskOOM.

@@ -8,6 +8,8 @@
 #include "berth/util/error.hpp"
 #include "bootstrap.hpp"
 #include "flags.hpp"
+#include "stdio.hpp"
+#include "ttrpc_codec.hpp"
 
 using namespace berth::shim;
 
@@ -62,4 +64,12 @@ TEST_CASE("shim group: sandbox id, then the runc group annotation, else the cont
 TEST_CASE("shim socket address: the address is cleaned as filepath.Join does") {
   CHECK(socket_address("/run/containerd//containerd.sock/", "default", "g1") ==
         socket_address("/run/containerd/containerd.sock", "default", "g1"));
+}
+
+TEST_CASE("shim stdio: a binary:// URI becomes the logging binary's argv") {
+  CHECK(berth::shim::logging_binary_argv("binary:///usr/bin/logger") == std::vector<std::string>{"/usr/bin/logger"});
+  CHECK(berth::shim::logging_binary_argv("binary:///bin/l%20x?id=a%2Fb&flag&k=v+w") ==
+        std::vector<std::string>{"/bin/l x", "id", "a/b", "flag", "k", "v w"});
+  CHECK_THROWS_AS(berth::shim::logging_binary_argv("binary://relative"), berth::shim::ttrpc::RpcError);
+  CHECK_THROWS_AS(berth::shim::logging_binary_argv("binary:///x?a=%zz"), berth::shim::ttrpc::RpcError);
 }
