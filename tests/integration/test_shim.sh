@@ -208,6 +208,91 @@ test_shim_oom_event() {
   assert_nothing_left
 }
 
+# One ttrpc call to the shim, hand-encoded (no protobuf library needed here):
+# shim_call SOCKET METHOD PAYLOAD_HEX -> prints "CODE PAYLOAD_HEX".
+shim_call() {
+  python3 - "$@" <<'PY'
+import socket, struct, sys
+path, method, payload = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+def field(num, data): return bytes([num << 3 | 2]) + varint(len(data)) + data
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7f; n >>= 7
+        if n: out += bytes([b | 0x80])
+        else: return out + bytes([b])
+def fields(buf):
+    i, out = 0, {}
+    while i < len(buf):
+        key = buf[i]; i += 1
+        if key & 7 == 0:
+            v = 0; s = 0
+            while True:
+                b = buf[i]; i += 1; v |= (b & 0x7f) << s; s += 7
+                if not b & 0x80: break
+            out[key >> 3] = v
+        else:
+            n = 0; s = 0
+            while True:
+                b = buf[i]; i += 1; n |= (b & 0x7f) << s; s += 7
+                if not b & 0x80: break
+            out[key >> 3] = buf[i:i + n]; i += n
+    return out
+req = field(1, b"containerd.task.v2.Task") + field(2, method.encode()) + field(3, payload)
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
+s.sendall(struct.pack(">IIBB", len(req), 1, 1, 0) + req)
+hdr = b""
+while len(hdr) < 10: hdr += s.recv(10 - len(hdr))
+ln = struct.unpack(">I", hdr[:4])[0]
+body = b""
+while len(body) < ln: body += s.recv(ln - len(body))
+resp = fields(body)
+status = fields(resp.get(1, b""))
+print(status.get(1, 0), resp.get(2, b"").hex())
+PY
+}
+hexs() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
+# A length-delimited protobuf field: pbf NUM HEX
+pbf() { python3 -c 'import sys; n=int(sys.argv[1]); d=bytes.fromhex(sys.argv[2]); l=len(d); v=b""
+while True:
+    b=l&0x7f; l>>=7
+    if l: v+=bytes([b|0x80])
+    else: v+=bytes([b]); break
+print((bytes([n<<3|2])+v+d).hex())' "$1" "$2"; }
+
+test_shim_update_and_error_codes() {
+  shim_env
+  crun -d "$SHIM_IMG" c1 sleep 600
+  assert_eq 0 "$RC" "$ERR"
+  SOCKS=($(shim_sockets))
+  local sock=${SOCKS[0]} id res any
+  id=$(pbf 1 "$(hexs c1)")
+  # Update: LinuxResources as JSON in an Any (what containerd sends)
+  res=$(hexs '{"memory":{"limit":33554432}}')
+  any=$(pbf 1 "$(hexs types.containerd.io/opencontainers/runtime-spec/1/LinuxResources)")$(pbf 2 "$res")
+  OUT=$(shim_call "$sock" Update "$id$(pbf 2 "$any")")
+  assert_eq 0 "${OUT%% *}" "status code of Update"
+  assert_eq 33554432 "$(cat "/sys/fs/cgroup/memory/$NS/c1/memory.limit_in_bytes")" "memory limit after Update"
+  # gRPC codes containerd maps: NotFound, InvalidArgument, Unimplemented, FailedPrecondition
+  OUT=$(shim_call "$sock" State "$(pbf 1 "$(hexs nope)")")
+  assert_eq 5 "${OUT%% *}" "State of an unknown task (NotFound)"
+  OUT=$(shim_call "$sock" Kill "$id")
+  assert_eq 3 "${OUT%% *}" "Kill with signal 0 (InvalidArgument)"
+  OUT=$(shim_call "$sock" Checkpoint "$id")
+  assert_eq 12 "${OUT%% *}" "Checkpoint (Unimplemented)"
+  OUT=$(shim_call "$sock" Delete "$id")
+  assert_eq 9 "${OUT%% *}" "Delete of a running task (FailedPrecondition)"
+  OUT=$(shim_call "$sock" Create "$id")
+  assert_eq 6 "${OUT%% *}" "Create of an existing task (AlreadyExists)"
+  OUT=$(shim_call "$sock" Exec "$id$(pbf 2 "$(hexs ../x)")")
+  assert_eq 3 "${OUT%% *}" "Exec with a path as exec id (InvalidArgument)"
+  C task kill -s KILL c1
+  wait_task_status c1 STOPPED
+  C task delete c1 >/dev/null
+  C container rm c1
+  assert_nothing_left
+}
+
 test_shim_group_shares_one_shim() {
   shim_env
   crun -d --annotation io.containerd.runc.v2.group=g1 "$SHIM_IMG" c1 sleep 600
