@@ -72,6 +72,17 @@ void write_file(const std::string& path, const std::string& data) {
   if (!f.flush()) throw RpcError(Code::Internal, "write " + path + ": " + strerror(errno));
 }
 
+bool has_own_pid_namespace(const std::string& config) {
+  std::ifstream f(config);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (!j.is_object() || !j.contains("linux") || !j["linux"].is_object()) return false;
+  const auto& ns = j["linux"].value("namespaces", nlohmann::json::array());
+  if (!ns.is_array()) return false;
+  for (const auto& n : ns)
+    if (n.is_object() && n.value("type", "") == "pid" && n.value("path", "").empty()) return true;
+  return false;
+}
+
 int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -168,6 +179,7 @@ void TaskService::create(const Req& r, Reply& rep) {
     throw RpcError(Code::Internal, e.what());
   }
   c->rootfs_mounted = !mounts.empty();
+  c->kill_all_on_exit = !has_own_pid_namespace(c->bundle + "/config.json");
   try {
     launch(*c, c->init, {"create", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid", c->id},
            c->bundle + "/init.pid");
@@ -559,6 +571,13 @@ void TaskService::child_exited(pid_t pid, int status) {
       p->exited_at = now();
       // A terminal's last output is still in the master: copy it before telling anyone.
       if (p->out_pump) p->out_pump->drain(500);
+      if (p == &c->init && c->kill_all_on_exit) {
+        try {
+          runtime_.run({"kill", "--all", c->id, "KILL"}, c->bundle + "/log.json");
+        } catch (const std::exception& e) {
+          log::warn("container " + id + ": kill the processes left after the init: " + e.what());
+        }
+      }
       log::debug("process " + std::to_string(pid) + " of " + id + " exited with " + std::to_string(p->exit_status));
       send_exit(*c, *p);
       return;

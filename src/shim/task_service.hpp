@@ -49,6 +49,9 @@ class TaskService {
     std::string id, bundle;
     bool rootfs_mounted = false;
     bool paused = false;
+    // No pid namespace of its own: the init's exit does not end the other processes, the
+    // shim kills them (as the runc shim does).
+    bool kill_all_on_exit = false;
     Process init;
     std::map<std::string, std::unique_ptr<Process>> execs;
     std::unique_ptr<cgroups::OomWatch> oom;  // TaskOOM events

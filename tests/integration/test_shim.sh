@@ -293,6 +293,29 @@ test_shim_update_and_error_codes() {
   assert_nothing_left
 }
 
+test_shim_shared_pid_ns_killed_with_init() {
+  shim_env
+  # The host's pid namespace (bound on a file: berth refuses /proc magic links as paths):
+  # the init's exit does not end the background sleep by itself.
+  touch "$T/pidns"
+  mount --bind /proc/self/ns/pid "$T/pidns"
+  crun -d --with-ns "pid:$T/pidns" "$SHIM_IMG" c1 sh -c 'sleep 600 & exec sleep 601'
+  assert_eq 0 "$RC" "$ERR"
+  SOCKS=($(shim_sockets))
+  wait_task_status c1 RUNNING
+  local procs=/sys/fs/cgroup/pids/$NS/c1/cgroup.procs i
+  for ((i = 0; i < 50; i++)); do [ "$(wc -l <"$procs")" = 2 ] && break; sleep 0.1; done
+  assert_eq 2 "$(wc -l <"$procs")" "processes in the container"
+  C task kill -s KILL c1
+  wait_task_status c1 STOPPED
+  # (cgroup files have no size: read them)
+  for ((i = 0; i < 50; i++)); do [ -z "$(cat "$procs")" ] && break; sleep 0.1; done
+  [ -z "$(cat "$procs")" ] || fail "processes left after the init's exit: $(cat "$procs")"
+  C task delete c1 >/dev/null
+  C container rm c1
+  assert_nothing_left
+}
+
 test_shim_group_shares_one_shim() {
   shim_env
   crun -d --annotation io.containerd.runc.v2.group=g1 "$SHIM_IMG" c1 sleep 600
