@@ -316,6 +316,37 @@ test_shim_shared_pid_ns_killed_with_init() {
   assert_nothing_left
 }
 
+test_shim_no_leaks_over_many_execs() {
+  shim_env
+  crun -d "$SHIM_IMG" c1 sleep 600
+  assert_eq 0 "$RC" "$ERR"
+  SOCKS=($(shim_sockets))
+  local sp n=${SHIM_EXECS:-100} i fds0 fds1 rss0 rss1 z
+  sp=$(shim_pids)
+  C task exec --fifo-dir "$T/fifo" --exec-id warm c1 true
+  fds0=$(ls "/proc/$sp/fd" | wc -l)
+  rss0=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$sp/status")
+  for ((i = 0; i < n; i++)); do
+    if ((i % 10 == 0)); then
+      ttyrun "ctr --address $T/containerd.sock --namespace $NS task exec --fifo-dir $T/fifo -t --exec-id t$i c1 true"
+    else
+      C task exec --fifo-dir "$T/fifo" --exec-id "e$i" c1 sh -c 'echo out; echo err >&2' >/dev/null 2>&1
+    fi
+  done
+  fds1=$(ls "/proc/$sp/fd" | wc -l)
+  rss1=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$sp/status")
+  assert_eq "$fds0" "$fds1" "open fds of the shim before and after $n execs"
+  z=$(awk '$4 == '"$sp"' && $3 == "Z"' /proc/[0-9]*/stat 2>/dev/null | wc -l)
+  assert_eq 0 "$z" "zombie children of the shim"
+  log "shim RSS before/after $n execs: $rss0 / $rss1 kB"
+  (( rss1 < rss0 + 512 )) || fail "shim RSS grew from $rss0 to $rss1 kB over $n execs"
+  C task kill -s KILL c1
+  wait_task_status c1 STOPPED
+  C task delete c1 >/dev/null
+  C container rm c1
+  assert_nothing_left
+}
+
 test_shim_group_shares_one_shim() {
   shim_env
   crun -d --annotation io.containerd.runc.v2.group=g1 "$SHIM_IMG" c1 sleep 600
