@@ -70,6 +70,12 @@ bench-python3:
 bench: build bench-python3
 	python3 bench/bench.py --berth $(BUILD)/berth
 
+# containerd-shim-berth-v2 against containerd-shim-runc-v2 in one private containerd (docs/shim.md).
+.PHONY: bench-shim
+bench-shim: build
+	bash tests/integration/engines/setup.sh
+	bench/shim_memory.sh $(BUILD) 100
+
 bench-quick: build bench-python3
 	python3 bench/bench.py --quick --berth $(BUILD)/berth
 

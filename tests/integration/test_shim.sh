@@ -10,7 +10,11 @@ SHIM_IMG=docker.io/library/berth-test:latest
 
 shim_env() {
   is_berth || skip "the shim drives berth; nothing to test with $RUNTIME_NAME"
-  command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd/ctr not installed (apt-get install containerd)"
+  # containerd comes with the engine suite's packages (installed there with services kept off).
+  if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+    bash "$REPO/tests/integration/engines/setup.sh" >/dev/null 2>&1 || true
+  fi
+  command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd/ctr not installed and tests/integration/engines/setup.sh could not install them"
   SHIM=$(dirname "$RUNTIME")/containerd-shim-berth-v2
   [ -x "$SHIM" ] || skip "$SHIM not built"
   NS=$ID
