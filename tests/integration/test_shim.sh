@@ -403,7 +403,17 @@ test_shim_containerd_restart() {
   assert_eq 0 "$RC" "exec after the restart"
   assert_eq after-restart "$OUT"
   assert_eq "$sp" "$(shim_pids)" "the same shim serves the task"
-  C task kill -s KILL c1
+  # The task exits while containerd is away: its TaskExit waits in the shim's queue and is
+  # forwarded once containerd is back.
+  local pid i
+  pid=$(C task ls | awk '$1 == "c1" { print $2 }')
+  stop_containerd
+  : >"$T/containerd.log"
+  kill -KILL "$pid"
+  sleep 0.5
+  start_containerd
+  for ((i = 0; i < 100; i++)); do grep -q 'event forwarded.*topic=/tasks/exit' "$T/containerd.log" && break; sleep 0.1; done
+  grep -q 'event forwarded.*topic=/tasks/exit' "$T/containerd.log" || fail "the TaskExit of the time containerd was away was not forwarded"
   wait_task_status c1 STOPPED
   C task delete c1 >/dev/null
   C container rm c1
