@@ -31,7 +31,7 @@ cleanup() {
   socks=$(for f in "$T"/c/state/io.containerd.runtime.v2.task/*/*/address; do [ -f "$f" ] && sed 's|^unix://||' "$f" && echo; done)
   [ -n "$CPID" ] && kill "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
   for s in $socks; do case "$s" in /run/containerd/s/*) rm -f "$s" ;; esac; done
-  rmdir "/run/containerd/berth/$NS" "/run/containerd/runc/$NS" 2>/dev/null
+  rmdir "/run/containerd/berth/$NS" "/run/containerd/runc/$NS" /run/containerd/berth 2>/dev/null
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf --one-file-system "$T"
 }
