@@ -7,7 +7,8 @@ WERROR ?= ON
 
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
-  golang-github-opencontainers-specs-dev python3 file uidmap
+  golang-github-opencontainers-specs-dev python3 file uidmap \
+  protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -51,6 +52,7 @@ demo: build
 
 install: build
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(BUILD)/containerd-shim-berth-v2 $(DESTDIR)$(PREFIX)/bin/containerd-shim-berth-v2
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
@@ -67,6 +69,12 @@ bench-python3:
 
 bench: build bench-python3
 	python3 bench/bench.py --berth $(BUILD)/berth
+
+# containerd-shim-berth-v2 against containerd-shim-runc-v2 in one private containerd (docs/shim.md).
+.PHONY: bench-shim
+bench-shim: build
+	bash tests/integration/engines/setup.sh
+	bench/shim_memory.sh $(BUILD) 100
 
 bench-quick: build bench-python3
 	python3 bench/bench.py --quick --berth $(BUILD)/berth
