@@ -7,7 +7,8 @@ WERROR ?= ON
 
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
-  golang-github-opencontainers-specs-dev python3 file uidmap
+  golang-github-opencontainers-specs-dev python3 file uidmap \
+  libarchive-dev libssl-dev
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -51,6 +52,7 @@ demo: build
 
 install: build
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(BUILD)/berth-build $(DESTDIR)$(PREFIX)/bin/berth-build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
