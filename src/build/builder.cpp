@@ -1,0 +1,753 @@
+// The build loop: stages in dependency order, each instruction applied to the stage's state
+// (image config + layers + cache key). Metadata instructions only edit the config; COPY,
+// ADD and RUN make a layer on an overlay of the layers below, or take it from the cache.
+#include "berth/build/builder.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "berth/build/dockerfile.hpp"
+#include "berth/build/dockerignore.hpp"
+#include "berth/build/shell_words.hpp"
+#include "berth/image/digest.hpp"
+#include "berth/image/layer.hpp"
+#include "berth/image/transports.hpp"
+#include "berth/image/users.hpp"
+#include "berth/linux/safepath.hpp"
+#include "berth/util/error.hpp"
+#include "berth/util/signals.hpp"
+#include "copy.hpp"
+#include "overlay.hpp"
+#include "run_step.hpp"
+
+namespace berth::build {
+
+using nlohmann::json;
+using image::Layer;
+using image::Store;
+
+int64_t parse_duration(const std::string& s) {
+  if (s.empty()) throw Error("empty duration");
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t b = i;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (b == i) throw Error("invalid duration \"" + s + "\"");
+    double v = std::stod(s.substr(b, i - b));
+    size_t u = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    std::string unit = s.substr(u, i - u);
+    double mul = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : -1;
+    if (mul < 0) throw Error("invalid duration \"" + s + "\": unknown unit \"" + unit + "\"");
+    total += static_cast<int64_t>(v * mul);
+  }
+  return total;
+}
+
+namespace {
+
+const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+struct State {
+  json config;
+  std::vector<Layer> layers;
+  std::string key;
+  std::map<std::string, std::string> args;
+  std::vector<std::string> shell{"/bin/sh", "-c"};
+  bool cmd_set = false;
+};
+
+struct Stage {
+  std::string name;  // lower case; "" when unnamed
+  size_t from;       // index of its FROM
+  size_t end;        // one past its last instruction
+};
+
+std::string chain(const std::string& parent, const std::string& what) {
+  return image::sha256_digest("berth-build-cache-v1\n" + parent + "\n" + what);
+}
+
+class Builder {
+ public:
+  Builder(Store& store, const BuildOptions& o, std::ostream& out) : store_(store), o_(o), out_(out) {}
+
+  BuildResult run() {
+    std::string dfpath = o_.dockerfile.empty() ? o_.context + "/Dockerfile" : o_.dockerfile;
+    std::string text;
+    try {
+      text = image::read_file(dfpath);
+    } catch (const Error& e) {
+      throw Error(std::string("cannot read the Dockerfile: ") + e.what(), e.code());
+    }
+    std::string shown = o_.dockerfile.empty() ? "Dockerfile" : o_.dockerfile;
+    df_ = parse_dockerfile(text, shown);
+    for (const auto& w : df_.warnings) say("[warning] " + w);
+    struct stat st {};
+    if (::stat(o_.context.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw Error("build context " + o_.context + ": not a directory");
+    if (::stat((o_.context + "/.dockerignore").c_str(), &st) == 0) {
+      ignore_ = DockerIgnore(image::read_file(o_.context + "/.dockerignore"));
+    }
+    plan();
+    size_t target = stages_.size() - 1;
+    if (!o_.target.empty()) {
+      auto t = stage_index(lower(o_.target));
+      if (!t) throw Error("target stage \"" + o_.target + "\" could not be found");
+      target = *t;
+    }
+    done_.resize(stages_.size());
+    const State& st_final = build_stage(target);
+    for (const auto& [k, v] : o_.build_args) {
+      if (!used_args_.count(k)) say("[warning] build-arg " + k + " was not consumed by any ARG");
+    }
+    return finish(st_final);
+  }
+
+ private:
+  void say(const std::string& s) {
+    if (!o_.quiet) out_ << s << "\n" << std::flush;
+  }
+
+  Lookup meta_lookup() {
+    return [this](const std::string& k) -> std::optional<std::string> {
+      auto it = meta_.find(k);
+      if (it == meta_.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+  // Global ARGs and the stage boundaries.
+  void plan() {
+    const auto& ins = df_.instructions;
+    for (size_t i = 0; i < ins.size(); ++i) {
+      if (ins[i].keyword == "FROM") {
+        if (!stages_.empty()) stages_.back().end = i;
+        auto w = split_words_raw(ins[i].args, df_.escape);
+        Stage s{w.size() == 3 ? lower(w[2]) : "", i, ins.size()};
+        if (!s.name.empty() && stage_index(s.name)) fail_at(df_, ins[i], "duplicate stage name \"" + s.name + "\"");
+        stages_.push_back(s);
+      } else if (stages_.empty()) {  // ARG before the first FROM
+        for (const auto& [name, def] : arg_decls(ins[i])) {
+          auto it = o_.build_args.find(name);
+          if (it != o_.build_args.end()) {
+            meta_[name] = it->second;
+            used_args_.insert(name);
+          } else if (def) {
+            meta_[name] = expand(ins[i], *def, meta_lookup());
+          }
+        }
+      }
+    }
+  }
+
+  std::optional<size_t> stage_index(const std::string& name) const {
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      if (stages_[i].name == name) return i;
+    }
+    return std::nullopt;
+  }
+
+  std::vector<std::pair<std::string, std::optional<std::string>>> arg_decls(const Instruction& in) {
+    std::vector<std::pair<std::string, std::optional<std::string>>> out;
+    for (const auto& w : split_words_raw(in.args, df_.escape)) {
+      size_t eq = w.find('=');
+      std::string name = w.substr(0, eq);
+      if (name.empty()) fail_at(df_, in, "ARG names can not be blank");
+      if (eq == std::string::npos) {
+        out.emplace_back(name, std::nullopt);
+      } else {
+        out.emplace_back(name, w.substr(eq + 1));
+      }
+    }
+    return out;
+  }
+
+  std::string expand(const Instruction& in, const std::string& word, const Lookup& env) {
+    try {
+      return expand_word(word, env, df_.escape);
+    } catch (const Error& e) {
+      fail_at(df_, in, e.what());
+    }
+  }
+  std::vector<std::string> expand_list(const Instruction& in, const std::string& text, const Lookup& env) {
+    try {
+      return expand_words(text, env, df_.escape);
+    } catch (const Error& e) {
+      fail_at(df_, in, e.what());
+    }
+  }
+
+  static std::optional<std::string> env_get(const json& cfg, const std::string& k) {
+    if (!cfg.contains("config") || !cfg["config"].contains("Env") || !cfg["config"]["Env"].is_array()) return std::nullopt;
+    for (const auto& e : cfg["config"]["Env"]) {
+      if (!e.is_string()) continue;
+      std::string s = e.get<std::string>();
+      if (s.compare(0, k.size() + 1, k + "=") == 0) return s.substr(k.size() + 1);
+    }
+    return std::nullopt;
+  }
+
+  Lookup stage_lookup(const State& st) {
+    return [&st](const std::string& k) -> std::optional<std::string> {
+      if (auto v = env_get(st.config, k)) return v;  // ENV wins over ARG
+      auto it = st.args.find(k);
+      if (it != st.args.end()) return it->second;
+      return std::nullopt;
+    };
+  }
+
+  static void env_set(json& cfg, const std::string& k, const std::string& v) {
+    auto& env = cfg["config"]["Env"];
+    if (!env.is_array()) env = json::array();
+    for (auto& e : env) {
+      if (e.is_string() && e.get<std::string>().compare(0, k.size() + 1, k + "=") == 0) {
+        e = k + "=" + v;
+        return;
+      }
+    }
+    env.push_back(k + "=" + v);
+  }
+
+  json fresh_config() {
+    return {{"architecture", "amd64"},
+            {"os", "linux"},
+            {"config", {{"Env", json::array({kDefaultPath})}}},
+            {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}},
+            {"history", json::array()}};
+  }
+
+  std::string created() const { return image::rfc3339(o_.epoch.value_or(0)); }
+
+  void history(State& st, const std::string& by, bool empty) {
+    json h = {{"created", created()}, {"created_by", by}, {"comment", "berth-build"}};
+    if (empty) h["empty_layer"] = true;
+    if (!st.config.contains("history") || !st.config["history"].is_array()) st.config["history"] = json::array();
+    st.config["history"].push_back(h);
+  }
+
+  // An image named by FROM or COPY --from: a store image or an archive transport.
+  image::Image resolve_image(const Instruction& in, const std::string& ref) {
+    try {
+      if (image::is_transport_ref(ref)) return store_.load(image::pull(store_, ref, "").manifest_desc);
+      auto d = store_.find(ref);
+      if (!d) {
+        throw Error("image \"" + ref + "\" is not in the local store (import it with `berth-build pull oci-archive:PATH` "
+                    "or another archive transport; registries are not supported yet)");
+      }
+      return store_.load(*d);
+    } catch (const Error& e) {
+      fail_at(df_, in, e.what());
+    }
+  }
+
+  const State& build_stage(size_t idx) {
+    if (done_[idx]) return *done_[idx];
+    if (building_.count(idx)) throw Error("stage " + std::to_string(idx) + " depends on itself");
+    building_.insert(idx);
+    const Stage& sg = stages_[idx];
+    const auto& ins = df_.instructions;
+    State st;
+    const Instruction& from = ins[sg.from];
+    std::string label = sg.name.empty() ? "stage-" + std::to_string(idx) : sg.name;
+    size_t nsteps = sg.end - sg.from;
+    auto w = split_words_raw(from.args, df_.escape);
+    std::string base = expand(from, w[0], meta_lookup());
+    if (const Flag* p = from.flag("platform")) {
+      std::string plat = expand(from, p->value.value_or(""), meta_lookup());
+      if (plat != "linux/amd64" && plat != "linux/x86_64") fail_at(df_, from, "platform \"" + plat + "\" is not supported: berth-build builds linux/amd64 only");
+    }
+    step_header(label, 1, nsteps, "FROM " + base);
+    if (lower(base) == "scratch") {
+      st.config = fresh_config();
+      st.key = chain("", "scratch");
+    } else if (auto dep = stage_index(lower(base)); dep && *dep < idx) {
+      const State& parent = build_stage(*dep);
+      st.config = parent.config;
+      st.layers = parent.layers;
+      st.key = parent.key;
+      st.shell = parent.shell;
+    } else {
+      auto img = resolve_image(from, base);
+      st.config = img.config;
+      st.layers = img.layers;
+      st.key = chain("", "image " + img.manifest_desc.digest);
+      if (st.config.contains("config") && st.config["config"].contains("Shell") && st.config["config"]["Shell"].is_array()) {
+        st.shell = st.config["config"]["Shell"].get<std::vector<std::string>>();
+      }
+    }
+    if (!st.config.contains("config") || !st.config["config"].is_object()) st.config["config"] = json::object();
+    for (size_t i = sg.from + 1; i < sg.end; ++i) {
+      step_header(label, i - sg.from + 1, nsteps, ins[i].text);
+      apply(st, ins[i], idx);
+    }
+    building_.erase(idx);
+    done_[idx] = std::move(st);
+    return *done_[idx];
+  }
+
+  void step_header(const std::string& label, size_t n, size_t total, const std::string& text) {
+    ++step_no_;
+    std::string t = text.size() > 200 ? text.substr(0, 200) + "..." : text;
+    say("#" + std::to_string(step_no_) + " [" + label + " " + std::to_string(n) + "/" + std::to_string(total) + "] " + t);
+  }
+
+  std::vector<std::pair<std::string, std::string>> pairs(State& st, const Instruction& in, bool legacy_ok) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto words = split_words_raw(in.args, df_.escape);
+    auto env = stage_lookup(st);
+    if (words.empty()) fail_at(df_, in, "requires at least one argument");
+    if (words[0].find('=') == std::string::npos) {
+      if (!legacy_ok || words.size() < 2) fail_at(df_, in, "must be of the form: name=value (\"" + words[0] + "\" has no '=')");
+      std::string rest = in.args.substr(in.args.find(words[0]) + words[0].size());
+      size_t b = rest.find_first_not_of(" \t");
+      out.emplace_back(words[0], expand(in, b == std::string::npos ? "" : rest.substr(b), env));
+      return out;
+    }
+    for (const auto& w : words) {
+      size_t eq = w.find('=');
+      if (eq == std::string::npos) fail_at(df_, in, "syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
+      std::string name = expand(in, w.substr(0, eq), env);
+      if (name.empty()) fail_at(df_, in, "names can not be blank");
+      out.emplace_back(name, expand(in, w.substr(eq + 1), env));
+    }
+    return out;
+  }
+
+  std::vector<std::string> command(const State& st, const Instruction& in) {
+    if (in.json) return in.argv;
+    std::vector<std::string> a = st.shell;
+    a.push_back(in.args);
+    return a;
+  }
+
+  void apply(State& st, const Instruction& in, size_t stage_idx) {
+    const std::string& k = in.keyword;
+    auto& c = st.config["config"];
+    auto env = stage_lookup(st);
+    if (k == "ARG") {
+      for (const auto& [name, def] : arg_decls(in)) {
+        std::optional<std::string> v;
+        auto it = o_.build_args.find(name);
+        if (it != o_.build_args.end()) {
+          v = it->second;
+          used_args_.insert(name);
+        } else if (def) {
+          v = expand(in, *def, env);
+        } else if (meta_.count(name)) {
+          v = meta_[name];
+        }
+        if (v) st.args[name] = *v;
+        st.key = chain(st.key, "ARG " + name + (v ? "=" + *v : ""));
+      }
+      return;
+    }
+    if (k == "RUN" || k == "COPY" || k == "ADD") {
+      layer_step(st, in, stage_idx);
+      return;
+    }
+    std::string by = k + " " + in.args;
+    if (k == "ENV") {
+      auto ps = pairs(st, in, true);
+      by = "ENV";
+      for (const auto& [n, v] : ps) {
+        env_set(st.config, n, v);
+        by += " " + n + "=" + v;
+      }
+    } else if (k == "LABEL") {
+      by = "LABEL";
+      for (const auto& [n, v] : pairs(st, in, true)) {
+        c["Labels"][n] = v;
+        by += " " + n + "=" + v;
+      }
+    } else if (k == "WORKDIR") {
+      std::string d = expand(in, in.args, env);
+      if (d.empty()) fail_at(df_, in, "requires a path");
+      if (d[0] != '/') d = c.value("WorkingDir", std::string("/")) + "/" + d;
+      c["WorkingDir"] = linux_::clean_path(d);
+      by = "WORKDIR " + c["WorkingDir"].get<std::string>();
+    } else if (k == "USER") {
+      std::string u = expand(in, in.args, env);
+      if (u.empty()) fail_at(df_, in, "requires a user");
+      c["User"] = u;
+      by = "USER " + u;
+    } else if (k == "CMD") {
+      c["Cmd"] = command(st, in);
+      st.cmd_set = true;
+    } else if (k == "ENTRYPOINT") {
+      c["Entrypoint"] = command(st, in);
+      if (!st.cmd_set) c.erase("Cmd");  // an inherited CMD does not survive a new ENTRYPOINT
+    } else if (k == "EXPOSE") {
+      for (const auto& p : expand_list(in, in.args, env)) {
+        std::string port = p, proto = "tcp";
+        size_t sl = p.find('/');
+        if (sl != std::string::npos) {
+          port = p.substr(0, sl);
+          proto = lower(p.substr(sl + 1));
+        }
+        if (proto != "tcp" && proto != "udp" && proto != "sctp") fail_at(df_, in, "invalid protocol \"" + proto + "\" in \"" + p + "\"");
+        size_t dash = port.find('-');
+        auto num = [&](const std::string& s) {
+          if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) > 65535) {
+            fail_at(df_, in, "invalid port \"" + p + "\"");
+          }
+          return std::stoi(s);
+        };
+        int lo = num(port.substr(0, dash)), hi = dash == std::string::npos ? lo : num(port.substr(dash + 1));
+        if (hi < lo || hi - lo > 10000) fail_at(df_, in, "invalid port range \"" + p + "\"");
+        for (int i = lo; i <= hi; ++i) c["ExposedPorts"][std::to_string(i) + "/" + proto] = json::object();
+      }
+    } else if (k == "VOLUME") {
+      auto vols = in.json ? in.argv : expand_list(in, in.args, env);
+      if (vols.empty()) fail_at(df_, in, "requires at least one argument");
+      for (const auto& v : vols) {
+        if (v.empty()) fail_at(df_, in, "volume paths can not be empty");
+        c["Volumes"][v] = json::object();
+      }
+    } else if (k == "STOPSIGNAL") {
+      std::string s = expand(in, in.args, env);
+      try {
+        (void)parse_signal(s);
+      } catch (const Error& e) {
+        fail_at(df_, in, e.what());
+      }
+      c["StopSignal"] = s;
+    } else if (k == "SHELL") {
+      st.shell = in.argv;
+      c["Shell"] = in.argv;
+    } else if (k == "HEALTHCHECK") {
+      auto words = split_words_raw(in.args, df_.escape);
+      json h;
+      if (lower(words[0]) == "none") {
+        h["Test"] = json::array({"NONE"});
+      } else {
+        std::string rest = in.args.substr(in.args.find(words[0]) + words[0].size());
+        size_t b = rest.find_first_not_of(" \t");
+        rest = b == std::string::npos ? "" : rest.substr(b);
+        auto arr = nlohmann::json::parse(rest, nullptr, false);
+        if (!arr.is_discarded() && arr.is_array() && !arr.empty() && std::all_of(arr.begin(), arr.end(), [](const json& x) { return x.is_string(); })) {
+          h["Test"] = json::array({"CMD"});
+          for (const auto& x : arr) h["Test"].push_back(x);
+        } else {
+          h["Test"] = json::array({"CMD-SHELL", rest});
+        }
+        for (const auto& f : in.flags) {
+          std::string v = f.value.value_or("");
+          try {
+            if (f.name == "retries") {
+              if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) throw Error("invalid --retries \"" + v + "\"");
+              h["Retries"] = std::stoi(v);
+            } else {
+              static const std::map<std::string, std::string> names = {
+                  {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}, {"start-interval", "StartInterval"}};
+              h[names.at(f.name)] = parse_duration(v);
+            }
+          } catch (const Error& e) {
+            fail_at(df_, in, "--" + f.name + ": " + e.what());
+          }
+        }
+      }
+      c["Healthcheck"] = h;
+    } else if (k == "ONBUILD") {
+      c["OnBuild"].push_back(in.args);
+    } else if (k == "MAINTAINER") {
+      st.config["author"] = in.args;
+    }
+    st.key = chain(st.key, by + (k == "CMD" || k == "ENTRYPOINT" || k == "SHELL" || k == "HEALTHCHECK" ? c.dump() : ""));
+    history(st, by, true);
+  }
+
+  std::string temp_mkdir(const std::string& base, const std::string& name, mode_t mode) {
+    std::string p = base + "/" + name;
+    if (::mkdir(p.c_str(), mode) != 0) throw_errno("mkdir " + p);
+    return p;
+  }
+
+  std::vector<std::string> lowers(const std::vector<Layer>& layers) {
+    std::vector<std::string> out;
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+      image::ensure_layer_dir(store_, *it);
+      out.push_back(image::digest_hex(it->diff_id));
+    }
+    return out;
+  }
+
+  std::string layers_root() const { return store_.root() + "/berth/layers"; }
+
+  // RAII for a step's scratch directory.
+  struct TempTree {
+    std::string path;
+    ~TempTree() {
+      if (!path.empty()) {
+        try {
+          image::remove_tree(path);
+        } catch (const Error&) {
+        }
+      }
+    }
+  };
+
+  void layer_step(State& st, const Instruction& in, size_t stage_idx) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto env = stage_lookup(st);
+    const auto& c = st.config["config"];
+    std::string workdir = c.value("WorkingDir", std::string("/"));
+    if (workdir.empty()) workdir = "/";
+    std::string desc, by;
+    TempTree tmp{store_.make_temp_dir("step")};
+    // COPY/ADD: sources, and for --from the other stage's or image's view mounted read-only.
+    std::unique_ptr<OverlayMount> from_view;
+    Sources src;
+    std::string dest;
+    CopyOptions copts;
+    std::vector<std::string> run_argv, run_env;
+    bool host_net = o_.host_network;
+    if (in.keyword == "RUN") {
+      run_argv = command(st, in);
+      std::set<std::string> names;
+      if (c.contains("Env") && c["Env"].is_array()) {
+        for (const auto& e : c["Env"]) {
+          std::string s = e.get<std::string>();
+          run_env.push_back(s);
+          names.insert(s.substr(0, s.find('=')));
+        }
+      }
+      for (const auto& [n, v] : st.args) {
+        if (!names.count(n)) run_env.push_back(n + "=" + v);
+      }
+      if (!names.count("PATH")) run_env.push_back(kDefaultPath);
+      if (const Flag* f = in.flag("network")) host_net = f->value == "host";
+      by = "RUN " + json(run_argv).dump();
+      desc = by + "\nenv " + json(run_env).dump() + "\nuser " + c.value("User", std::string()) + "\ncwd " + workdir +
+             "\nnet " + (host_net ? "host" : "none");
+    } else {
+      std::vector<std::string> words = in.json ? in.argv : expand_list(in, in.args, env);
+      if (in.json) {
+        for (auto& w : words) w = expand(in, w, env);
+      }
+      if (words.size() < 2) fail_at(df_, in, "no source files were specified");
+      dest = words.back();
+      words.pop_back();
+      if (dest.empty()) fail_at(df_, in, "destination can not be empty");
+      if (dest[0] != '/') dest = (workdir == "/" ? "" : workdir) + "/" + dest;
+      std::string from_key;
+      std::string root = o_.context;
+      const DockerIgnore* ig = &ignore_;
+      if (const Flag* f = in.flag("from")) {
+        if (in.keyword == "ADD") fail_at(df_, in, "--from is not supported by ADD");
+        std::string name = expand(in, *f->value, env);
+        std::vector<Layer> layers;
+        std::optional<size_t> dep = stage_index(lower(name));
+        if (!dep && !name.empty() && name.find_first_not_of("0123456789") == std::string::npos && std::stoul(name) < stages_.size()) {
+          dep = std::stoul(name);
+        }
+        if (dep) {
+          if (*dep >= stage_idx) fail_at(df_, in, "--from=" + name + ": a stage can only copy from an earlier stage");
+          const State& other = build_stage(*dep);
+          layers = other.layers;
+          from_key = other.key;
+        } else {
+          auto img = resolve_image(in, name);
+          layers = img.layers;
+          from_key = img.manifest_desc.digest;
+        }
+        std::string at = temp_mkdir(tmp.path, "from", 0755);
+        from_view = std::make_unique<OverlayMount>(layers_root(), lowers(layers), "", "", at);
+        root = at;
+        ig = nullptr;
+      }
+      if (const Flag* f = in.flag("chmod")) {
+        std::string m = expand(in, *f->value, env);
+        if (m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos) {
+          fail_at(df_, in, "invalid --chmod \"" + m + "\": octal mode expected");
+        }
+        copts.chmod = static_cast<mode_t>(std::stoul(m, nullptr, 8));
+      }
+      copts.extract_archives = in.keyword == "ADD";
+      try {
+        src = find_sources(root, words, ig);
+      } catch (const Error& e) {
+        fail_at(df_, in, e.what());
+      }
+      std::string chown = in.flag("chown") ? expand(in, *in.flag("chown")->value, env) : "";
+      by = in.keyword + " " + in.args;
+      desc = in.keyword + "\n" + json(words).dump() + "\n" + dest + "\nfrom " + from_key + "\nchown " + chown + "\nchmod " +
+             (copts.chmod ? std::to_string(*copts.chmod) : "") + "\nsources " + digest_sources(src);
+    }
+    std::string key = chain(st.key, desc + "\nepoch " + (o_.epoch ? std::to_string(*o_.epoch) : "0"));
+    if (!o_.no_cache && try_cache(st, key)) {
+      ++cached_;
+      say("#" + std::to_string(step_no_) + " CACHED");
+      return;
+    }
+    std::string upper = temp_mkdir(tmp.path, "upper", 0755);
+    std::string work = temp_mkdir(tmp.path, "work", 0700);
+    std::string merged = temp_mkdir(tmp.path, "merged", 0755);
+    std::vector<std::string> absent;
+    {
+      OverlayMount m(layers_root(), lowers(st.layers), upper, work, merged);
+      UniqueFd rootfd(::open(merged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!rootfd) throw_errno("open " + merged);
+      if (workdir != "/") linux_::mkdir_all_in_root(rootfd.get(), workdir, 0755);
+      if (in.keyword == "RUN") {
+        for (const char* p : {"proc", "sys", "dev"}) {
+          struct stat s {};
+          if (::fstatat(rootfd.get(), p, &s, AT_SYMLINK_NOFOLLOW) != 0) absent.push_back(p);
+        }
+        RunSpec rs;
+        rs.runtime = runtime();
+        rs.rootfs = merged;
+        rs.scratch = tmp.path;
+        rs.id = "berth-build-" + std::to_string(::getpid()) + "-" + std::to_string(step_no_);
+        rs.args = run_argv;
+        rs.env = run_env;
+        rs.cwd = workdir;
+        rs.user = c.value("User", std::string());
+        rs.host_network = host_net;
+        auto start = std::chrono::steady_clock::now();
+        RunResult r;
+        try {
+          r = run_in_container(rs, [&](const std::string& line) {
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            char ts[32];
+            snprintf(ts, sizeof ts, "%.3f", secs);
+            say("#" + std::to_string(step_no_) + " " + ts + " " + line);
+          });
+        } catch (const Error& e) {
+          fail_at(df_, in, e.what());
+        }
+        if (r.exit_code != 0) {
+          std::string msg = json(run_argv).dump() + " returned a non-zero code: " + std::to_string(r.exit_code);
+          if (o_.quiet && !r.tail.empty()) {
+            msg += "; last output:";
+            for (const auto& l : r.tail) msg += "\n  " + l;
+          }
+          fail_at(df_, in, msg);
+        }
+      } else {
+        if (const Flag* f = in.flag("chown")) {
+          try {
+            auto u = image::resolve_user(rootfd.get(), expand(in, *f->value, env));
+            copts.uid = u.uid;
+            copts.gid = u.gid;
+          } catch (const Error& e) {
+            fail_at(df_, in, std::string("--chown: ") + e.what());
+          }
+        }
+        try {
+          copy_sources(src, merged, dest.back() == '/' ? dest : dest + (in.args.size() && in.args.back() == '/' ? "/" : ""), copts);
+        } catch (const Error& e) {
+          fail_at(df_, in, e.what());
+        }
+      }
+      rootfd.reset();  // an open fd inside would keep the overlay busy
+      m.unmount();
+    }
+    from_view.reset();
+    // Mount points the runtime made for /proc, /sys, /dev do not belong in the layer.
+    for (const auto& p : absent) ::rmdir((upper + "/" + p).c_str());
+    image::LayerWriteOptions lo;
+    lo.epoch = o_.epoch;
+    Layer layer = image::write_layer(store_, upper, lo);
+    // The upper dir is the layer in overlayfs form already: keep it for later steps.
+    std::string ldir = store_.layer_dir(layer.diff_id);
+    struct stat s {};
+    if (::stat(ldir.c_str(), &s) != 0) ::rename(upper.c_str(), ldir.c_str());
+    st.layers.push_back(layer);
+    st.config["rootfs"]["type"] = "layers";
+    st.config["rootfs"]["diff_ids"].push_back(layer.diff_id);
+    history(st, by, false);
+    st.key = key;
+    json entry = {{"config", st.config}, {"layers", json::array()}, {"blobs", json::array()}, {"diff_ids", json::array()}};
+    for (const auto& l : st.layers) {
+      entry["layers"].push_back({{"blob", l.blob.to_json()}, {"diff_id", l.diff_id}});
+      entry["blobs"].push_back(l.blob.digest);
+      entry["diff_ids"].push_back(l.diff_id);
+    }
+    store_.cache_put(key, entry);
+    ++built_;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.2fs", secs);
+    say("#" + std::to_string(step_no_) + " DONE " + buf + " (layer " + layer.blob.digest.substr(7, 12) + ", " +
+        std::to_string(layer.blob.size) + " bytes)");
+  }
+
+  bool try_cache(State& st, const std::string& key) {
+    auto e = store_.cache_get(key);
+    if (!e || !e->is_object() || !e->contains("config") || !e->contains("layers")) return false;
+    std::vector<Layer> layers;
+    try {
+      for (const auto& l : (*e)["layers"]) {
+        Layer ly;
+        ly.blob = image::Descriptor::from_json(l.at("blob"), "cache entry");
+        ly.diff_id = l.at("diff_id").get<std::string>();
+        if (!store_.has_blob(ly.blob.digest)) return false;
+        layers.push_back(ly);
+      }
+    } catch (const std::exception&) {
+      return false;
+    }
+    st.config = (*e)["config"];
+    st.layers = layers;
+    st.key = key;
+    return true;
+  }
+
+  std::string runtime() {
+    if (runtime_.empty()) runtime_ = find_runtime(o_.runtime);
+    return runtime_;
+  }
+
+  BuildResult finish(const State& st) {
+    json cfg = st.config;
+    cfg["created"] = created();
+    for (const auto& [k, v] : o_.labels) cfg["config"]["Labels"][k] = v;
+    if (cfg["config"].contains("Labels") && cfg["config"]["Labels"].empty()) cfg["config"].erase("Labels");
+    auto config_desc = store_.put_blob(cfg.dump(), image::kMediaConfig);
+    json manifest = {{"schemaVersion", 2}, {"mediaType", image::kMediaManifest}, {"config", config_desc.to_json()}, {"layers", json::array()}};
+    for (const auto& l : st.layers) manifest["layers"].push_back(l.blob.to_json());
+    auto mdesc = store_.put_blob(manifest.dump(), image::kMediaManifest);
+    for (const auto& t : o_.tags) store_.tag(t, mdesc);
+    BuildResult r;
+    r.manifest = mdesc;
+    r.config_digest = config_desc.digest;
+    r.steps = step_no_;
+    r.cached = cached_;
+    say("#" + std::to_string(++step_no_) + " writing image " + mdesc.digest + " (" + std::to_string(built_) + " layers built, " +
+        std::to_string(cached_) + " cached)");
+    for (const auto& t : o_.tags) say("#" + std::to_string(step_no_) + " naming to " + image::normalize_ref(t));
+    return r;
+  }
+
+  Store& store_;
+  const BuildOptions& o_;
+  std::ostream& out_;
+  Dockerfile df_;
+  DockerIgnore ignore_;
+  std::vector<Stage> stages_;
+  std::map<std::string, std::string> meta_;
+  std::set<std::string> used_args_;
+  std::vector<std::optional<State>> done_;
+  std::set<size_t> building_;
+  int step_no_ = 0, cached_ = 0, built_ = 0;
+  std::string runtime_;
+};
+
+}  // namespace
+
+BuildResult build_image(Store& store, const BuildOptions& opts, std::ostream& progress) {
+  return Builder(store, opts, progress).run();
+}
+
+}  // namespace berth::build

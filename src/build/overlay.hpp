@@ -1,0 +1,32 @@
+// An overlayfs mount for one build step: the unpacked layers below (read-only), an upper
+// dir that collects the step's changes (whiteouts as 0/0 devices, opaque xattrs), and the
+// merged view where RUN's container and COPY work. Unmounted by the destructor.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace berth::build {
+
+class OverlayMount {
+ public:
+  // layers_root: the directory holding the unpacked layers; lowers: their names in it,
+  // topmost first (may be empty). upper/work empty: a read-only view.
+  OverlayMount(const std::string& layers_root, const std::vector<std::string>& lowers, const std::string& upper,
+               const std::string& work, const std::string& merged);
+  ~OverlayMount();
+  OverlayMount(const OverlayMount&) = delete;
+  OverlayMount& operator=(const OverlayMount&) = delete;
+  // Unmounts now; throws if that fails (the destructor only tries).
+  void unmount();
+  const std::string& merged() const { return merged_; }
+
+ private:
+  std::string merged_;
+  bool mounted_ = false;
+};
+
+// Puts berth-build in a private mount namespace so that every overlay it mounts goes away
+// with the process, whatever happens to it.
+void private_mount_namespace();
+
+}  // namespace berth::build
