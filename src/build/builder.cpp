@@ -257,6 +257,20 @@ class Builder {
     building_.insert(idx);
     const Stage& sg = stages_[idx];
     const auto& ins = df_.instructions;
+    // Stages this one copies from are built first, so that its steps print in order.
+    for (size_t i = sg.from + 1; i < sg.end; ++i) {
+      const Flag* f = ins[i].keyword == "COPY" ? ins[i].flag("from") : nullptr;
+      if (!f || !f->value) continue;
+      std::string n;
+      try {
+        n = lower(expand_word(*f->value, meta_lookup(), df_.escape));
+      } catch (const Error&) {
+        continue;  // reported with its line when the step runs
+      }
+      auto dep = stage_index(n);
+      if (!dep && !n.empty() && n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos) dep = std::stoul(n);
+      if (dep && *dep < idx) build_stage(*dep);
+    }
     State st;
     const Instruction& from = ins[sg.from];
     std::string label = sg.name.empty() ? "stage-" + std::to_string(idx) : sg.name;
@@ -267,6 +281,7 @@ class Builder {
       std::string plat = expand(from, p->value.value_or(""), meta_lookup());
       if (plat != "linux/amd64" && plat != "linux/x86_64") fail_at(df_, from, "platform \"" + plat + "\" is not supported: berth-build builds linux/amd64 only");
     }
+    if (auto dep = stage_index(lower(base)); dep && *dep < idx) build_stage(*dep);
     step_header(label, 1, nsteps, "FROM " + base);
     if (lower(base) == "scratch") {
       st.config = fresh_config();
@@ -548,7 +563,8 @@ class Builder {
         std::string name = expand(in, *f->value, env);
         std::vector<Layer> layers;
         std::optional<size_t> dep = stage_index(lower(name));
-        if (!dep && !name.empty() && name.find_first_not_of("0123456789") == std::string::npos && std::stoul(name) < stages_.size()) {
+        if (!dep && !name.empty() && name.size() < 6 && name.find_first_not_of("0123456789") == std::string::npos &&
+            std::stoul(name) < stages_.size()) {
           dep = std::stoul(name);
         }
         if (dep) {

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "berth/image/layer.hpp"
 #include "berth/image/users.hpp"
 #include "berth/oci/defaults.hpp"
@@ -31,7 +33,8 @@ json runtime_config(const json& image_config, int rootfd, const std::vector<std:
   argv = strings("Entrypoint");
   auto cmd = args.empty() ? strings("Cmd") : args;
   argv.insert(argv.end(), cmd.begin(), cmd.end());
-  if (argv.empty()) throw Error("the image has neither Entrypoint nor Cmd: give a command");
+  // Without Entrypoint and Cmd, process.args stays empty (as umoci leaves it): the bundle is
+  // still made; the caller says so and the user fills it in.
   json spec = oci::default_spec(false);
   auto& p = spec["process"];
   p["terminal"] = false;
@@ -98,6 +101,10 @@ void unpack_bundle(const Store& store, const Image& img, const std::string& bund
     UniqueFd rfd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!rfd) throw_errno("open " + rootfs);
     json spec = runtime_config(img.config, rfd.get(), args);
+    if (spec["process"]["args"].empty()) {
+      std::fprintf(stderr, "berth-build: warning: the image has neither Entrypoint nor Cmd: set process.args in %s/config.json\n",
+                   bundle_dir.c_str());
+    }
     write_file_atomic(bundle_dir + "/config.json", spec.dump(2) + "\n");
   } catch (...) {
     try {

@@ -299,17 +299,19 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "run an image with berth (a throw-away bundle)");
   run->add_option("image", name1)->required();
-  run->add_option("command", cmd, "replaces the image's Cmd");
-  run->prefix_command();
+  run->prefix_command();  // everything after IMAGE is the command, flags included
   run->callback([&] {
     action = [&]() -> int {
       img::Store store(root);
+      cmd = run->remaining();
       auto im = find_image(store, name1);
       std::string rt = bld::find_runtime(runtime);
       std::string dir = store.make_temp_dir("run");
       int rc = 1;
       try {
         img::unpack_bundle(store, im, dir + "/bundle", cmd);
+        auto cfg = json::parse(img::read_file(dir + "/bundle/config.json"));
+        if (cfg["process"]["args"].empty()) throw Error("image \"" + name1 + "\" has neither Entrypoint nor Cmd: give a command");
         ::mkdir((dir + "/state").c_str(), 0700);
         std::string id = "berth-build-run-" + std::to_string(::getpid());
         rc = run_runtime({rt, "--root", dir + "/state", "run", "--bundle", dir + "/bundle", id});

@@ -1,0 +1,331 @@
+# berth-build: Dockerfile -> image in a private store ($T/store) -> bundle -> the runtime.
+# RUN steps use the runtime under test (--runtime "$RUNTIME"), so the runc control run
+# proves the tests too. berth-build itself: $BERTH_BUILD, else build/berth-build.
+# shellcheck shell=bash
+
+_bb_setup() {
+  BB=${BERTH_BUILD:-$REPO/build/berth-build}
+  [ -x "$BB" ] || skip "berth-build not built ($BB)"
+  command -v busybox >/dev/null || skip "busybox-static not installed"
+  file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' || skip "busybox is not the static one"
+  STORE=$T/store
+}
+bb() { timeout -k 2 120 "$BB" --root "$STORE" --runtime "$RUNTIME" "$@"; }
+# CTX <- a copy of examples/hello plus busybox
+mkctx() {
+  CTX=${1:-$T/ctx}
+  cp -r "$REPO/examples/hello" "$CTX"
+  cp "$(command -v busybox)" "$CTX/busybox"
+}
+# a context with busybox and the given Dockerfile text
+mkctx_df() {
+  CTX=$T/ctx-$((++_ctxn))
+  mkdir -p "$CTX"
+  cp "$(command -v busybox)" "$CTX/busybox"
+  printf '%s\n' "$1" >"$CTX/Dockerfile"
+}
+_ctxn=0
+BB_BASE='FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]'
+
+test_build_hello_unpack_and_run() {
+  _bb_setup
+  mkctx
+  bb build -t hello "$CTX" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build failed"; }
+  assert_file_contains "$T/build.log" "naming to hello:latest"
+  bb images | grep -q '^hello:latest ' || fail "hello:latest not listed by images"
+  bb unpack hello "$T/bundle"
+  assert_file_exists "$T/bundle/rootfs/app/hello.sh"
+  assert_eq '["/app/hello.sh"]' "$(jq -c .process.args "$T/bundle/config.json")" "args from Cmd"
+  assert_eq /app "$(jq -r .process.cwd "$T/bundle/config.json")" "cwd from WorkingDir"
+  assert_eq 8080/tcp "$(jq -r '.annotations["org.opencontainers.image.exposedPorts"]' "$T/bundle/config.json")" "EXPOSE"
+  BUNDLE=$T/bundle
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$OUT" "the image's program ran"
+  # ARG -> ENV through --build-arg, and berth-build run with a command
+  bb build -q --build-arg GREETING=salut -t hello:fr "$CTX" >/dev/null
+  out=$(bb run hello:fr sh -c 'echo "$GREETING"')
+  assert_eq salut "$out" "build-arg reached ENV"
+  # unpack refuses a non-empty bundle dir
+  RC=0; bb unpack hello "$T/bundle" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "is not empty"
+}
+
+test_build_reproducible() {
+  _bb_setup
+  mkctx
+  d1=$(bb build -q -t a "$CTX")
+  d2=$(bb build -q --no-cache -t b "$CTX")
+  d3=$(STORE=$T/store2 bb build -q -t c "$CTX")
+  assert_match "$d1" '^sha256:[0-9a-f]{64}$' "digest printed by -q"
+  assert_eq "$d1" "$d2" "rebuild without cache: same manifest digest"
+  assert_eq "$d1" "$d3" "build into an empty store: same manifest digest"
+  touch "$CTX/hello.sh"   # mtimes do not leak into the image
+  assert_eq "$d1" "$(bb build -q --no-cache "$CTX")" "after touching a source"
+  e1=$(SOURCE_DATE_EPOCH=1700000000 bb build -q --no-cache "$CTX")
+  e2=$(STORE=$T/store2 SOURCE_DATE_EPOCH=1700000000 bb build -q --no-cache "$CTX")
+  assert_eq "$e1" "$e2" "with SOURCE_DATE_EPOCH"
+  assert_ne "$d1" "$e1" "SOURCE_DATE_EPOCH changes created"
+  assert_eq 2023-11-14T22:13:20Z "$(bb inspect "$e1" | jq -r .Config.created)" "created from SOURCE_DATE_EPOCH"
+}
+
+test_build_cache_hits_and_misses() {
+  _bb_setup
+  mkctx
+  bb build -t h "$CTX" >"$T/cold.log"
+  assert_eq 0 "$(grep -c CACHED "$T/cold.log" || true)" "cold build: no cache hits"
+  start=$(date +%s%N)
+  bb build -t h "$CTX" >"$T/warm.log"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  assert_eq 4 "$(grep -c CACHED "$T/warm.log")" "warm build: the 4 layer steps are cache hits"
+  log "cached rebuild: ${ms} ms"
+  [ "$ms" -lt 2000 ] || fail "cached rebuild took ${ms} ms"
+  echo 'echo changed' >>"$CTX/hello.sh"
+  bb build -t h "$CTX" >"$T/changed.log"
+  # steps 2 (COPY busybox) and 3 (RUN install) hit; 7 (COPY hello.sh) and 8 (RUN) rebuild
+  assert_eq "#2 CACHED
+#3 CACHED" "$(grep CACHED "$T/changed.log")" "hits before the changed source only"
+  assert_eq 2 "$(grep -c ' DONE ' "$T/changed.log")" "the changed COPY and the RUN after it rebuilt"
+  bb build --no-cache -t h "$CTX" >"$T/nocache.log"
+  assert_eq 0 "$(grep -c CACHED "$T/nocache.log" || true)" "--no-cache"
+  # the cache survives: prune keeps what the cache names
+  bb prune >/dev/null
+  bb build -t h "$CTX" >"$T/after-prune.log"
+  assert_eq 4 "$(grep -c CACHED "$T/after-prune.log")" "cache hits after prune"
+}
+
+test_build_multistage_whiteouts() {
+  _bb_setup
+  mkctx_df "FROM scratch AS base
+COPY busybox /bin/busybox
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]
+RUN mkdir -p /etc /gone/d && touch /gone/d/x /rmme /keep
+FROM 1 AS never
+FROM scratch AS other
+FROM base AS builder
+ARG MSG=default
+RUN echo \"msg=\$MSG\" > /out.txt && rm /rmme && rm -rf /gone && mkdir /gone && touch /gone/new
+FROM base
+COPY --from=builder /out.txt /copied.txt
+CMD [\"cat\", \"/copied.txt\"]"
+  # "FROM 1" names an image that is not in the store; --target skips that stage
+  bb build -q --target builder --build-arg MSG=hi -t b "$CTX" >/dev/null
+  bb unpack b "$T/b"
+  assert_not_exists "$T/b/rootfs/rmme"
+  assert_not_exists "$T/b/rootfs/gone/d"
+  assert_file_exists "$T/b/rootfs/gone/new"
+  assert_file_exists "$T/b/rootfs/keep"
+  assert_eq msg=hi "$(cat "$T/b/rootfs/out.txt")" "build-arg in the stage"
+  layer=$(bb inspect b | jq -r '.Manifest.layers[-1].digest' | cut -d: -f2)
+  tar tzf "$STORE/blobs/sha256/$layer" >"$T/layer.txt"
+  grep -qx '.wh.rmme' "$T/layer.txt" || fail "no whiteout for /rmme in the layer"
+  grep -qx 'gone/.wh..wh..opq' "$T/layer.txt" || fail "no opaque marker for /gone"
+  RC=0; bb build -q -t final "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  # The last stage only needs stage-0 and builder: "never" is not built.
+  assert_rc 0
+  out=$(bb run final)
+  assert_eq msg=default "$out" "COPY --from=builder"
+  RC=0; bb build -q --target never "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:5: FROM: image "1" is not in the local store'
+}
+
+test_build_instructions_config() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+RUN mkdir -p /etc && echo 'app:x:1000:1000::/home/app:/bin/sh' >/etc/passwd && echo 'app:x:1000:' >/etc/group && echo 'extra:x:1500:app' >>/etc/group
+ENV A=1 B=\"two words\"
+ENV C \${A}-\${B:+set}
+LABEL org.example.x=y \"k w\"=v
+WORKDIR /w
+WORKDIR sub
+USER app
+EXPOSE 80 53/udp
+VOLUME [\"/data\"]
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=30s --retries=2 CMD [\"true\"]
+ENTRYPOINT [\"/bin/sh\", \"-c\"]
+CMD [\"id -u; id -G; pwd; echo \$C\"]
+SHELL [\"/bin/sh\", \"-ec\"]
+MAINTAINER someone"
+  bb build -q -t i "$CTX" >/dev/null
+  c=$(bb inspect i | jq -c .Config)
+  assert_eq '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=two words","C=1-set"]' "$(jq -c .config.Env <<<"$c")" "Env"
+  assert_eq '{"k w":"v","org.example.x":"y"}' "$(jq -c .config.Labels <<<"$c")" "Labels"
+  assert_eq /w/sub "$(jq -r .config.WorkingDir <<<"$c")" "WorkingDir"
+  assert_eq app "$(jq -r .config.User <<<"$c")" "User"
+  assert_eq '{"53/udp":{},"80/tcp":{}}' "$(jq -c .config.ExposedPorts <<<"$c")" "ExposedPorts"
+  assert_eq '{"/data":{}}' "$(jq -c .config.Volumes <<<"$c")" "Volumes"
+  assert_eq SIGINT "$(jq -r .config.StopSignal <<<"$c")" "StopSignal"
+  assert_eq '{"Interval":30000000000,"Retries":2,"Test":["CMD","true"]}' "$(jq -c .config.Healthcheck <<<"$c")" "Healthcheck"
+  assert_eq '["/bin/sh","-ec"]' "$(jq -c .config.Shell <<<"$c")" "Shell"
+  assert_eq someone "$(jq -r .author <<<"$c")" "MAINTAINER"
+  assert_eq "$(jq '.rootfs.diff_ids | length' <<<"$c")" "$(jq '[.history[] | select(.empty_layer != true)] | length' <<<"$c")" "history matches layers"
+  bb unpack i "$T/i"
+  assert_eq '{"additionalGids":[1500],"gid":1000,"uid":1000}' "$(jq -cS .process.user "$T/i/config.json")" "User resolved through /etc/passwd and /etc/group"
+  assert_eq SIGINT "$(jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$T/i/config.json")" "stopSignal annotation"
+  out=$(bb run i)
+  assert_eq "1000
+1000 1500
+/w/sub
+1-set" "$out" "the container runs as app in /w/sub"
+  # an unknown user is a clear error at unpack
+  mkctx_df "$BB_BASE
+USER nobody2"
+  bb build -q -t u "$CTX" >/dev/null
+  RC=0; bb unpack u "$T/u" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'user "nobody2": no such user in /etc/passwd of the image'
+  assert_not_exists "$T/u"
+}
+
+test_build_copy_add_dockerignore() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+COPY dir/ /d/
+COPY dir/*.txt /glob/
+COPY --chown=1234:5678 --chmod=0600 one.txt /owned
+ADD t.tgz /x/
+ADD one.txt /y
+CMD [\"true\"]"
+  mkdir -p "$CTX/dir/sub" "$T/tarsrc"
+  echo a >"$CTX/dir/a.txt"; echo s >"$CTX/dir/sub/s.txt"; echo k >"$CTX/dir/secret.key"; echo 1 >"$CTX/one.txt"
+  echo intar >"$T/tarsrc/f"; tar czf "$CTX/t.tgz" -C "$T/tarsrc" f
+  printf '# comment\n**/*.key\n' >"$CTX/.dockerignore"
+  bb build -q -t c "$CTX" >/dev/null
+  bb unpack c "$T/c"
+  R=$T/c/rootfs
+  assert_eq a "$(cat "$R/d/a.txt")" "dir contents copied"
+  assert_eq s "$(cat "$R/d/sub/s.txt")" "subdir copied"
+  assert_not_exists "$R/d/secret.key"
+  assert_not_exists "$R/d/dir"
+  assert_eq a.txt "$(ls "$R/glob")" "glob"
+  assert_eq "1234:5678 600" "$(stat -c '%u:%g %a' "$R/owned")" "--chown --chmod"
+  assert_eq intar "$(cat "$R/x/f")" "ADD extracts a local tar"
+  assert_eq 1 "$(cat "$R/y")" "ADD of a plain file copies it"
+  mkctx_df "$BB_BASE
+COPY missing /x"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:4: COPY: "missing": not found in the build context'
+  mkctx_df "$BB_BASE
+COPY ../../etc/passwd /x"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1   # cleaned to /etc/passwd inside the context: not there
+  assert_file_contains "$T/err" "not found in the build context"
+  mkctx_df "$BB_BASE
+ADD http://example.com/x /x"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "Dockerfile:4: ADD: source \"http://example.com/x\": URLs are not supported"
+}
+
+test_build_bad_dockerfiles_and_failing_run() {
+  _bb_setup
+  local cases=(
+    'FROM scratch
+COPY onlyone|Dockerfile:2: COPY: no source files were specified'
+    'FROM scratch
+FROB x|Dockerfile:2: unknown instruction: FROB'
+    'RUN true|Dockerfile:1: RUN: no build stage in current context'
+    'FROM scratch
+ENV A=${B:?need_B}|Dockerfile:2: ENV: B: need_B'
+    'FROM scratch
+EXPOSE 99999|Dockerfile:2: EXPOSE: invalid port "99999"'
+    'FROM scratch
+STOPSIGNAL SIGFOO|Dockerfile:2: STOPSIGNAL: unknown signal'
+    'FROM scratch
+COPY --from=nosuch /a /b|Dockerfile:2: COPY: image "nosuch" is not in the local store'
+  )
+  for c in "${cases[@]}"; do
+    mkctx_df "${c%%|*}"
+    RC=0; bb build -q "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+    assert_rc 1 "${c##*|}"
+    assert_file_contains "$T/err" "${c##*|}"
+  done
+  RC=0; bb build -q -f "$T/nope" "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "cannot read the Dockerfile"
+  mkctx_df "$BB_BASE
+RUN echo before-failing; exit 3"
+  RC=0; bb build -t f "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:4: RUN: ["/bin/sh","-c","echo before-failing; exit 3"] returned a non-zero code: 3'
+  assert_file_contains "$T/out" before-failing
+  RC=0; bb build -q -t f "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  assert_file_contains "$T/err" "before-failing"   # quiet: the tail is in the error
+  bb images | grep -q '^f:latest' && fail "a failed build was tagged"
+  assert_eq "" "$(ls "$STORE/berth/tmp")" "nothing left in the store's tmp"
+  assert_eq "" "$(awk -v s="$STORE" 'index($5, s) == 1' /proc/self/mountinfo)" "no mounts left"
+}
+
+test_build_network_modes() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+RUN cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' | sort | tr '\n' ' '"
+  bb build --no-cache "$CTX" >"$T/none.log"
+  assert_file_contains "$T/none.log" " lo "
+  n_none=$(grep -E '^#4 [0-9.]+ ' "$T/none.log" | wc -w)
+  bb build --no-cache --network host "$CTX" >"$T/host.log"
+  n_host=$(grep -E '^#4 [0-9.]+ ' "$T/host.log" | wc -w)
+  log "none: $(grep -E '^#4 [0-9.]+ ' "$T/none.log"); host: $(grep -E '^#4 [0-9.]+ ' "$T/host.log")"
+  [ "$n_host" -gt "$n_none" ] || fail "--network host shows no more interfaces than none"
+}
+
+test_build_output_and_transports() {
+  _bb_setup
+  mkctx
+  d=$(bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX")
+  bb build -q -t hello --output type=docker,dest="$T/h.docker.tar" "$CTX" >/dev/null
+  bb build -q -t hello --output type=oci,dest="$T/h.layout",tar=false "$CTX" >/dev/null
+  assert_file_exists "$T/h.layout/index.json"
+  tar tf "$T/h.docker.tar" | grep -qx manifest.json || fail "no manifest.json in the docker archive"
+  STORE=$T/s2 bb pull "oci-archive:$T/h.oci.tar" imp1 >/dev/null
+  STORE=$T/s2 bb pull "oci:$T/h.layout:hello:latest" imp2 >/dev/null
+  STORE=$T/s2 bb pull "docker-archive:$T/h.docker.tar" >/dev/null
+  assert_eq "$d" "$(STORE=$T/s2 bb inspect imp1 | jq -r .Digest)" "oci-archive round trip keeps the digest"
+  assert_eq "$d" "$(STORE=$T/s2 bb inspect imp2 | jq -r .Digest)" "oci layout round trip keeps the digest"
+  out=$(STORE=$T/s2 bb run hello:latest)   # from the docker archive (its RepoTags)
+  assert_contains "$out" "hello from berth-build" "image imported from docker-archive runs"
+  bb push hello "docker-archive:$T/p.tar:again:v1"
+  tar xOf "$T/p.tar" manifest.json | jq -e '.[0].RepoTags == ["again:v1"]' >/dev/null || fail "RepoTags"
+  # FROM an archive transport and from a store image
+  mkctx_df "FROM oci-archive:$T/h.oci.tar
+RUN echo derived >/derived"
+  bb build -q -t derived "$CTX" >/dev/null
+  assert_eq derived "$(bb run derived cat /derived)" "FROM oci-archive:"
+  RC=0; bb pull "oci-archive:$T/nothing.tar" 2>"$T/err" || RC=$?
+  assert_rc 1
+  if command -v skopeo >/dev/null; then
+    skopeo inspect "oci-archive:$T/h.oci.tar" >"$T/si1" || fail "skopeo inspect oci-archive"
+    assert_eq "$(jq -r .Digest "$T/si1")" "$d" "skopeo sees the same digest"
+    skopeo inspect "docker-archive:$T/h.docker.tar" >/dev/null || fail "skopeo inspect docker-archive"
+    skopeo inspect "oci:$STORE:hello:latest" >/dev/null || fail "skopeo inspect of the store (an OCI layout)"
+  else
+    log "skopeo not installed: interop not checked"
+  fi
+  if command -v umoci >/dev/null; then
+    umoci unpack --image "$STORE:hello:latest" "$T/umoci-bundle" >/dev/null 2>"$T/umoci.err" || { cat "$T/umoci.err"; fail "umoci unpack"; }
+    assert_file_exists "$T/umoci-bundle/rootfs/app/hello.sh"
+  else
+    log "umoci not installed: interop not checked"
+  fi
+}
+
+test_build_concurrent_same_store() {
+  _bb_setup
+  mkctx
+  bb build -q --no-cache -t c1 "$CTX" >"$T/o1" 2>&1 &
+  p1=$!
+  bb build -q --no-cache -t c2 "$CTX" >"$T/o2" 2>&1 &
+  p2=$!
+  track_pid "$p1"; track_pid "$p2"
+  wait "$p1" || { cat "$T/o1"; fail "build 1"; }
+  wait "$p2" || { cat "$T/o2"; fail "build 2"; }
+  assert_eq "$(cat "$T/o1")" "$(cat "$T/o2")" "both builds made the same image"
+  bb images | grep -q '^c1:latest' || fail "c1 missing"
+  bb images | grep -q '^c2:latest' || fail "c2 missing"
+}
