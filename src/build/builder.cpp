@@ -15,6 +15,7 @@
 #include "berth/build/dockerfile.hpp"
 #include "berth/build/dockerignore.hpp"
 #include "berth/build/shell_words.hpp"
+#include "berth/cgroups/units.hpp"
 #include "berth/image/digest.hpp"
 #include "berth/image/layer.hpp"
 #include "berth/image/transports.hpp"
@@ -31,25 +32,6 @@ namespace berth::build {
 using nlohmann::json;
 using image::Layer;
 using image::Store;
-
-int64_t parse_duration(const std::string& s) {
-  if (s.empty()) throw Error("empty duration");
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t b = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (b == i) throw Error("invalid duration \"" + s + "\"");
-    double v = std::stod(s.substr(b, i - b));
-    size_t u = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
-    std::string unit = s.substr(u, i - u);
-    double mul = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : -1;
-    if (mul < 0) throw Error("invalid duration \"" + s + "\": unknown unit \"" + unit + "\"");
-    total += static_cast<int64_t>(v * mul);
-  }
-  return total;
-}
 
 namespace {
 
@@ -465,7 +447,7 @@ class Builder {
             } else {
               static const std::map<std::string, std::string> names = {
                   {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}, {"start-interval", "StartInterval"}};
-              h[names.at(f.name)] = parse_duration(v);
+              h[names.at(f.name)] = cgroups::parse_duration(v);  // Go durations, as runc parses them
             }
           } catch (const Error& e) {
             fail_at(df_, in, "--" + f.name + ": " + e.what());

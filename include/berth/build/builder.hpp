@@ -37,7 +37,4 @@ struct BuildResult {
 
 BuildResult build_image(image::Store& store, const BuildOptions& opts, std::ostream& progress);
 
-// Parses Go durations as HEALTHCHECK takes them ("30s", "1m30s", "500ms") into nanoseconds.
-int64_t parse_duration(const std::string& s);
-
 }  // namespace berth::build
