@@ -153,20 +153,27 @@ class Copier {
  public:
   Copier(int rootfs, const CopyOptions& o, const DockerIgnore* ig) : rootfs_(rootfs), opts_(o), ig_(ig) {}
 
-  // Copies the object at src (an open fd, O_RDONLY for files/dirs) named rel, to dest (absolute).
+  // Copies the object at src to dest (absolute inside the rootfs): resolves dest's parent
+  // inside the rootfs once, then works relative to directory fds all the way down.
   void copy_any(int src_parent, const std::string& name, const std::string& rel, const std::string& dest, bool top) {
-    // top: src_parent is the source itself, already resolved inside its root.
+    auto [dparent, dbase] = linux_::split_parent(dest);
+    if (dbase.empty()) throw Error("cannot copy onto /");
+    UniqueFd pfd = linux_::mkdir_all_in_root(rootfs_, dparent, 0755);
+    copy_at(src_parent, name, rel, pfd.get(), dbase, dest, top);
+  }
+
+ private:
+  // top: src_parent is the source itself, already resolved inside its root (name unused).
+  void copy_at(int src_parent, const std::string& name, const std::string& rel, int pfd, const std::string& dbase,
+               const std::string& dest, bool top) {
     struct stat st {};
     if (::fstatat(src_parent, top ? "" : name.c_str(), &st, top ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW) != 0) {
       throw_errno("stat " + rel);
     }
-    auto [dparent, dbase] = linux_::split_parent(dest);
-    if (dbase.empty()) throw Error("cannot copy onto /");
-    UniqueFd pfd = linux_::mkdir_all_in_root(rootfs_, dparent, 0755);
     struct stat old {};
-    bool exists = ::fstatat(pfd.get(), dbase.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
+    bool exists = ::fstatat(pfd, dbase.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists && !(S_ISDIR(st.st_mode) && S_ISDIR(old.st_mode))) {
-      if (::unlinkat(pfd.get(), dbase.c_str(), S_ISDIR(old.st_mode) ? AT_REMOVEDIR : 0) != 0) {
+      if (::unlinkat(pfd, dbase.c_str(), S_ISDIR(old.st_mode) ? AT_REMOVEDIR : 0) != 0) {
         throw_errno("replace " + dest);
       }
     }
@@ -176,18 +183,18 @@ class Copier {
     struct timespec ts[2] = {st.st_mtim, st.st_mtim};
     if (S_ISDIR(st.st_mode)) {
       if (!exists || !S_ISDIR(old.st_mode)) {
-        if (::mkdirat(pfd.get(), dbase.c_str(), 0700) != 0) throw_errno("mkdir " + dest);
+        if (::mkdirat(pfd, dbase.c_str(), 0700) != 0) throw_errno("mkdir " + dest);
       }
       UniqueFd src(top ? ::open(linux_::fd_path(src_parent).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                        : ::openat(src_parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
       if (!src) throw_errno("open " + rel);
+      UniqueFd d(::openat(pfd, dbase.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!d) throw_errno("open " + dest);
       for (const auto& n : list(src.get())) {
         std::string r = join(rel, n);
         if (ig_ && ig_->excluded(r)) continue;
-        copy_any(src.get(), n, r, dest + "/" + n, false);
+        copy_at(src.get(), n, r, d.get(), n, dest + "/" + n, false);
       }
-      UniqueFd d(::openat(pfd.get(), dbase.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!d) throw_errno("open " + dest);
       if (::fchown(d.get(), uid, gid) != 0 || ::fchmod(d.get(), mode) != 0) throw_errno("set owner/mode of " + dest);
       ::futimens(d.get(), ts);
       return;
@@ -196,12 +203,17 @@ class Copier {
       UniqueFd src(top ? ::open(linux_::fd_path(src_parent).c_str(), O_RDONLY | O_CLOEXEC)
                        : ::openat(src_parent, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
       if (!src) throw_errno("open " + rel);
-      UniqueFd out(::openat(pfd.get(), dbase.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      UniqueFd out(::openat(pfd, dbase.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!out) throw_errno("create " + dest);
       off_t left = st.st_size;
       while (left > 0) {
-        ssize_t n = ::copy_file_range(src.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
-        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        ssize_t n = -1;
+        if (cfr_) {
+          n = ::copy_file_range(src.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
+          // overlayfs over another file system says EXDEV: stop asking for this copy
+          if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) cfr_ = false;
+        }
+        if (!cfr_) {
           char buf[1 << 16];
           n = ::read(src.get(), buf, sizeof buf);
           if (n > 0 && ::write(out.get(), buf, static_cast<size_t>(n)) != n) throw_errno("write " + dest);
@@ -219,19 +231,19 @@ class Copier {
       ssize_t n = ::readlinkat(src_parent, name.c_str(), t, sizeof t - 1);
       if (n < 0) throw_errno("readlink " + rel);
       t[n] = 0;
-      if (::symlinkat(t, pfd.get(), dbase.c_str()) != 0) throw_errno("symlink " + dest);
-      ::fchownat(pfd.get(), dbase.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
-      ::utimensat(pfd.get(), dbase.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+      if (::symlinkat(t, pfd, dbase.c_str()) != 0) throw_errno("symlink " + dest);
+      ::fchownat(pfd, dbase.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
+      ::utimensat(pfd, dbase.c_str(), ts, AT_SYMLINK_NOFOLLOW);
       return;
     }
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
-      if (::mknodat(pfd.get(), dbase.c_str(), (st.st_mode & S_IFMT) | mode, st.st_rdev) != 0) throw_errno("mknod " + dest);
-      ::fchownat(pfd.get(), dbase.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
+      if (::mknodat(pfd, dbase.c_str(), (st.st_mode & S_IFMT) | mode, st.st_rdev) != 0) throw_errno("mknod " + dest);
+      ::fchownat(pfd, dbase.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
     }
   }
 
- private:
   int rootfs_;
+  bool cfr_ = true;
   const CopyOptions& opts_;
   const DockerIgnore* ig_;
 };
