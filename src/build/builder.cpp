@@ -284,6 +284,7 @@ class Builder {
       }
     }
     if (!st.config.contains("config") || !st.config["config"].is_object()) st.config["config"] = json::object();
+    run_onbuild_triggers(st, from, label, idx);
     for (size_t i = sg.from + 1; i < sg.end; ++i) {
       step_header(label, i - sg.from + 1, nsteps, ins[i].text);
       apply(st, ins[i], idx);
@@ -291,6 +292,32 @@ class Builder {
     building_.erase(idx);
     done_[idx] = std::move(st);
     return *done_[idx];
+  }
+
+  // The base's ONBUILD triggers run right after FROM, as if written there; the new image
+  // does not inherit them (Docker's rule).
+  void run_onbuild_triggers(State& st, const Instruction& from, const std::string& label, size_t idx) {
+    auto& c = st.config["config"];
+    if (!c.contains("OnBuild") || !c["OnBuild"].is_array()) {
+      c.erase("OnBuild");
+      return;
+    }
+    json triggers = c["OnBuild"];
+    c.erase("OnBuild");
+    for (const auto& t : triggers) {
+      if (!t.is_string()) continue;
+      std::string text = t.get<std::string>();
+      Instruction ti;
+      try {
+        ti = parse_dockerfile("FROM scratch\n" + text, "ONBUILD").instructions.at(1);
+      } catch (const std::exception& e) {
+        fail_at(df_, from, "ONBUILD trigger \"" + text + "\" of the base image: " + e.what());
+      }
+      ti.line = from.line;
+      ++step_no_;
+      say("#" + std::to_string(step_no_) + " [" + label + " 1/1] ONBUILD " + ti.text);
+      apply(st, ti, idx);
+    }
   }
 
   void step_header(const std::string& label, size_t n, size_t total, const std::string& text) {

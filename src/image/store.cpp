@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -169,7 +170,8 @@ std::string Store::tmp_dir() const { return root_ + "/berth/tmp"; }
 
 std::string Store::make_temp_dir(const std::string& prefix) const {
   for (int i = 0; i < 100; ++i) {
-    std::string p = tmp_dir() + "/" + prefix + "-" + random_suffix();
+    // The pid in the name lets prune tell a dead build's leftovers from a running one's.
+    std::string p = tmp_dir() + "/" + prefix + "-" + std::to_string(::getpid()) + "-" + random_suffix();
     if (::mkdir(p.c_str(), 0700) == 0) return p;
     if (errno != EEXIST) throw_errno("mkdir " + p);
   }
@@ -374,6 +376,15 @@ Store::PruneResult Store::prune() {
     }
   }
   PruneResult r;
+  for (const auto& t : list_dir(tmp_dir())) {
+    size_t a = t.find('-'), b = t.rfind('-');
+    if (a == std::string::npos || b <= a + 1) continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(t.substr(a + 1, b - a - 1).c_str()));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      remove_tree(tmp_dir() + "/" + t);
+      ++r.tmp_dirs;
+    }
+  }
   for (const auto& hex : list_dir(root_ + "/blobs/sha256")) {
     if (keep_blobs.count("sha256:" + hex)) continue;
     std::string p = root_ + "/blobs/sha256/" + hex;

@@ -329,3 +329,19 @@ test_build_concurrent_same_store() {
   bb images | grep -q '^c1:latest' || fail "c1 missing"
   bb images | grep -q '^c2:latest' || fail "c2 missing"
 }
+
+test_build_onbuild_triggers() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+ONBUILD RUN echo triggered > /trigger
+ONBUILD ENV FROM_TRIGGER=yes"
+  bb build -q -t obase "$CTX" >/dev/null
+  assert_eq '["RUN echo triggered > /trigger","ENV FROM_TRIGGER=yes"]' "$(bb inspect obase | jq -c .Config.config.OnBuild)" "OnBuild recorded"
+  mkctx_df "FROM obase
+CMD [\"cat\", \"/trigger\"]"
+  bb build -t ochild "$CTX" >"$T/log"
+  assert_file_contains "$T/log" "ONBUILD RUN echo triggered > /trigger"
+  assert_eq triggered "$(bb run ochild)" "the base's ONBUILD RUN ran in the child build"
+  assert_eq yes "$(bb inspect ochild | jq -r '.Config.config.Env[] | select(startswith("FROM_TRIGGER=")) | sub("FROM_TRIGGER="; "")')" "ONBUILD ENV"
+  assert_eq null "$(bb inspect ochild | jq -c .Config.config.OnBuild)" "triggers are not inherited"
+}

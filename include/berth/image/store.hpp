@@ -64,10 +64,11 @@ class Store {
   void cache_clear();
 
   struct PruneResult {
-    size_t blobs = 0, layer_dirs = 0;
+    size_t blobs = 0, layer_dirs = 0, tmp_dirs = 0;
     uint64_t bytes = 0;
   };
-  // Removes blobs and unpacked layers referenced neither by index.json nor by the cache.
+  // Removes blobs and unpacked layers referenced neither by index.json nor by the cache,
+  // and the scratch dirs of builds that died (their pid is gone).
   PruneResult prune();
 
   // Exclusive lock of the store (index.json and prune); released by the destructor.

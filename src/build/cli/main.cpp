@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
       if (prune_cache) store.cache_clear();
       auto r = store.prune();
       std::cout << "removed " << r.blobs << " blobs (" << human(static_cast<int64_t>(r.bytes)) << ") and " << r.layer_dirs
-                << " unpacked layers\n";
+                << " unpacked layers, " << r.tmp_dirs << " scratch dirs of dead builds\n";
       return 0;
     };
   });
