@@ -70,5 +70,5 @@ echo "|---|---|---|---|---|"
 echo "| berth-build (RUN: berth) | ${bc_} ms | ${bw} ms | | |"
 for t in buildah-vfs buildah-overlay; do
   c=$(median "${cold[$t]}"); w=$(median "${warm[$t]}")
-  echo "| $t (RUN: runc) | ${c} ms | ${w} ms | $(awk -v a="$bc_" -v b="$c" 'BEGIN {printf "%.2f", a/b}') | $(awk -v a="$bw" -v b="$w" 'BEGIN {printf "%.2f", a/b}') |"
+  echo "| $t (RUN: runc) | ${c} ms | ${w} ms | $(awk -v a="$bc_" -v b="$c" 'BEGIN {printf "%.3f", a/b}') | $(awk -v a="$bw" -v b="$w" 'BEGIN {printf "%.3f", a/b}') |"
 done

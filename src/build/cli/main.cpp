@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
         auto [k, v] = key_value(l, "--label");
         bo.labels[k] = v;
       }
+      for (const auto& t : bo.tags) (void)img::normalize_ref(t);  // a bad -t fails before the build, not after
       bo.host_network = network == "host";
       bo.quiet = quiet || progress == "quiet";
       bo.runtime = runtime;
