@@ -599,6 +599,28 @@ class Builder {
         copts.chmod = static_cast<mode_t>(std::stoul(m, nullptr, 8));
       }
       copts.extract_archives = in.keyword == "ADD";
+      if (!in.heredocs.empty()) {
+        // COPY <<EOF /dest: each here-document becomes a file named after its delimiter.
+        if (in.flag("from")) fail_at(df_, in, "here-documents cannot be combined with --from");
+        std::string hd = temp_mkdir(tmp.path, "heredoc", 0755);
+        std::vector<std::string> names;
+        for (const auto& w : words) {
+          const Heredoc* h = nullptr;
+          for (const auto& x : in.heredocs) {
+            if (w == "<<" + x.name || w == "<<-" + x.name || w == "<<\"" + x.name + "\"" || w == "<<'" + x.name + "'" ||
+                w == "<<-\"" + x.name + "\"" || w == "<<-'" + x.name + "'") {
+              h = &x;
+            }
+          }
+          if (!h) fail_at(df_, in, "\"" + w + "\": here-documents and build context sources cannot be mixed");
+          image::write_file_atomic(hd + "/" + h->name, h->content);
+          ::chmod((hd + "/" + h->name).c_str(), 0644);
+          names.push_back(h->name);
+        }
+        root = hd;
+        ig = nullptr;
+        words = names;
+      }
       try {
         src = find_sources(root, words, ig);
       } catch (const Error& e) {

@@ -180,8 +180,77 @@ class Parser {
         ins.argv = std::move(*arr);
       }
     }
+    if (!ins.json && (ins.keyword == "RUN" || ins.keyword == "COPY" || ins.keyword == "ADD")) i = heredocs(ins, i);
     check(ins);
     df_.instructions.push_back(std::move(ins));
+    return i;
+  }
+
+  // Markers (<<WORD, <<-WORD, <<"WORD", <<'WORD') outside quotes in the arguments; the bodies
+  // follow the instruction's last line, in order. RUN: a lone marker makes the body the
+  // script; otherwise the shell gets the text with its here-documents, as written.
+  size_t heredocs(Instruction& ins, size_t i) {
+    const std::string& a = ins.args;
+    struct Marker {
+      std::string text, name;
+      bool strip, quoted;
+    };
+    std::vector<Marker> ms;
+    char q = 0;
+    for (size_t k = 0; k + 1 < a.size(); ++k) {
+      char c = a[k];
+      if (q) {
+        if (c == q) q = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        q = c;
+        continue;
+      }
+      if (c != '<' || a[k + 1] != '<' || (k + 2 < a.size() && a[k + 2] == '<') || (k > 0 && a[k - 1] == '<')) continue;
+      size_t j = k + 2;
+      Marker m{"", "", false, false};
+      if (j < a.size() && a[j] == '-') {
+        m.strip = true;
+        ++j;
+      }
+      char mq = 0;
+      if (j < a.size() && (a[j] == '"' || a[j] == '\'')) mq = a[j++];
+      size_t nb = j;
+      while (j < a.size() && (std::isalnum(static_cast<unsigned char>(a[j])) || a[j] == '_')) ++j;
+      if (j == nb) continue;  // "<<" without a word: not a here-document
+      m.name = a.substr(nb, j - nb);
+      if (mq) {
+        if (j >= a.size() || a[j] != mq) continue;
+        ++j;
+        m.quoted = true;
+      }
+      m.text = a.substr(k, j - k);
+      ms.push_back(m);
+      k = j - 1;
+    }
+    if (ms.empty()) return i;
+    std::string raw;  // the bodies and terminators as written (for the shell)
+    for (const auto& m : ms) {
+      Heredoc h{m.name, "", m.quoted};
+      bool closed = false;
+      while (i < lines_.size()) {
+        std::string l = lines_[i++].text;
+        raw += l + "\n";
+        std::string t = l;
+        if (m.strip) t.erase(0, t.find_first_not_of('\t') == std::string::npos ? t.size() : t.find_first_not_of('\t'));
+        if (t == m.name) {
+          closed = true;
+          break;
+        }
+        h.content += t + "\n";
+      }
+      if (!closed) fail(ins.line, ins.keyword + ": unterminated here-document " + m.text + " (no line \"" + m.name + "\")");
+      ins.heredocs.push_back(std::move(h));
+    }
+    if (ins.keyword == "RUN") {
+      ins.args = (ms.size() == 1 && trim(a) == ms[0].text) ? ins.heredocs[0].content : a + "\n" + raw;
+    }
     return i;
   }
 

@@ -345,3 +345,31 @@ CMD [\"cat\", \"/trigger\"]"
   assert_eq yes "$(bb inspect ochild | jq -r '.Config.config.Env[] | select(startswith("FROM_TRIGGER=")) | sub("FROM_TRIGGER="; "")')" "ONBUILD ENV"
   assert_eq null "$(bb inspect ochild | jq -c .Config.config.OnBuild)" "triggers are not inherited"
 }
+
+test_build_heredocs() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+RUN <<EOF
+mkdir -p /h
+echo script > /h/a
+EOF
+RUN cat <<'X' > /h/b && echo second >> /h/b
+line \$HOME
+X
+COPY <<C1 <<C2 /h/
+one
+C1
+two
+C2
+COPY <<F /h/file
+content
+F
+CMD [\"cat\", \"/h/a\", \"/h/b\", \"/h/C1\", \"/h/C2\", \"/h/file\"]"
+  bb build -q -t hd "$CTX" >/dev/null
+  assert_eq 'script
+line $HOME
+second
+one
+two
+content' "$(bb run hd)" "RUN and COPY here-documents"
+}

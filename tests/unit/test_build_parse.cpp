@@ -166,3 +166,40 @@ TEST_CASE("dockerignore and globs") {
   CHECK_FALSE(ig.excluded("src/main.c"));
   CHECK(ig.has_exceptions());
 }
+
+TEST_CASE("parse: here-documents") {
+  auto df = parse_dockerfile(
+      "FROM scratch\n"
+      "RUN <<EOF\n"
+      "echo a\n"
+      "echo b\n"
+      "EOF\n"
+      "RUN cat <<-'X' > /f && echo done\n"
+      "\tliteral $HOME\n"
+      "\tX\n"
+      "COPY <<A <<B /dir/\n"
+      "one\n"
+      "A\n"
+      "two\n"
+      "B\n"
+      "CMD x\n");
+  REQUIRE(df.instructions.size() == 5);
+  CHECK(df.instructions[1].args == "echo a\necho b\n");  // a lone heredoc is the script
+  CHECK(df.instructions[2].args == "cat <<-'X' > /f && echo done\n\tliteral $HOME\n\tX\n");
+  REQUIRE(df.instructions[2].heredocs.size() == 1);
+  CHECK(df.instructions[2].heredocs[0].content == "literal $HOME\n");
+  CHECK(df.instructions[2].heredocs[0].quoted);
+  const auto& cp = df.instructions[3];
+  REQUIRE(cp.heredocs.size() == 2);
+  CHECK(cp.heredocs[0].name == "A");
+  CHECK(cp.heredocs[0].content == "one\n");
+  CHECK(cp.heredocs[1].content == "two\n");
+  CHECK(df.instructions[4].line == 14);
+  CHECK(error_of([] { parse_dockerfile("FROM scratch\nRUN <<EOF\necho\n"); }) ==
+        "Dockerfile:2: RUN: unterminated here-document <<EOF (no line \"EOF\")");
+  // not here-documents: "<<<", quoted, or no word
+  auto df2 = parse_dockerfile("FROM scratch\nRUN cat <<< x\nRUN echo '<<EOF'\nRUN echo a << \n");
+  CHECK(df2.instructions.size() == 4);
+  CHECK(df2.instructions[1].heredocs.empty());
+  CHECK(df2.instructions[2].heredocs.empty());
+}

@@ -16,6 +16,13 @@ struct Flag {
   std::optional<std::string> value;  // --name=value; nullopt for a bare --name
 };
 
+// A here-document of RUN, COPY or ADD (`<<EOF` ... `EOF`, BuildKit's syntax).
+struct Heredoc {
+  std::string name;     // the delimiter word
+  std::string content;  // the lines between, each ending in '\n'
+  bool quoted = false;  // <<"EOF" / <<'EOF': no variable expansion in COPY's content
+};
+
 struct Instruction {
   std::string keyword;            // upper case: "COPY"
   int line = 0;                   // line of the keyword (1-based)
@@ -24,6 +31,7 @@ struct Instruction {
   std::string args;               // the arguments after the flags, trimmed
   bool json = false;              // exec form: args was a JSON array of strings
   std::vector<std::string> argv;  // JSON form: the array; shell form: empty
+  std::vector<Heredoc> heredocs;  // RUN/COPY/ADD shell form; RUN's are also folded into args
 
   const Flag* flag(std::string_view name) const;
 };
