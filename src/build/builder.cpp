@@ -631,7 +631,8 @@ class Builder {
       desc = in.keyword + "\n" + json(words).dump() + "\n" + dest + "\nfrom " + from_key + "\nchown " + chown + "\nchmod " +
              (copts.chmod ? std::to_string(*copts.chmod) : "") + "\nsources " + digest_sources(src);
     }
-    std::string key = chain(st.key, desc + "\nepoch " + (o_.epoch ? std::to_string(*o_.epoch) : "0"));
+    std::string key = chain(st.key, desc + "\nepoch " + (o_.epoch ? std::to_string(*o_.epoch) : "0") + "\ncompression " +
+                                        std::to_string(static_cast<int>(o_.compression)));
     if (!o_.no_cache && try_cache(st, key)) {
       ++cached_;
       say("#" + std::to_string(step_no_) + " CACHED");
@@ -705,6 +706,7 @@ class Builder {
     for (const auto& p : absent) ::rmdir((upper + "/" + p).c_str());
     image::LayerWriteOptions lo;
     lo.epoch = o_.epoch;
+    lo.compression = o_.compression;
     Layer layer = image::write_layer(store_, upper, lo);
     // The upper dir is the layer in overlayfs form already: keep it for later steps.
     std::string ldir = store_.layer_dir(layer.diff_id);

@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -23,42 +24,57 @@
 namespace berth::image {
 namespace {
 
+// One pass: the tar stream is hashed (diff_id), compressed, hashed again (blob digest) and
+// written. gzip through zlib (header: no name, mtime 0), zstd through libzstd (level 3).
 class Sink {
  public:
-  Sink(const std::string& path, bool gzip) : path_(path), gzip_(gzip) {
+  Sink(const std::string& path, Compression c) : path_(path), c_(c) {
     fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd_) throw_errno("create " + path);
-    if (gzip_) {
+    if (c_ == Compression::Gzip) {
       std::memset(&z_, 0, sizeof z_);
       if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         throw Error("gzip: deflateInit2 failed");
       }
       z_init_ = true;
+    } else if (c_ == Compression::Zstd) {
+      zs_ = ZSTD_createCCtx();
+      if (!zs_) throw Error("zstd: cannot create a context");
+      ZSTD_CCtx_setParameter(zs_, ZSTD_c_compressionLevel, 3);
+      ZSTD_CCtx_setParameter(zs_, ZSTD_c_checksumFlag, 1);
     }
   }
   ~Sink() {
     if (z_init_) deflateEnd(&z_);
+    if (zs_) ZSTD_freeCCtx(zs_);
   }
 
   void write(const void* data, size_t n) {
     tar_hash_.update(data, n);
-    if (!gzip_) {
+    if (c_ == Compression::None) {
       out(data, n);
-      return;
+    } else if (c_ == Compression::Gzip) {
+      z_.next_in = static_cast<Bytef*>(const_cast<void*>(data));
+      z_.avail_in = static_cast<uInt>(n);
+      deflate_loop(Z_NO_FLUSH);
+    } else {
+      ZSTD_inBuffer in{data, n, 0};
+      zstd_loop(in, ZSTD_e_continue);
     }
-    z_.next_in = static_cast<Bytef*>(const_cast<void*>(data));
-    z_.avail_in = static_cast<uInt>(n);
-    deflate_loop(Z_NO_FLUSH);
   }
 
   void finish() {
-    if (gzip_) deflate_loop(Z_FINISH);
+    if (c_ == Compression::Gzip) deflate_loop(Z_FINISH);
+    if (c_ == Compression::Zstd) {
+      ZSTD_inBuffer in{nullptr, 0, 0};
+      zstd_loop(in, ZSTD_e_end);
+    }
     if (::fsync(fd_.get()) != 0) throw_errno("fsync " + path_);
     fd_.reset();
   }
 
   std::string diff_id() { return tar_hash_.digest(); }
-  std::string blob_digest() { return gzip_ ? blob_hash_.digest() : diff_id(); }
+  std::string blob_digest() { return c_ != Compression::None ? blob_hash_.digest() : diff_id(); }
   int64_t size() const { return size_; }
 
  private:
@@ -74,8 +90,18 @@ class Sink {
       if (flush == Z_FINISH ? rc == Z_STREAM_END : z_.avail_out != 0) break;
     }
   }
+  void zstd_loop(ZSTD_inBuffer& in, ZSTD_EndDirective mode) {
+    unsigned char buf[1 << 16];
+    for (;;) {
+      ZSTD_outBuffer o{buf, sizeof buf, 0};
+      size_t left = ZSTD_compressStream2(zs_, &o, &in, mode);
+      if (ZSTD_isError(left)) throw Error(std::string("zstd: ") + ZSTD_getErrorName(left));
+      out(buf, o.pos);
+      if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) break;
+    }
+  }
   void out(const void* data, size_t n) {
-    if (gzip_) blob_hash_.update(data, n);
+    if (c_ != Compression::None) blob_hash_.update(data, n);
     const char* p = static_cast<const char*>(data);
     while (n) {
       ssize_t w = ::write(fd_.get(), p, n);
@@ -90,10 +116,11 @@ class Sink {
   }
 
   std::string path_;
-  bool gzip_;
+  Compression c_;
   UniqueFd fd_;
   z_stream z_{};
   bool z_init_ = false;
+  ZSTD_CCtx* zs_ = nullptr;
   Sha256 tar_hash_, blob_hash_;
   int64_t size_ = 0;
 };
@@ -278,12 +305,19 @@ class Walker {
 
 }  // namespace
 
+Compression parse_compression(const std::string& s) {
+  if (s == "gzip") return Compression::Gzip;
+  if (s == "zstd") return Compression::Zstd;
+  if (s == "none" || s == "uncompressed") return Compression::None;
+  throw Error("compression \"" + s + "\": want gzip, zstd or none");
+}
+
 Layer write_layer(Store& store, const std::string& dir, const LayerWriteOptions& opts) {
-  std::string tmp = store.tmp_dir() + "/layer-" + std::to_string(getpid()) + "-" + std::to_string(reinterpret_cast<uintptr_t>(&dir));
-  ::unlink(tmp.c_str());
+  std::string tmpdir = store.make_temp_dir("layer");
+  std::string tmp = tmpdir + "/blob";
   Layer out;
   try {
-    Sink sink(tmp, opts.gzip);
+    Sink sink(tmp, opts.compression);
     std::unique_ptr<struct archive, ArchiveWriteDeleter> a(archive_write_new());
     archive_write_set_format_pax_restricted(a.get());
     archive_write_set_bytes_per_block(a.get(), 512);
@@ -297,12 +331,15 @@ Layer write_layer(Store& store, const std::string& dir, const LayerWriteOptions&
     out.diff_id = sink.diff_id();
     out.blob.digest = sink.blob_digest();
     out.blob.size = sink.size();
-    out.blob.media_type = opts.gzip ? kMediaLayerGzip : kMediaLayerTar;
+    out.blob.media_type = opts.compression == Compression::Gzip   ? kMediaLayerGzip
+                          : opts.compression == Compression::Zstd ? kMediaLayerZstd
+                                                                  : kMediaLayerTar;
+    store.adopt_blob(tmp, out.blob.digest);
   } catch (...) {
-    ::unlink(tmp.c_str());
+    remove_tree(tmpdir);
     throw;
   }
-  store.adopt_blob(tmp, out.blob.digest);
+  remove_tree(tmpdir);
   return out;
 }
 

@@ -70,6 +70,13 @@ test_build_reproducible() {
   assert_eq "$e1" "$e2" "with SOURCE_DATE_EPOCH"
   assert_ne "$d1" "$e1" "SOURCE_DATE_EPOCH changes created"
   assert_eq 2023-11-14T22:13:20Z "$(bb inspect "$e1" | jq -r .Config.created)" "created from SOURCE_DATE_EPOCH"
+  # zstd layers: reproducible too, same diff_ids, and the image runs
+  z1=$(bb build -q --compression zstd -t z "$CTX")
+  z2=$(STORE=$T/store2 bb build -q --no-cache --compression zstd "$CTX")
+  assert_eq "$z1" "$z2" "zstd: same manifest digest"
+  assert_eq '["application/vnd.oci.image.layer.v1.tar+zstd"]' "$(bb inspect z | jq -c '[.Manifest.layers[].mediaType] | unique')" "zstd media type"
+  assert_eq "$(bb inspect "$d1" | jq -c .Config.rootfs)" "$(bb inspect z | jq -c .Config.rootfs)" "diff_ids do not depend on the compression"
+  assert_contains "$(bb run z)" "hello from berth-build" "a zstd image runs"
 }
 
 test_build_cache_hits_and_misses() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/image/layer.hpp"
 #include "berth/image/oci.hpp"
 #include "berth/image/store.hpp"
 
@@ -25,6 +26,7 @@ struct BuildOptions {
   bool host_network = false;
   bool quiet = false;                 // no step lines, no RUN output
   std::optional<int64_t> epoch;       // SOURCE_DATE_EPOCH / --timestamp
+  image::Compression compression = image::Compression::Gzip;
   std::string runtime;                // berth binary; default: found next to berth-build
 };
 

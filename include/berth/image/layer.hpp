@@ -12,15 +12,20 @@
 
 namespace berth::image {
 
+enum class Compression { None, Gzip, Zstd };
+
+// "gzip", "zstd", "none" -> Compression; throws berth::Error for anything else.
+Compression parse_compression(const std::string& s);
+
 struct LayerWriteOptions {
   // With a value: every mtime is clamped to it (SOURCE_DATE_EPOCH). Without: all mtimes 0.
   std::optional<int64_t> epoch;
-  bool gzip = true;
+  Compression compression = Compression::Gzip;
 };
 
 // Writes `dir` (an overlayfs upper dir, or any tree) as a layer blob into the store.
 // Reproducible: entries sorted by name, numeric ids only, no atime/ctime, fixed mtimes, gzip
-// header without a timestamp. Hard links inside the tree are kept as tar hard links, xattrs
+// header without a timestamp (zstd frames carry none). Hard links inside the tree are kept as tar hard links, xattrs
 // (but not trusted.overlay.*) as pax records.
 Layer write_layer(Store& store, const std::string& dir, const LayerWriteOptions& opts);
 

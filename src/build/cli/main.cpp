@@ -15,6 +15,7 @@
 #include "berth/build/builder.hpp"
 #include "berth/image/bundle.hpp"
 #include "berth/image/digest.hpp"
+#include "berth/image/layer.hpp"
 #include "berth/image/store.hpp"
 #include "berth/image/transports.hpp"
 #include "berth/util/error.hpp"
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
   // build
   bld::BuildOptions bo;
   std::vector<std::string> build_args, labels;
-  std::string network = "none", progress = "auto", output;
+  std::string network = "none", progress = "auto", output, compression = "gzip";
   std::optional<int64_t> timestamp;
   bool quiet = false;
   auto* b = app.add_subcommand("build", "build an image from a Dockerfile");
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
   b->add_option("--output,-o", output, "type=oci|docker,dest=PATH[,tar=false]");
   b->add_option("--timestamp", timestamp, "seconds since the epoch for created times and file mtimes (default: SOURCE_DATE_EPOCH, else 0)");
   b->add_flag("-q,--quiet", quiet, "print only the image digest");
+  b->add_option("--compression", compression, "new layers: gzip, zstd or none")->capture_default_str();
   b->add_option("context", bo.context, "build context directory")->required();
   b->callback([&] {
     action = [&]() -> int {
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
       }
       for (const auto& t : bo.tags) (void)img::normalize_ref(t);  // a bad -t fails before the build, not after
       bo.host_network = network == "host";
+      bo.compression = img::parse_compression(compression);
       bo.quiet = quiet || progress == "quiet";
       bo.runtime = runtime;
       if (timestamp) {
