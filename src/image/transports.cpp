@@ -13,6 +13,7 @@
 
 #include "berth/image/digest.hpp"
 #include "berth/image/layer.hpp"
+#include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::image {
@@ -31,6 +32,31 @@ struct TempTree {
       }
     }
   }
+};
+
+// Files of an image archive or layout, opened inside its directory: a symlink in an archive
+// (manifest.json -> /etc/shadow) cannot make pull read a host file. Paths handed out are
+// /proc/self/fd/N of regular files kept open as long as the Rooted lives.
+class Rooted {
+ public:
+  explicit Rooted(const std::string& dir) : dir_(dir) {
+    root_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_) throw_errno("open " + dir);
+  }
+  std::string path(const std::string& rel) {
+    UniqueFd fd = linux_::try_open_in_root(root_.get(), rel, O_RDONLY);
+    if (!fd) throw_errno(dir_ + ": " + rel);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw Error(dir_ + ": " + rel + ": not a regular file");
+    std::string p = linux_::fd_path(fd.get());
+    keep_.push_back(std::move(fd));
+    return p;
+  }
+
+ private:
+  std::string dir_;
+  UniqueFd root_;
+  std::vector<UniqueFd> keep_;
 };
 
 json parse_json_file(const std::string& path) {
@@ -67,7 +93,8 @@ std::string import_blob(Store& store, const std::string& path, const std::string
 }
 
 Image import_layout(Store& store, const std::string& dir, const std::string& ref, const std::string& what) {
-  json idx = parse_json_file(dir + "/index.json");
+  Rooted in(dir);
+  json idx = parse_json_file(in.path("index.json"));
   if (!idx.contains("manifests") || !idx["manifests"].is_array() || idx["manifests"].empty()) {
     throw Error(what + ": index.json lists no images");
   }
@@ -82,7 +109,7 @@ Image import_layout(Store& store, const std::string& dir, const std::string& ref
   }
   if (!pick) throw Error(what + ": " + (ref.empty() ? "several images inside: name one (" + what + ":NAME)" : "no image named \"" + ref + "\""));
   Descriptor md = Descriptor::from_json(*pick, what + ": index.json manifests[]");
-  auto blob_file = [&](const std::string& d) { return dir + "/blobs/sha256/" + digest_hex(d); };
+  auto blob_file = [&](const std::string& d) { return in.path("blobs/sha256/" + digest_hex(d)); };
   import_blob(store, blob_file(md.digest), md.digest);
   json m = json::parse(store.read_blob(md.digest), nullptr, false);
   if (m.is_object() && m.contains("manifests")) {  // an index: take linux/amd64
@@ -274,8 +301,9 @@ Image pull(Store& store, const std::string& source, const std::string& tag) {
       img = import_layout(store, tmp.path, r.ref, source);
     } else {
       struct stat st {};
-      if (::stat((tmp.path + "/manifest.json").c_str(), &st) != 0) throw Error(source + ": no manifest.json inside: not a docker-archive");
-      json dm = parse_json_file(tmp.path + "/manifest.json");
+      if (::lstat((tmp.path + "/manifest.json").c_str(), &st) != 0) throw Error(source + ": no manifest.json inside: not a docker-archive");
+      Rooted in(tmp.path);
+      json dm = parse_json_file(in.path("manifest.json"));
       if (!dm.is_array() || dm.empty()) throw Error(source + ": manifest.json: not a non-empty array");
       const json* pick = &dm[0];
       if (!r.ref.empty()) {
@@ -289,7 +317,7 @@ Image pull(Store& store, const std::string& source, const std::string& tag) {
       }
       std::string cfg_name = pick->value("Config", "");
       if (cfg_name.empty() || cfg_name.find("..") != std::string::npos) throw Error(source + ": manifest.json: bad Config");
-      std::string cfg_data = read_file(tmp.path + "/" + cfg_name);
+      std::string cfg_data = read_file(in.path(cfg_name));
       json cfg = json::parse(cfg_data, nullptr, false);
       if (cfg.is_discarded() || !cfg.contains("rootfs")) throw Error(source + ": " + cfg_name + ": not an image config");
       auto diff_ids = cfg["rootfs"].value("diff_ids", json::array());
@@ -300,14 +328,17 @@ Image pull(Store& store, const std::string& source, const std::string& tag) {
       for (size_t i = 0; i < layers.size(); ++i) {
         std::string lp = layers[i].get<std::string>();
         if (lp.find("..") != std::string::npos) throw Error(source + ": bad layer path \"" + lp + "\"");
-        std::string full = tmp.path + "/" + lp;
+        std::string full = in.path(lp);
         std::string d = import_blob(store, full, "");
-        std::string head = read_file(full).substr(0, 2);
-        bool gz = head == "\x1f\x8b";
-        if (!gz && d != diff_ids[i].get<std::string>()) throw Error(source + ": layer " + lp + " does not match its diff_id");
+        unsigned char head[4] = {};
+        UniqueFd hf(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!hf || ::read(hf.get(), head, sizeof head) < 0) throw_errno(source + ": read " + lp);
+        bool gz = head[0] == 0x1f && head[1] == 0x8b;
+        bool zst = head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd;
+        if (!gz && !zst && d != diff_ids[i].get<std::string>()) throw Error(source + ": layer " + lp + " does not match its diff_id");
         struct stat ls {};
-        ::stat(full.c_str(), &ls);
-        m["layers"].push_back(Descriptor{gz ? kMediaLayerGzip : kMediaLayerTar, d, ls.st_size, {}}.to_json());
+        ::fstat(hf.get(), &ls);
+        m["layers"].push_back(Descriptor{gz ? kMediaLayerGzip : zst ? kMediaLayerZstd : kMediaLayerTar, d, ls.st_size, {}}.to_json());
       }
       auto md = store.put_blob(m.dump(), kMediaManifest);
       img = store.load(md);

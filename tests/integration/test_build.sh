@@ -306,6 +306,12 @@ RUN echo derived >/derived"
   assert_eq derived "$(bb run derived cat /derived)" "FROM oci-archive:"
   RC=0; bb pull "oci-archive:$T/nothing.tar" 2>"$T/err" || RC=$?
   assert_rc 1
+  # a hostile docker archive: manifest.json is a symlink to a host file
+  mkdir "$T/evil"; ln -s /etc/passwd "$T/evil/manifest.json"; tar cf "$T/evil.tar" -C "$T/evil" manifest.json
+  RC=0; bb pull "docker-archive:$T/evil.tar" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "manifest.json"
+  assert_not_contains "$(cat "$T/err")" "root:x:0" "no host file content"
   if command -v skopeo >/dev/null; then
     skopeo inspect "oci-archive:$T/h.oci.tar" >"$T/si1" || fail "skopeo inspect oci-archive"
     assert_eq "$(jq -r .Digest "$T/si1")" "$d" "skopeo sees the same digest"
