@@ -79,10 +79,17 @@ Output parse_output(const std::string& s) {
   return o;
 }
 
-int run_runtime(const std::vector<std::string>& argv) {
+int run_runtime(const std::vector<std::string>& argv, bool quiet = false) {
   pid_t pid = ::fork();
   if (pid < 0) berth::throw_errno("fork");
   if (pid == 0) {
+    if (quiet) {
+      int n = ::open("/dev/null", O_WRONLY);
+      if (n >= 0) {
+        ::dup2(n, 1);
+        ::dup2(n, 2);
+      }
+    }
     std::vector<char*> a;
     for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
     a.push_back(nullptr);
@@ -301,25 +308,39 @@ int main(int argc, char** argv) {
     };
   });
 
-  auto* run = app.add_subcommand("run", "run an image with berth (a throw-away bundle)");
+  auto* run = app.add_subcommand("run", "run an image with berth on a throw-away overlay");
   run->add_option("image", name1)->required();
   run->prefix_command();  // everything after IMAGE is the command, flags included
   run->callback([&] {
     action = [&]() -> int {
-      img::Store store(root);
       cmd = run->remaining();
+      if (::geteuid() != 0) throw Error("berth-build run needs root (overlay mount and container)");
+      bld::private_mount_namespace();  // the overlay goes away with this process
+      img::Store store(root);
       auto im = find_image(store, name1);
       std::string rt = bld::find_runtime(runtime);
+      std::vector<std::string> lowers;
+      for (auto it = im.layers.rbegin(); it != im.layers.rend(); ++it) {
+        img::ensure_layer_dir(store, *it);
+        lowers.push_back(img::digest_hex(it->diff_id));
+      }
       std::string dir = store.make_temp_dir("run");
       int rc = 1;
       try {
-        img::unpack_bundle(store, im, dir + "/bundle", cmd);
-        auto cfg = json::parse(img::read_file(dir + "/bundle/config.json"));
-        if (cfg["process"]["args"].empty()) throw Error("image \"" + name1 + "\" has neither Entrypoint nor Cmd: give a command");
-        ::mkdir((dir + "/state").c_str(), 0700);
+        for (const char* d : {"/upper", "/work", "/bundle", "/bundle/rootfs", "/state"}) {
+          if (::mkdir((dir + d).c_str(), 0755) != 0) berth::throw_errno("mkdir " + dir + d);
+        }
+        bld::OverlayMount m(store.root() + "/berth/layers", lowers, dir + "/upper", dir + "/work", dir + "/bundle/rootfs");
+        {
+          berth::UniqueFd rootfd(::open((dir + "/bundle/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+          if (!rootfd) berth::throw_errno("open " + dir + "/bundle/rootfs");
+          json spec = img::runtime_config(im.config, rootfd.get(), cmd);
+          if (spec["process"]["args"].empty()) throw Error("image \"" + name1 + "\" has neither Entrypoint nor Cmd: give a command");
+          img::write_file_atomic(dir + "/bundle/config.json", spec.dump());
+        }
         std::string id = "berth-build-run-" + std::to_string(::getpid());
         rc = run_runtime({rt, "--root", dir + "/state", "run", "--bundle", dir + "/bundle", id});
-        run_runtime({rt, "--root", dir + "/state", "delete", "--force", id});
+        run_runtime({rt, "--root", dir + "/state", "delete", "--force", id}, true);  // `run` deleted it already
       } catch (...) {
         img::remove_tree(dir);
         throw;
