@@ -111,6 +111,11 @@ class Builder {
 
   // Global ARGs and the stage boundaries.
   void plan() {
+    // BuildKit's automatic platform args: usable in FROM, and in a stage after `ARG NAME`.
+    for (const char* p : {"BUILDPLATFORM", "TARGETPLATFORM"}) meta_[p] = "linux/amd64";
+    for (const char* p : {"BUILDOS", "TARGETOS"}) meta_[p] = "linux";
+    for (const char* p : {"BUILDARCH", "TARGETARCH"}) meta_[p] = "amd64";
+    meta_["BUILDVARIANT"] = meta_["TARGETVARIANT"] = "";
     const auto& ins = df_.instructions;
     for (size_t i = 0; i < ins.size(); ++i) {
       if (ins[i].keyword == "FROM") {

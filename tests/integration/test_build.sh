@@ -48,6 +48,8 @@ test_build_hello_unpack_and_run() {
   bb build -q --build-arg GREETING=salut -t hello:fr "$CTX" >/dev/null
   out=$(bb run hello:fr sh -c 'echo "$GREETING"')
   assert_eq salut "$out" "build-arg reached ENV"
+  RC=0; bb run hello sh -c 'exit 7' || RC=$?
+  assert_rc 7 "berth-build run passes the exit code through"
   # unpack refuses a non-empty bundle dir
   RC=0; bb unpack hello "$T/bundle" 2>"$T/err" || RC=$?
   assert_rc 1
@@ -160,6 +162,15 @@ SHELL [\"/bin/sh\", \"-ec\"]
 MAINTAINER someone"
   bb build -q -t i "$CTX" >/dev/null
   c=$(bb inspect i | jq -c .Config)
+  # the platform args BuildKit predefines
+  mkctx_df "FROM --platform=\$BUILDPLATFORM scratch
+ARG TARGETARCH
+ENV ARCH=\$TARGETARCH"
+  assert_eq '"ARCH=amd64"' "$(bb inspect "$(bb build -q "$CTX")" | jq -c '.Config.config.Env[-1]')" "TARGETARCH"
+  mkctx_df "FROM --platform=linux/arm64 scratch"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:1: FROM: platform "linux/arm64" is not supported'
   assert_eq '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=two words","C=1-set"]' "$(jq -c .config.Env <<<"$c")" "Env"
   assert_eq '{"k w":"v","org.example.x":"y"}' "$(jq -c .config.Labels <<<"$c")" "Labels"
   assert_eq /w/sub "$(jq -r .config.WorkingDir <<<"$c")" "WorkingDir"
