@@ -397,3 +397,22 @@ one
 two
 content' "$(bb run hd)" "RUN and COPY here-documents"
 }
+
+test_build_podman_load_and_run() {
+  _bb_setup
+  command -v podman >/dev/null || skip "podman not installed (apt-get install podman)"
+  mkctx
+  bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX" >/dev/null
+  bb build -q -t hello --output type=docker,dest="$T/h.docker.tar" "$CTX" >/dev/null
+  RR=$(mktemp -d /tmp/bbp.XXXXXX)   # podman wants a runroot shorter than 50 characters
+  P=(timeout -k 2 60 podman --root "$T/podman" --runroot "$RR" --storage-driver vfs --cgroup-manager cgroupfs
+     --runtime "$RUNTIME")
+  at_cleanup "${P[*]} rm -af -f >/dev/null 2>&1 || true; umount -R $RR 2>/dev/null || true; rm -rf $RR"
+  "${P[@]}" load -i "$T/h.oci.tar" >"$T/load1" 2>&1 || { cat "$T/load1"; fail "podman load of the oci archive"; }
+  "${P[@]}" load -i "$T/h.docker.tar" >"$T/load2" 2>&1 || { cat "$T/load2"; fail "podman load of the docker archive"; }
+  assert_file_contains "$T/load2" "Loaded image"
+  # the host refuses to raise RLIMIT_NOFILE (no CAP_SYS_RESOURCE): keep podman's limits low
+  out=$("${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/hello:latest 2>&1) ||
+    { echo "$out"; fail "podman run"; }
+  assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "podman ran the image with $RUNTIME_NAME"
+}
