@@ -1,6 +1,7 @@
 // The build loop: stages in dependency order, each instruction applied to the stage's state
-// (image config + layers + cache key). Metadata instructions only edit the config; COPY,
-// ADD and RUN make a layer on an overlay of the layers below, or take it from the cache.
+// (image config + layers + cache key). Metadata instructions only edit the config
+// (config_steps.cpp); COPY, ADD and RUN make a layer on an overlay of the layers below, or
+// take it from the cache.
 #include "berth/build/builder.hpp"
 
 #include <fcntl.h>
@@ -15,17 +16,16 @@
 #include "berth/build/dockerfile.hpp"
 #include "berth/build/dockerignore.hpp"
 #include "berth/build/shell_words.hpp"
-#include "berth/cgroups/units.hpp"
 #include "berth/image/digest.hpp"
 #include "berth/image/layer.hpp"
 #include "berth/image/transports.hpp"
 #include "berth/image/users.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
-#include "berth/util/signals.hpp"
 #include "copy.hpp"
 #include "overlay.hpp"
 #include "run_step.hpp"
+#include "stage_state.hpp"
 
 namespace berth::build {
 
@@ -35,31 +35,11 @@ using image::Store;
 
 namespace {
 
-const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-struct State {
-  json config;
-  std::vector<Layer> layers;
-  std::string key;
-  std::map<std::string, std::string> args;
-  std::vector<std::string> shell{"/bin/sh", "-c"};
-  bool cmd_set = false;
-};
-
 struct Stage {
   std::string name;  // lower case; "" when unnamed
   size_t from;       // index of its FROM
   size_t end;        // one past its last instruction
 };
-
-std::string chain(const std::string& parent, const std::string& what) {
-  return image::sha256_digest("berth-build-cache-v1\n" + parent + "\n" + what);
-}
 
 class Builder {
  public:
@@ -161,49 +141,7 @@ class Builder {
   }
 
   std::string expand(const Instruction& in, const std::string& word, const Lookup& env) {
-    try {
-      return expand_word(word, env, df_.escape);
-    } catch (const Error& e) {
-      fail_at(df_, in, e.what());
-    }
-  }
-  std::vector<std::string> expand_list(const Instruction& in, const std::string& text, const Lookup& env) {
-    try {
-      return expand_words(text, env, df_.escape);
-    } catch (const Error& e) {
-      fail_at(df_, in, e.what());
-    }
-  }
-
-  static std::optional<std::string> env_get(const json& cfg, const std::string& k) {
-    if (!cfg.contains("config") || !cfg["config"].contains("Env") || !cfg["config"]["Env"].is_array()) return std::nullopt;
-    for (const auto& e : cfg["config"]["Env"]) {
-      if (!e.is_string()) continue;
-      std::string s = e.get<std::string>();
-      if (s.compare(0, k.size() + 1, k + "=") == 0) return s.substr(k.size() + 1);
-    }
-    return std::nullopt;
-  }
-
-  Lookup stage_lookup(const State& st) {
-    return [&st](const std::string& k) -> std::optional<std::string> {
-      if (auto v = env_get(st.config, k)) return v;  // ENV wins over ARG
-      auto it = st.args.find(k);
-      if (it != st.args.end()) return it->second;
-      return std::nullopt;
-    };
-  }
-
-  static void env_set(json& cfg, const std::string& k, const std::string& v) {
-    auto& env = cfg["config"]["Env"];
-    if (!env.is_array()) env = json::array();
-    for (auto& e : env) {
-      if (e.is_string() && e.get<std::string>().compare(0, k.size() + 1, k + "=") == 0) {
-        e = k + "=" + v;
-        return;
-      }
-    }
-    env.push_back(k + "=" + v);
+    return expand_at(df_, in, word, env);
   }
 
   json fresh_config() {
@@ -331,35 +269,6 @@ class Builder {
     say("#" + std::to_string(step_no_) + " [" + label + " " + std::to_string(n) + "/" + std::to_string(total) + "] " + t);
   }
 
-  std::vector<std::pair<std::string, std::string>> pairs(State& st, const Instruction& in, bool legacy_ok) {
-    std::vector<std::pair<std::string, std::string>> out;
-    auto words = split_words_raw(in.args, df_.escape);
-    auto env = stage_lookup(st);
-    if (words.empty()) fail_at(df_, in, "requires at least one argument");
-    if (words[0].find('=') == std::string::npos) {
-      if (!legacy_ok || words.size() < 2) fail_at(df_, in, "must be of the form: name=value (\"" + words[0] + "\" has no '=')");
-      std::string rest = in.args.substr(in.args.find(words[0]) + words[0].size());
-      size_t b = rest.find_first_not_of(" \t");
-      out.emplace_back(words[0], expand(in, b == std::string::npos ? "" : rest.substr(b), env));
-      return out;
-    }
-    for (const auto& w : words) {
-      size_t eq = w.find('=');
-      if (eq == std::string::npos) fail_at(df_, in, "syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
-      std::string name = expand(in, w.substr(0, eq), env);
-      if (name.empty()) fail_at(df_, in, "names can not be blank");
-      out.emplace_back(name, expand(in, w.substr(eq + 1), env));
-    }
-    return out;
-  }
-
-  std::vector<std::string> command(const State& st, const Instruction& in) {
-    if (in.json) return in.argv;
-    std::vector<std::string> a = st.shell;
-    a.push_back(in.args);
-    return a;
-  }
-
   void apply(State& st, const Instruction& in, size_t stage_idx) {
     const std::string& k = in.keyword;
     auto& c = st.config["config"];
@@ -385,113 +294,7 @@ class Builder {
       layer_step(st, in, stage_idx);
       return;
     }
-    std::string by = k + " " + in.args;
-    if (k == "ENV") {
-      auto ps = pairs(st, in, true);
-      by = "ENV";
-      for (const auto& [n, v] : ps) {
-        env_set(st.config, n, v);
-        by += " " + n + "=" + v;
-      }
-    } else if (k == "LABEL") {
-      by = "LABEL";
-      for (const auto& [n, v] : pairs(st, in, true)) {
-        c["Labels"][n] = v;
-        by += " " + n + "=" + v;
-      }
-    } else if (k == "WORKDIR") {
-      std::string d = expand(in, in.args, env);
-      if (d.empty()) fail_at(df_, in, "requires a path");
-      if (d[0] != '/') d = c.value("WorkingDir", std::string("/")) + "/" + d;
-      c["WorkingDir"] = linux_::clean_path(d);
-      by = "WORKDIR " + c["WorkingDir"].get<std::string>();
-    } else if (k == "USER") {
-      std::string u = expand(in, in.args, env);
-      if (u.empty()) fail_at(df_, in, "requires a user");
-      c["User"] = u;
-      by = "USER " + u;
-    } else if (k == "CMD") {
-      c["Cmd"] = command(st, in);
-      st.cmd_set = true;
-    } else if (k == "ENTRYPOINT") {
-      c["Entrypoint"] = command(st, in);
-      if (!st.cmd_set) c.erase("Cmd");  // an inherited CMD does not survive a new ENTRYPOINT
-    } else if (k == "EXPOSE") {
-      for (const auto& p : expand_list(in, in.args, env)) {
-        std::string port = p, proto = "tcp";
-        size_t sl = p.find('/');
-        if (sl != std::string::npos) {
-          port = p.substr(0, sl);
-          proto = lower(p.substr(sl + 1));
-        }
-        if (proto != "tcp" && proto != "udp" && proto != "sctp") fail_at(df_, in, "invalid protocol \"" + proto + "\" in \"" + p + "\"");
-        size_t dash = port.find('-');
-        auto num = [&](const std::string& s) {
-          if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) > 65535) {
-            fail_at(df_, in, "invalid port \"" + p + "\"");
-          }
-          return std::stoi(s);
-        };
-        int lo = num(port.substr(0, dash)), hi = dash == std::string::npos ? lo : num(port.substr(dash + 1));
-        if (hi < lo || hi - lo > 10000) fail_at(df_, in, "invalid port range \"" + p + "\"");
-        for (int i = lo; i <= hi; ++i) c["ExposedPorts"][std::to_string(i) + "/" + proto] = json::object();
-      }
-    } else if (k == "VOLUME") {
-      auto vols = in.json ? in.argv : expand_list(in, in.args, env);
-      if (vols.empty()) fail_at(df_, in, "requires at least one argument");
-      for (const auto& v : vols) {
-        if (v.empty()) fail_at(df_, in, "volume paths can not be empty");
-        c["Volumes"][v] = json::object();
-      }
-    } else if (k == "STOPSIGNAL") {
-      std::string s = expand(in, in.args, env);
-      try {
-        (void)parse_signal(s);
-      } catch (const Error& e) {
-        fail_at(df_, in, e.what());
-      }
-      c["StopSignal"] = s;
-    } else if (k == "SHELL") {
-      st.shell = in.argv;
-      c["Shell"] = in.argv;
-    } else if (k == "HEALTHCHECK") {
-      auto words = split_words_raw(in.args, df_.escape);
-      json h;
-      if (lower(words[0]) == "none") {
-        h["Test"] = json::array({"NONE"});
-      } else {
-        std::string rest = in.args.substr(in.args.find(words[0]) + words[0].size());
-        size_t b = rest.find_first_not_of(" \t");
-        rest = b == std::string::npos ? "" : rest.substr(b);
-        auto arr = nlohmann::json::parse(rest, nullptr, false);
-        if (!arr.is_discarded() && arr.is_array() && !arr.empty() && std::all_of(arr.begin(), arr.end(), [](const json& x) { return x.is_string(); })) {
-          h["Test"] = json::array({"CMD"});
-          for (const auto& x : arr) h["Test"].push_back(x);
-        } else {
-          h["Test"] = json::array({"CMD-SHELL", rest});
-        }
-        for (const auto& f : in.flags) {
-          std::string v = f.value.value_or("");
-          try {
-            if (f.name == "retries") {
-              if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) throw Error("invalid --retries \"" + v + "\"");
-              h["Retries"] = std::stoi(v);
-            } else {
-              static const std::map<std::string, std::string> names = {
-                  {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}, {"start-interval", "StartInterval"}};
-              h[names.at(f.name)] = cgroups::parse_duration(v);  // Go durations, as runc parses them
-            }
-          } catch (const Error& e) {
-            fail_at(df_, in, "--" + f.name + ": " + e.what());
-          }
-        }
-      }
-      c["Healthcheck"] = h;
-    } else if (k == "ONBUILD") {
-      c["OnBuild"].push_back(in.args);
-    } else if (k == "MAINTAINER") {
-      st.config["author"] = in.args;
-    }
+    std::string by = apply_config_step(df_, st, in);
     st.key = chain(st.key, by + (k == "CMD" || k == "ENTRYPOINT" || k == "SHELL" || k == "HEALTHCHECK" ? c.dump() : ""));
     history(st, by, true);
   }
@@ -542,7 +345,7 @@ class Builder {
     std::vector<std::string> run_argv, run_env;
     bool host_net = o_.host_network;
     if (in.keyword == "RUN") {
-      run_argv = command(st, in);
+      run_argv = command_of(st, in);
       std::set<std::string> names;
       if (c.contains("Env") && c["Env"].is_array()) {
         for (const auto& e : c["Env"]) {
@@ -560,7 +363,7 @@ class Builder {
       desc = by + "\nenv " + json(run_env).dump() + "\nuser " + c.value("User", std::string()) + "\ncwd " + workdir +
              "\nnet " + (host_net ? "host" : "none");
     } else {
-      std::vector<std::string> words = in.json ? in.argv : expand_list(in, in.args, env);
+      std::vector<std::string> words = in.json ? in.argv : expand_list_at(df_, in, in.args, env);
       if (in.json) {
         for (auto& w : words) w = expand(in, w, env);
       }
