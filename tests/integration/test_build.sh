@@ -416,3 +416,37 @@ test_build_podman_load_and_run() {
     { echo "$out"; fail "podman run"; }
   assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "podman ran the image with $RUNTIME_NAME"
 }
+
+test_build_containerd_import_and_run() {
+  _bb_setup
+  command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd/ctr not installed"
+  mkctx
+  bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX" >/dev/null
+  local c=$T/c
+  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
+  cat >"$T/c.toml" <<EOF
+version = 2
+root = "$c/root"
+state = "$c/state"
+temp = "$c/tmp"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+[ttrpc]
+  address = "$T/c.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+EOF
+  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
+  track_pid $!
+  # shims of this containerd (if a run is interrupted) are found by the socket path, by pid
+  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
+  C=(timeout -k 2 30 ctr --address "$T/c.sock" --namespace berth-build)
+  for _ in $(seq 1 100); do [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
+  "${C[@]}" version >/dev/null 2>&1 || { tail -n 20 "$T/containerd.log"; fail "containerd did not come up"; }
+  "${C[@]}" images import "$T/h.oci.tar" >"$T/import.log" 2>&1 || { cat "$T/import.log"; fail "ctr images import"; }
+  "${C[@]}" images ls -q | grep -qx hello:latest || fail "hello:latest not in containerd after import"
+  out=$("${C[@]}" run --rm --runc-binary "$RUNTIME" --runc-root "$T/rr" --fifo-dir "$T/fifo" hello:latest "$ID" 2>&1) ||
+    { echo "$out"; fail "ctr run"; }
+  assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "containerd ran the image with $RUNTIME_NAME"
+}
