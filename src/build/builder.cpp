@@ -4,11 +4,13 @@
 // take it from the cache.
 #include "berth/build/builder.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <set>
@@ -24,6 +26,7 @@
 #include "berth/util/error.hpp"
 #include "copy.hpp"
 #include "overlay.hpp"
+#include "run_mounts.hpp"
 #include "run_step.hpp"
 #include "stage_state.hpp"
 
@@ -329,6 +332,96 @@ class Builder {
     }
   };
 
+  // The layers a --from names: an earlier stage (by name or index) or an image; key_out gets
+  // what the cache key must see of it.
+  std::vector<Layer> from_layers(const Instruction& in, const std::string& name, size_t stage_idx, std::string& key_out) {
+    std::optional<size_t> dep = stage_index(lower(name));
+    if (!dep && !name.empty() && name.size() < 6 && name.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoul(name) < stages_.size()) {
+      dep = std::stoul(name);
+    }
+    if (dep) {
+      if (*dep >= stage_idx) fail_at(df_, in, "--from=" + name + ": only an earlier stage can be used");
+      const State& other = build_stage(*dep);
+      key_out = other.key;
+      return other.layers;
+    }
+    auto img = resolve_image(in, name);
+    key_out = img.manifest_desc.digest;
+    return img.layers;
+  }
+
+  // RUN --mount: the runtime mounts, and what the cache key must see of them.
+  json run_mounts(const Instruction& in, size_t stage_idx, const std::string& workdir, const Lookup& env,
+                  const std::string& scratch, std::vector<std::unique_ptr<OverlayMount>>& views, std::vector<std::string>& targets,
+                  std::string& desc) {
+    json out = json::array();
+    for (const auto& f : in.flags) {
+      if (f.name != "mount") continue;
+      RunMount m;
+      try {
+        m = parse_run_mount(expand(in, f.value.value_or(""), env), workdir);
+      } catch (const Error& e) {
+        fail_at(df_, in, e.what());
+      }
+      targets.push_back(m.target);
+      desc += "\nmount " + m.canonical;
+      if (m.type == "tmpfs") {
+        json opts = json::array({"nosuid", "nodev"});
+        char mode[16];
+        snprintf(mode, sizeof mode, "mode=%o", static_cast<unsigned>(m.mode.value_or(01777)));
+        opts.push_back(mode);
+        if (m.size) opts.push_back("size=" + std::to_string(*m.size));
+        if (m.readonly) opts.push_back("ro");
+        out.push_back({{"destination", m.target}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", opts}});
+      } else if (m.type == "cache") {
+        // Persistent between builds, shared by id; its contents are not part of the cache key
+        // (as BuildKit): it holds what a step may reuse, not what it produces.
+        std::string base = store_.root() + "/berth/run-cache";
+        if (::mkdir(base.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + base);
+        std::string dir = base + "/" + image::digest_hex(image::sha256_digest(m.id));
+        if (::mkdir(dir.c_str(), m.mode.value_or(0755)) == 0) {
+          if (::chown(dir.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 || ::chmod(dir.c_str(), m.mode.value_or(0755)) != 0) {
+            throw_errno("set owner/mode of " + dir);
+          }
+        } else if (errno != EEXIST) {
+          throw_errno("mkdir " + dir);
+        }
+        json opts = json::array({"rbind"});
+        if (m.readonly) opts.push_back("ro");
+        out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", dir}, {"options", opts}});
+      } else {
+        std::string root = o_.context, from_key;
+        const DockerIgnore* ig = &ignore_;
+        if (!m.from.empty()) {
+          auto layers = from_layers(in, m.from, stage_idx, from_key);
+          std::string at = scratch + "/mount-" + std::to_string(views.size());
+          if (::mkdir(at.c_str(), 0755) != 0) throw_errno("mkdir " + at);
+          views.push_back(std::make_unique<OverlayMount>(layers_root(), lowers(layers), "", "", at));
+          root = at;
+          ig = nullptr;
+        }
+        Sources src;
+        try {
+          src = find_sources(root, {m.source}, ig);
+        } catch (const Error& e) {
+          fail_at(df_, in, std::string("--mount: ") + e.what());
+        }
+        desc += " " + from_key + " " + digest_sources(src);
+        // The runtime mounts a path: the source's real location, resolved inside its root.
+        UniqueFd rootfd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!rootfd) throw_errno("open " + root);
+        UniqueFd sfd = linux_::open_in_root(rootfd.get(), src.rels[0], O_PATH);
+        char real[4096];
+        ssize_t n = ::readlink(linux_::fd_path(sfd.get()).c_str(), real, sizeof real - 1);
+        if (n <= 0) throw_errno("resolve --mount source " + m.source);
+        real[n] = 0;
+        out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", std::string(real)}, {"options", {"rbind", "ro"}}});
+      }
+    }
+    return out;
+  }
+
   void layer_step(State& st, const Instruction& in, size_t stage_idx) {
     auto t0 = std::chrono::steady_clock::now();
     auto env = stage_lookup(st);
@@ -344,6 +437,9 @@ class Builder {
     CopyOptions copts;
     std::vector<std::string> run_argv, run_env;
     bool host_net = o_.host_network;
+    json rt_mounts = json::array();
+    std::vector<std::unique_ptr<OverlayMount>> mount_views;  // --mount from= views, read-only
+    std::vector<std::string> mount_targets;
     if (in.keyword == "RUN") {
       run_argv = command_of(st, in);
       std::set<std::string> names;
@@ -362,6 +458,7 @@ class Builder {
       by = "RUN " + json(run_argv).dump();
       desc = by + "\nenv " + json(run_env).dump() + "\nuser " + c.value("User", std::string()) + "\ncwd " + workdir +
              "\nnet " + (host_net ? "host" : "none");
+      rt_mounts = run_mounts(in, stage_idx, workdir, env, tmp.path, mount_views, mount_targets, desc);
     } else {
       std::vector<std::string> words = in.json ? in.argv : expand_list_at(df_, in, in.args, env);
       if (in.json) {
@@ -378,22 +475,7 @@ class Builder {
       if (const Flag* f = in.flag("from")) {
         if (in.keyword == "ADD") fail_at(df_, in, "--from is not supported by ADD");
         std::string name = expand(in, *f->value, env);
-        std::vector<Layer> layers;
-        std::optional<size_t> dep = stage_index(lower(name));
-        if (!dep && !name.empty() && name.size() < 6 && name.find_first_not_of("0123456789") == std::string::npos &&
-            std::stoul(name) < stages_.size()) {
-          dep = std::stoul(name);
-        }
-        if (dep) {
-          if (*dep >= stage_idx) fail_at(df_, in, "--from=" + name + ": a stage can only copy from an earlier stage");
-          const State& other = build_stage(*dep);
-          layers = other.layers;
-          from_key = other.key;
-        } else {
-          auto img = resolve_image(in, name);
-          layers = img.layers;
-          from_key = img.manifest_desc.digest;
-        }
+        std::vector<Layer> layers = from_layers(in, name, stage_idx, from_key);
         std::string at = temp_mkdir(tmp.path, "from", 0755);
         from_view = std::make_unique<OverlayMount>(layers_root(), lowers(layers), "", "", at);
         root = at;
@@ -456,9 +538,24 @@ class Builder {
       if (!rootfd) throw_errno("open " + merged);
       if (workdir != "/") linux_::mkdir_all_in_root(rootfd.get(), workdir, 0755);
       if (in.keyword == "RUN") {
-        for (const char* p : {"proc", "sys", "dev"}) {
-          struct stat s {};
-          if (::fstatat(rootfd.get(), p, &s, AT_SYMLINK_NOFOLLOW) != 0) absent.push_back(p);
+        // Mount points the runtime will create (for /proc, /sys, /dev and every --mount target)
+        // do not belong in the layer: note which are missing now, remove them afterwards.
+        std::vector<std::string> points = {"/proc", "/sys", "/dev"};
+        points.insert(points.end(), mount_targets.begin(), mount_targets.end());
+        for (const auto& p : points) {
+          std::string sofar;
+          size_t b = 1;
+          while (b <= p.size()) {
+            size_t e = p.find('/', b);
+            if (e == std::string::npos) e = p.size();
+            sofar += "/" + p.substr(b, e - b);
+            b = e + 1;
+            struct stat s {};
+            if (::fstatat(rootfd.get(), sofar.c_str() + 1, &s, AT_SYMLINK_NOFOLLOW) != 0) {
+              absent.push_back(sofar.substr(1));
+              break;  // what is below is missing too; removing this one removes it
+            }
+          }
         }
         RunSpec rs;
         rs.runtime = runtime();
@@ -470,6 +567,7 @@ class Builder {
         rs.cwd = workdir;
         rs.user = c.value("User", std::string());
         rs.host_network = host_net;
+        rs.mounts = rt_mounts;
         auto start = std::chrono::steady_clock::now();
         RunResult r;
         try {
@@ -510,8 +608,8 @@ class Builder {
       m.unmount();
     }
     from_view.reset();
-    // Mount points the runtime made for /proc, /sys, /dev do not belong in the layer.
-    for (const auto& p : absent) ::rmdir((upper + "/" + p).c_str());
+    mount_views.clear();
+    for (const auto& p : absent) remove_mount_point(upper, p);
     image::LayerWriteOptions lo;
     lo.epoch = o_.epoch;
     lo.compression = o_.compression;
@@ -538,6 +636,28 @@ class Builder {
     snprintf(buf, sizeof buf, "%.2fs", secs);
     say("#" + std::to_string(step_no_) + " DONE " + buf + " (layer " + layer.blob.digest.substr(7, 12) + ", " +
         std::to_string(layer.blob.size) + " bytes)");
+  }
+
+  // A mount point the runtime created in the upper dir: empty directories (and an empty file
+  // for a file bind mount) are removed bottom up; anything the command really wrote stays.
+  static void remove_mount_point(const std::string& upper, const std::string& rel) {
+    std::string p = upper + "/" + rel;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) return;
+    if (S_ISREG(st.st_mode)) {
+      if (st.st_size == 0) ::unlink(p.c_str());
+      return;
+    }
+    if (!S_ISDIR(st.st_mode)) return;
+    DIR* d = ::opendir(p.c_str());
+    if (!d) return;
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.push_back(e->d_name);
+    }
+    ::closedir(d);
+    for (const auto& n : names) remove_mount_point(upper, rel + "/" + n);
+    ::rmdir(p.c_str());
   }
 
   bool try_cache(State& st, const std::string& key) {

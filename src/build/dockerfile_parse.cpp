@@ -310,7 +310,7 @@ class Parser {
     } else if (k == "RUN" || k == "CMD" || k == "ENTRYPOINT") {
       if (k == "RUN") {
         for (const auto& f : ins.flags) {
-          if (f.name == "mount") need(ins, false, "--mount is not supported by berth-build yet");
+          if (f.name == "mount") need(ins, f.value && !f.value->empty(), "--mount requires a value");
           if (f.name == "security") need(ins, false, "--security is not supported");
           if (f.name == "network") {
             need(ins, f.value && (*f.value == "none" || *f.value == "host" || *f.value == "default"),

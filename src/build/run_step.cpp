@@ -87,6 +87,7 @@ RunResult run_in_container(const RunSpec& spec, const std::function<void(const s
       }
     }
   }
+  for (const auto& m : spec.mounts) cfg["mounts"].push_back(m);
   std::string bundle = spec.scratch + "/bundle";
   std::string state = spec.scratch + "/state";
   if (::mkdir(bundle.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + bundle);

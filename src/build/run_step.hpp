@@ -2,6 +2,7 @@
 // overlay (berth-build invokes `berth run`; see docs/build.md for why not in-process yet).
 #pragma once
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct RunSpec {
   std::string cwd = "/";
   std::string user;               // USER as written (resolved in the rootfs)
   bool host_network = false;
+  nlohmann::json mounts = nlohmann::json::array();  // extra runtime mounts (RUN --mount)
 };
 
 struct RunResult {

@@ -450,3 +450,29 @@ EOF
     { echo "$out"; fail "ctr run"; }
   assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "containerd ran the image with $RUNTIME_NAME"
 }
+
+test_build_run_mounts() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+RUN --mount=type=cache,target=/var/cache/x echo run >> /var/cache/x/log && wc -l < /var/cache/x/log > /count
+RUN --mount=type=bind,target=/src,source=data cat /src/in.txt > /copied && ! touch /src/new 2>/dev/null
+RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/f && ls /scratch > /tmpfs-seen
+CMD [\"cat\", \"/count\", \"/copied\", \"/tmpfs-seen\"]"
+  mkdir "$CTX/data"; echo from-context >"$CTX/data/in.txt"
+  bb build -q -t m "$CTX" >/dev/null
+  assert_eq "1
+from-context
+f" "$(bb run m)" "cache, bind and tmpfs mounts"
+  bb unpack m "$T/m"
+  assert_not_exists "$T/m/rootfs/var/cache"
+  assert_not_exists "$T/m/rootfs/src"
+  assert_not_exists "$T/m/rootfs/scratch"
+  assert_not_exists "$CTX/data/new"
+  # the cache mount persists between builds; a changed bind source invalidates its step
+  echo changed >"$CTX/data/in.txt"
+  bb build -q --no-cache -t m2 "$CTX" >/dev/null
+  assert_eq "2
+changed" "$(bb run m2 cat /count /copied)" "the cache kept the first build's line; the bind source changed"
+  bb build -t m2 "$CTX" >"$T/log"
+  assert_eq 5 "$(grep -c CACHED "$T/log")" "unchanged: all 5 layer steps cached"
+}
