@@ -52,11 +52,11 @@ class Builder {
     std::string dfpath = o_.dockerfile.empty() ? o_.context + "/Dockerfile" : o_.dockerfile;
     std::string text;
     try {
-      text = image::read_file(dfpath);
+      text = o_.dockerfile == "-" ? image::read_file("/dev/stdin") : image::read_file(dfpath);
     } catch (const Error& e) {
       throw Error(std::string("cannot read the Dockerfile: ") + e.what(), e.code());
     }
-    std::string shown = o_.dockerfile.empty() ? "Dockerfile" : o_.dockerfile;
+    std::string shown = o_.dockerfile.empty() || o_.dockerfile == "-" ? "Dockerfile" : o_.dockerfile;
     df_ = parse_dockerfile(text, shown);
     for (const auto& w : df_.warnings) say("[warning] " + w);
     struct stat st {};

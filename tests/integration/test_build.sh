@@ -264,6 +264,9 @@ COPY --from=nosuch /a /b|Dockerfile:2: COPY: image "nosuch" is not in the local 
     assert_rc 1 "${c##*|}"
     assert_file_contains "$T/err" "${c##*|}"
   done
+  RC=0; printf 'FROM scratch\nCOPY x\n' | bb build -q -f - "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "Dockerfile:2: COPY: no source files were specified"
   RC=0; bb build -q -f "$T/nope" "$CTX" 2>"$T/err" || RC=$?
   assert_rc 1
   assert_file_contains "$T/err" "cannot read the Dockerfile"

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   std::optional<int64_t> timestamp;
   bool quiet = false;
   auto* b = app.add_subcommand("build", "build an image from a Dockerfile");
-  b->add_option("-f,--file", bo.dockerfile, "the Dockerfile (default: CONTEXT/Dockerfile)");
+  b->add_option("-f,--file", bo.dockerfile, "the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)");
   b->add_option("-t,--tag", bo.tags, "name the image (repeatable)");
   b->add_option("--build-arg", build_args, "KEY=VALUE for an ARG (repeatable)");
   b->add_option("--label", labels, "KEY=VALUE label on the image (repeatable)");
