@@ -599,7 +599,7 @@ class Builder {
           }
         }
         try {
-          copy_sources(src, merged, dest.back() == '/' ? dest : dest + (in.args.size() && in.args.back() == '/' ? "/" : ""), copts);
+          copy_sources(src, merged, dest, copts);  // a trailing '/' on dest makes it a directory
         } catch (const Error& e) {
           fail_at(df_, in, e.what());
         }
