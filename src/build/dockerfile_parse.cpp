@@ -303,6 +303,7 @@ class Parser {
       need(ins, n >= 2, "no source files were specified");
       for (const auto& f : ins.flags) {
         need(ins, (f.value.has_value() && !f.value->empty()) || f.name == "link", "--" + f.name + " requires a value");
+        need(ins, f.name != "checksum", "--checksum verifies URL sources, which berth-build does not fetch");
       }
     } else if (k == "SHELL") {
       need(ins, ins.json, "requires the arguments to be in JSON form");

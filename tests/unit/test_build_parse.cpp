@@ -82,6 +82,7 @@ TEST_CASE("parse: precise errors with file, line and instruction") {
   CHECK(error_of([] { parse_dockerfile("FROM scratch\nHEALTHCHECK --interval=1s NONE\n"); }).find("NONE") != std::string::npos);
   CHECK(error_of([] { parse_dockerfile("FROM scratch\nONBUILD ONBUILD RUN x\n"); }).find("chaining") != std::string::npos);
   CHECK(error_of([] { parse_dockerfile("FROM scratch\nRUN --mount= true\n"); }) == "Dockerfile:2: RUN: --mount requires a value");
+  CHECK(error_of([] { parse_dockerfile("FROM scratch\nADD --checksum=sha256:00 a b\n"); }).find("Dockerfile:2: ADD: --checksum") == 0);
   CHECK(error_of([] { parse_dockerfile("FROM scratch AS 1bad\n"); }).find("invalid stage name") != std::string::npos);
   CHECK(error_of([] { parse_dockerfile("FROM scratch\nSTOPSIGNAL a b\n"); }) ==
         "Dockerfile:2: STOPSIGNAL: requires exactly one argument");
