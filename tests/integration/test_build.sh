@@ -234,6 +234,16 @@ COPY ../../etc/passwd /x"
   RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
   assert_rc 1   # cleaned to /etc/passwd inside the context: not there
   assert_file_contains "$T/err" "not found in the build context"
+  # a symlink in the context that points at a host file is resolved inside the context
+  mkctx_df "$BB_BASE
+COPY pw /x"
+  ln -s /etc/passwd "$CTX/pw"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:4: COPY: "pw": not found in the build context'
+  mkdir -p "$CTX/etc"; echo inside >"$CTX/etc/passwd"
+  bb build -q -t pw "$CTX" >/dev/null
+  assert_eq inside "$(bb run pw cat /x)" "the link led to the context's own etc/passwd"
   mkctx_df "$BB_BASE
 ADD http://example.com/x /x"
   RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
