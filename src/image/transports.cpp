@@ -134,12 +134,6 @@ Image import_layout(Store& store, const std::string& dir, const std::string& ref
   return store.load(md);
 }
 
-void extract_plain(const std::string& tar, const std::string& dest, const std::string& what) {
-  extract_tar_file(tar, dest, ExtractMode::Apply, what);
-}
-
-std::string tmp_in(Store& store, const std::string& prefix) { return store.make_temp_dir(prefix); }
-
 // Gunzips (or copies) a layer blob to path, returning the digest of the plain tar.
 std::string write_plain_layer(const std::string& blob, const std::string& path) {
   std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
@@ -291,9 +285,9 @@ Image pull(Store& store, const std::string& source, const std::string& tag) {
   if (r.transport == "oci") {
     img = import_layout(store, r.path, r.ref, source);
   } else {
-    TempTree tmp{tmp_in(store, "pull")};
+    TempTree tmp{store.make_temp_dir("pull")};
     try {
-      extract_plain(r.path, tmp.path, source);
+      extract_tar_file(r.path, tmp.path, ExtractMode::Apply, source);
     } catch (const Error& e) {
       throw Error(source + ": " + e.what(), e.code());
     }
@@ -363,9 +357,7 @@ void push(const Store& store, const Image& img, const std::string& dest, const s
     write_layout(store, img, r.path, name);
     return;
   }
-  char t[] = "/tmp/berth-build-push.XXXXXX";
-  if (!::mkdtemp(t)) throw_errno("mkdtemp");
-  TempTree tmp{t};
+  TempTree tmp{store.make_temp_dir("push")};
   if (r.transport == "oci-archive") {
     write_layout(store, img, tmp.path, name);
     tar_dir(tmp.path, r.path);
