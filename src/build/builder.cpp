@@ -308,14 +308,7 @@ class Builder {
     return p;
   }
 
-  std::vector<std::string> lowers(const std::vector<Layer>& layers) {
-    std::vector<std::string> out;
-    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-      image::ensure_layer_dir(store_, *it);
-      out.push_back(image::digest_hex(it->diff_id));
-    }
-    return out;
-  }
+  std::vector<std::string> lowers(const std::vector<Layer>& layers) { return layer_stack(store_, layers); }
 
   std::string layers_root() const { return store_.root() + "/berth/layers"; }
 

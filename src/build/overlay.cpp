@@ -6,6 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
+
+#include "berth/image/digest.hpp"
+#include "berth/image/layer.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/fd.hpp"
 
@@ -43,6 +47,18 @@ void OverlayMount::unmount() {
   if (!mounted_) return;
   if (::umount2(merged_.c_str(), 0) != 0) throw_errno("unmount " + merged_);
   mounted_ = false;
+}
+
+std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    std::string hex = image::digest_hex(it->diff_id);
+    if (!seen.insert(hex).second) continue;
+    image::ensure_layer_dir(store, *it);
+    out.push_back(hex);
+  }
+  return out;
 }
 
 void private_mount_namespace() {

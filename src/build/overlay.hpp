@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "berth/image/oci.hpp"
+#include "berth/image/store.hpp"
+
 namespace berth::build {
 
 class OverlayMount {
@@ -24,6 +27,11 @@ class OverlayMount {
   std::string merged_;
   bool mounted_ = false;
 };
+
+// The lower dirs for an image's layers (bottom first): each unpacked once in the store, named
+// topmost first; a layer that occurs twice (two identical steps) is kept only at its topmost
+// place — overlayfs refuses a lower dir given twice, and the lower copy changes nothing.
+std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers);
 
 // Puts berth-build in a private mount namespace so that every overlay it mounts goes away
 // with the process, whatever happens to it.

@@ -319,11 +319,7 @@ int main(int argc, char** argv) {
       img::Store store(root);
       auto im = find_image(store, name1);
       std::string rt = bld::find_runtime(runtime);
-      std::vector<std::string> lowers;
-      for (auto it = im.layers.rbegin(); it != im.layers.rend(); ++it) {
-        img::ensure_layer_dir(store, *it);
-        lowers.push_back(img::digest_hex(it->diff_id));
-      }
+      std::vector<std::string> lowers = bld::layer_stack(store, im.layers);
       std::string dir = store.make_temp_dir("run");
       int rc = 1;
       try {
