@@ -310,7 +310,7 @@ class Builder {
 
   std::vector<std::string> lowers(const std::vector<Layer>& layers) { return layer_stack(store_, layers); }
 
-  std::string layers_root() const { return store_.root() + "/berth/layers"; }
+  std::string layers_root() const { return link_root(store_); }
 
   // RAII for a step's scratch directory.
   struct TempTree {

@@ -49,14 +49,29 @@ void OverlayMount::unmount() {
   mounted_ = false;
 }
 
+std::string link_root(const image::Store& store) { return store.root() + "/berth/l"; }
+
 std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers) {
+  std::string links = link_root(store);
+  if (::mkdir(links.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + links);
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     std::string hex = image::digest_hex(it->diff_id);
     if (!seen.insert(hex).second) continue;
     image::ensure_layer_dir(store, *it);
-    out.push_back(hex);
+    std::string name = hex.substr(0, 16);
+    std::string target = "../layers/" + hex;
+    std::string link = links + "/" + name;
+    if (::symlink(target.c_str(), link.c_str()) != 0) {
+      if (errno != EEXIST) throw_errno("symlink " + link);
+      char have[128];
+      ssize_t n = ::readlink(link.c_str(), have, sizeof have - 1);
+      if (n < 0 || std::string(have, static_cast<size_t>(n)) != target) {
+        throw Error(link + ": names another layer (two diff_ids share 64 bits?)");  // never silently mix
+      }
+    }
+    out.push_back(name);
   }
   return out;
 }

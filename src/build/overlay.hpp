@@ -12,7 +12,7 @@ namespace berth::build {
 
 class OverlayMount {
  public:
-  // layers_root: the directory holding the unpacked layers; lowers: their names in it,
+  // layers_root: the directory holding the lower dirs (link_root); lowers: their names in it,
   // topmost first (may be empty). upper/work empty: a read-only view.
   OverlayMount(const std::string& layers_root, const std::vector<std::string>& lowers, const std::string& upper,
                const std::string& work, const std::string& merged);
@@ -31,7 +31,10 @@ class OverlayMount {
 // The lower dirs for an image's layers (bottom first): each unpacked once in the store, named
 // topmost first; a layer that occurs twice (two identical steps) is kept only at its topmost
 // place — overlayfs refuses a lower dir given twice, and the lower copy changes nothing.
+// The names are 16-hex-digit links in link_root(store) to berth/layers/<diff_id>: the mount
+// options fit in a page for some 230 layers (full digests: 60).
 std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers);
+std::string link_root(const image::Store& store);
 
 // Puts berth-build in a private mount namespace so that every overlay it mounts goes away
 // with the process, whatever happens to it.

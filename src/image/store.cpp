@@ -397,6 +397,12 @@ Store::PruneResult Store::prune() {
     remove_tree(root_ + "/berth/layers/" + hex);
     ++r.layer_dirs;
   }
+  // Short links to unpacked layers (berth-build's overlay lower dirs) that now lead nowhere.
+  for (const auto& name : list_dir(root_ + "/berth/l")) {
+    struct stat st {};
+    std::string link = root_ + "/berth/l/" + name;
+    if (::stat(link.c_str(), &st) != 0 && errno == ENOENT) ::unlink(link.c_str());
+  }
   return r;
 }
 

@@ -492,3 +492,16 @@ changed" "$(bb run m2 cat /count /copied)" "the cache kept the first build's lin
   bb build -t m2 "$CTX" >"$T/log"
   assert_eq 5 "$(grep -c CACHED "$T/log")" "unchanged: all 5 layer steps cached"
 }
+
+test_build_many_layers() {
+  _bb_setup
+  # 75 layers: more than the 60 or so lower dirs that fit in the overlay mount options as
+  # full paths (berth-build names them by short links)
+  local df=$BB_BASE i
+  for i in $(seq 1 73); do df+=$'\n'"RUN echo $i > /f$i"; done
+  mkctx_df "$df
+CMD [\"sh\", \"-c\", \"ls / | grep -c '^f'\"]"
+  bb build -q -t many "$CTX" >/dev/null
+  assert_eq 75 "$(bb inspect many | jq '.Manifest.layers | length')" "layers"
+  assert_eq 73 "$(bb run many)" "every layer is visible"
+}

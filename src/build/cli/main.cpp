@@ -326,7 +326,7 @@ int main(int argc, char** argv) {
         for (const char* d : {"/upper", "/work", "/bundle", "/bundle/rootfs", "/state"}) {
           if (::mkdir((dir + d).c_str(), 0755) != 0) berth::throw_errno("mkdir " + dir + d);
         }
-        bld::OverlayMount m(store.root() + "/berth/layers", lowers, dir + "/upper", dir + "/work", dir + "/bundle/rootfs");
+        bld::OverlayMount m(bld::link_root(store), lowers, dir + "/upper", dir + "/work", dir + "/bundle/rootfs");
         {
           berth::UniqueFd rootfd(::open((dir + "/bundle/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
           if (!rootfd) berth::throw_errno("open " + dir + "/bundle/rootfs");
