@@ -8,7 +8,7 @@ WERROR ?= ON
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
   golang-github-opencontainers-specs-dev python3 file uidmap \
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 

@@ -505,3 +505,44 @@ CMD [\"sh\", \"-c\", \"ls / | grep -c '^f'\"]"
   assert_eq 75 "$(bb inspect many | jq '.Manifest.layers | length')" "layers"
   assert_eq 73 "$(bb run many)" "every layer is visible"
 }
+
+test_build_same_as_buildah() {
+  _bb_setup
+  command -v buildah >/dev/null || skip "buildah not installed (bench/build-vs-buildah.sh installs it)"
+  mkctx_df "$BB_BASE
+ARG V=1
+ENV A=1 B=\"two words\" C=\${V}x
+ENV D \$A-\$B
+LABEL x=y \"k w\"=v
+WORKDIR /w
+WORKDIR sub
+COPY dir/ /d/
+COPY dir/*.txt /g/
+RUN mkdir -p /etc && echo 'app:x:1000:1000::/home/app:/bin/sh' > /etc/passwd && rm -rf /d/sub && ln -s /d /dl
+USER app
+EXPOSE 80 53/udp
+VOLUME /data
+STOPSIGNAL SIGINT
+ENTRYPOINT [\"/bin/sh\", \"-c\"]
+CMD [\"echo hi\"]"
+  mkdir -p "$CTX/dir/sub"; echo a >"$CTX/dir/a.txt"; echo s >"$CTX/dir/sub/s.txt"; echo k >"$CTX/dir/x.key"
+  printf '*.key\n' >"$CTX/.dockerignore"
+  bb build -q -t mine "$CTX" >/dev/null
+  # buildah's RUN uses runc (Debian's crun refuses hybrid cgroups)
+  BAH=(timeout -k 2 50 buildah --root "$T/bah" --runroot "$T/bah-run" --storage-driver vfs)
+  at_cleanup "${BAH[*]} rmi -a -f >/dev/null 2>&1 || true"
+  "${BAH[@]}" bud --runtime /usr/bin/runc --network none -q -t theirs "$CTX" >/dev/null 2>"$T/bah.err" || { cat "$T/bah.err"; fail "buildah bud"; }
+  "${BAH[@]}" push -q theirs "oci:$T/theirs:theirs" >/dev/null 2>&1 || fail "buildah push"
+  bb pull "oci:$T/theirs:theirs" theirs >/dev/null
+  assert_eq "$("${BAH[@]}" inspect --type image theirs | jq -cS '.OCIv1.config | del(.Labels["io.buildah.version"])')" \
+    "$(bb inspect mine | jq -cS .Config.config)" "image config as buildah makes it"
+  bb unpack theirs "$T/u-theirs" >/dev/null
+  bb unpack mine "$T/u-mine" >/dev/null
+  local d
+  for d in theirs mine; do
+    (cd "$T/u-$d/rootfs" && find . -printf '%p %M %U:%G %s %l\n' | sort) >"$T/$d.list"
+  done
+  # buildah leaves the mount points of its RUN containers behind; berth-build does not
+  grep -vE '^\./(dev|proc|sys|run|etc/hostname) ' "$T/theirs.list" >"$T/theirs.filtered"
+  diff "$T/theirs.filtered" "$T/mine.list" || fail "file systems differ (paths, modes, owners, sizes, link targets)"
+}
