@@ -274,7 +274,6 @@ class Builder {
 
   void apply(State& st, const Instruction& in, size_t stage_idx) {
     const std::string& k = in.keyword;
-    auto& c = st.config["config"];
     auto env = stage_lookup(st);
     if (k == "ARG") {
       for (const auto& [name, def] : arg_decls(in)) {
@@ -298,6 +297,8 @@ class Builder {
       return;
     }
     std::string by = apply_config_step(df_, st, in);
+    if (k == "WORKDIR" && workdir_step(st, in, by)) return;  // it made (or reused) a layer
+    const auto& c = st.config["config"];
     st.key = chain(st.key, by + (k == "CMD" || k == "ENTRYPOINT" || k == "SHELL" || k == "HEALTHCHECK" ? c.dump() : ""));
     history(st, by, true);
   }
@@ -603,6 +604,13 @@ class Builder {
     from_view.reset();
     mount_views.clear();
     for (const auto& p : absent) remove_mount_point(upper, p);
+    commit_layer(st, upper, key, by, t0);
+  }
+
+  // The upper dir becomes the step's layer: blob in the store, the dir itself kept as the
+  // unpacked layer, config and history updated, and the result recorded in the cache.
+  void commit_layer(State& st, const std::string& upper, const std::string& key, const std::string& by,
+                    std::chrono::steady_clock::time_point t0) {
     image::LayerWriteOptions lo;
     lo.epoch = o_.epoch;
     lo.compression = o_.compression;
@@ -629,6 +637,54 @@ class Builder {
     snprintf(buf, sizeof buf, "%.2fs", secs);
     say("#" + std::to_string(step_no_) + " DONE " + buf + " (layer " + layer.blob.digest.substr(7, 12) + ", " +
         std::to_string(layer.blob.size) + " bytes)");
+  }
+
+  // WORKDIR creates its directory when the image lacks it, owned by the USER in effect (as
+  // buildah and BuildKit do), as a layer of its own; an existing directory makes no layer.
+  bool workdir_step(State& st, const Instruction& in, const std::string& by) {
+    auto t0 = std::chrono::steady_clock::now();
+    const auto& c = st.config["config"];
+    std::string dir = c.value("WorkingDir", std::string("/"));
+    std::string user = c.value("User", std::string());
+    std::string key = chain(st.key, "WORKDIR-mkdir " + dir + "\nuser " + user + "\nepoch " +
+                                        (o_.epoch ? std::to_string(*o_.epoch) : "0") + "\ncompression " +
+                                        std::to_string(static_cast<int>(o_.compression)));
+    if (dir == "/") return false;
+    if (!o_.no_cache && try_cache(st, key)) {
+      ++cached_;
+      say("#" + std::to_string(step_no_) + " CACHED");
+      return true;
+    }
+    TempTree tmp{store_.make_temp_dir("step")};
+    std::string upper = temp_mkdir(tmp.path, "upper", 0755);
+    std::string work = temp_mkdir(tmp.path, "work", 0700);
+    std::string merged = temp_mkdir(tmp.path, "merged", 0755);
+    bool made = false;
+    {
+      OverlayMount m(layers_root(), lowers(st.layers), upper, work, merged);
+      UniqueFd rootfd(::open(merged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!rootfd) throw_errno("open " + merged);
+      UniqueFd there = linux_::try_open_in_root(rootfd.get(), dir, O_PATH | O_DIRECTORY);
+      if (!there) {
+        image::ResolvedUser u;
+        try {
+          u = image::resolve_user(rootfd.get(), user);
+        } catch (const Error& e) {
+          fail_at(df_, in, e.what());
+        }
+        try {
+          made = mkdir_owned(rootfd.get(), dir, u.uid, u.gid);
+        } catch (const Error& e) {
+          fail_at(df_, in, e.what());
+        }
+      }
+      there.reset();
+      rootfd.reset();
+      m.unmount();
+    }
+    if (!made) return false;  // it exists: nothing to add, no cache entry needed
+    commit_layer(st, upper, key, by, t0);
+    return true;
   }
 
   // A mount point the runtime created in the upper dir: empty directories (and an empty file

@@ -158,6 +158,7 @@ class Copier {
   void copy_any(int src_parent, const std::string& name, const std::string& rel, const std::string& dest, bool top) {
     auto [dparent, dbase] = linux_::split_parent(dest);
     if (dbase.empty()) throw Error("cannot copy onto /");
+    mkdir_owned(rootfs_, dparent, opts_.uid.value_or(0), opts_.gid.value_or(0));
     UniqueFd pfd = linux_::mkdir_all_in_root(rootfs_, dparent, 0755);
     copy_at(src_parent, name, rel, pfd.get(), dbase, dest, top);
   }
@@ -250,6 +251,23 @@ class Copier {
 
 }  // namespace
 
+bool mkdir_owned(int rootfd, const std::string& path, uid_t uid, gid_t gid) {
+  std::string clean = linux_::clean_path(path), sofar;
+  bool made = false;
+  size_t b = 1;
+  while (b < clean.size()) {
+    size_t e = clean.find('/', b);
+    if (e == std::string::npos) e = clean.size();
+    sofar += "/" + clean.substr(b, e - b);
+    b = e + 1;
+    if (linux_::try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY)) continue;
+    UniqueFd d = linux_::mkdir_all_in_root(rootfd, sofar, 0755);
+    if (::fchownat(d.get(), "", uid, gid, AT_EMPTY_PATH) != 0) throw_errno("chown " + sofar);
+    made = true;
+  }
+  return made;
+}
+
 void copy_sources(const Sources& s, const std::string& rootfs, const std::string& dest_in, const CopyOptions& opts) {
   UniqueFd rootfd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open " + rootfs);
@@ -269,7 +287,7 @@ void copy_sources(const Sources& s, const std::string& rootfs, const std::string
     if (S_ISDIR(st.st_mode)) {
       // A directory's contents are copied, not the directory itself.
       UniqueFd d = linux_::open_in_root(srcroot.get(), rel, O_RDONLY | O_DIRECTORY);
-      linux_::mkdir_all_in_root(rootfd.get(), dest, 0755);
+      mkdir_owned(rootfd.get(), dest, opts.uid.value_or(0), opts.gid.value_or(0));
       for (const auto& n : list(d.get())) {
         std::string r = join(rel, n);
         if (s.ignore && s.ignore->excluded(r)) continue;

@@ -33,6 +33,10 @@ struct CopyOptions {
   bool extract_archives = false;  // ADD
 };
 
+// mkdir -p of path inside the root at rootfd; the directories it creates get uid:gid (COPY
+// --chown's and WORKDIR's rule, as buildah and BuildKit). True when it created any.
+bool mkdir_owned(int rootfd, const std::string& path, uid_t uid, gid_t gid);
+
 // Copies into `dest` (absolute, inside the merged rootfs at rootfs). dest ending in '/',
 // several sources or a wildcard make it a directory.
 void copy_sources(const Sources& s, const std::string& rootfs, const std::string& dest, const CopyOptions& opts);

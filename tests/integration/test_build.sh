@@ -89,21 +89,22 @@ test_build_cache_hits_and_misses() {
   start=$(date +%s%N)
   bb build -t h "$CTX" >"$T/warm.log"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  assert_eq 4 "$(grep -c CACHED "$T/warm.log")" "warm build: the 4 layer steps are cache hits"
+  assert_eq 5 "$(grep -c CACHED "$T/warm.log")" "warm build: the 5 layer steps (WORKDIR /app makes one) are cache hits"
   log "cached rebuild: ${ms} ms"
   [ "$ms" -lt 2000 ] || fail "cached rebuild took ${ms} ms"
   echo 'echo changed' >>"$CTX/hello.sh"
   bb build -t h "$CTX" >"$T/changed.log"
-  # steps 2 (COPY busybox) and 3 (RUN install) hit; 7 (COPY hello.sh) and 8 (RUN) rebuild
+  # steps 2 (COPY busybox), 3 (RUN install), 6 (WORKDIR) hit; 7 (COPY hello.sh) and 8 (RUN) rebuild
   assert_eq "#2 CACHED
-#3 CACHED" "$(grep CACHED "$T/changed.log")" "hits before the changed source only"
+#3 CACHED
+#6 CACHED" "$(grep CACHED "$T/changed.log")" "hits before the changed source only"
   assert_eq 2 "$(grep -c ' DONE ' "$T/changed.log")" "the changed COPY and the RUN after it rebuilt"
   bb build --no-cache -t h "$CTX" >"$T/nocache.log"
   assert_eq 0 "$(grep -c CACHED "$T/nocache.log" || true)" "--no-cache"
   # the cache survives: prune keeps what the cache names
   bb prune >/dev/null
   bb build -t h "$CTX" >"$T/after-prune.log"
-  assert_eq 4 "$(grep -c CACHED "$T/after-prune.log")" "cache hits after prune"
+  assert_eq 5 "$(grep -c CACHED "$T/after-prune.log")" "cache hits after prune"
 }
 
 test_build_multistage_whiteouts() {
@@ -524,7 +525,10 @@ EXPOSE 80 53/udp
 VOLUME /data
 STOPSIGNAL SIGINT
 ENTRYPOINT [\"/bin/sh\", \"-c\"]
-CMD [\"echo hi\"]"
+CMD [\"echo hi\"]
+USER 10:20
+COPY --chown=10:20 dir/a.txt /owned/new/
+WORKDIR /last/deep"
   mkdir -p "$CTX/dir/sub"; echo a >"$CTX/dir/a.txt"; echo s >"$CTX/dir/sub/s.txt"; echo k >"$CTX/dir/x.key"
   printf '*.key\n' >"$CTX/.dockerignore"
   bb build -q -t mine "$CTX" >/dev/null
