@@ -425,11 +425,16 @@ test_build_podman_load_and_run() {
   P=(timeout -k 2 60 podman --root "$T/podman" --runroot "$RR" --storage-driver vfs --cgroup-manager cgroupfs
      --runtime "$RUNTIME")
   at_cleanup "${P[*]} rm -af -f >/dev/null 2>&1 || true; umount -R $RR 2>/dev/null || true; rm -rf $RR"
+  # conmon's cgroup below the parent has no run id in its name: removed here, so that the
+  # runner can remove the parent
+  at_cleanup "for d in /sys/fs/cgroup/*/bbp-$RUN_ID/conmon /sys/fs/cgroup/bbp-$RUN_ID/conmon; do [ -d \$d ] && rmdir \$d; done; true"
   "${P[@]}" load -i "$T/h.oci.tar" >"$T/load1" 2>&1 || { cat "$T/load1"; fail "podman load of the oci archive"; }
   "${P[@]}" load -i "$T/h.docker.tar" >"$T/load2" 2>&1 || { cat "$T/load2"; fail "podman load of the docker archive"; }
   assert_file_contains "$T/load2" "Loaded image"
   # the host refuses to raise RLIMIT_NOFILE (no CAP_SYS_RESOURCE): keep podman's limits low
-  out=$("${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/hello:latest 2>&1) ||
+  # --cgroup-parent with the run id: the runner's cleanup removes it (and conmon's below it)
+  out=$("${P[@]}" run --rm --network none --cgroup-parent "/bbp-$RUN_ID" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+    localhost/hello:latest 2>&1) ||
     { echo "$out"; fail "podman run"; }
   assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "podman ran the image with $RUNTIME_NAME"
 }
@@ -458,7 +463,9 @@ EOF
   track_pid $!
   # shims of this containerd (if a run is interrupted) are found by the socket path, by pid
   at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
-  C=(timeout -k 2 30 ctr --address "$T/c.sock" --namespace berth-build)
+  # the namespace names ctr's cgroup parent (/NAMESPACE/ID): with the run id in it, the
+  # runner's cleanup removes it
+  C=(timeout -k 2 30 ctr --address "$T/c.sock" --namespace "bb-$RUN_ID")
   for _ in $(seq 1 100); do [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
   "${C[@]}" version >/dev/null 2>&1 || { tail -n 20 "$T/containerd.log"; fail "containerd did not come up"; }
   "${C[@]}" images import "$T/h.oci.tar" >"$T/import.log" 2>&1 || { cat "$T/import.log"; fail "ctr images import"; }
