@@ -8,7 +8,8 @@ WERROR ?= ON
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
   golang-github-opencontainers-specs-dev python3 file uidmap \
-  protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev
+  protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -53,6 +54,7 @@ demo: build
 install: build
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 $(BUILD)/containerd-shim-berth-v2 $(DESTDIR)$(PREFIX)/bin/containerd-shim-berth-v2
+	install -D -m 0755 $(BUILD)/berth-build $(DESTDIR)$(PREFIX)/bin/berth-build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
