@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "berth/container/rootless.hpp"
+#include "berth/linux/exe_seal.hpp"
 #include "berth/process/init.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
@@ -67,6 +68,19 @@ int fail(const std::string& msg, int status) {
 
 int main(int argc, char** argv) {
   using namespace berth::cli;
+  // The commands that put a process into a container run from a sealed copy of
+  // berth, never from the binary on disk (CVE-2019-5736, linux/exe_seal.hpp).
+  {
+    const std::string_view cmd = command_name(argc, argv);
+    if (cmd == "create" || cmd == "run" || cmd == "exec") {
+      try {
+        berth::linux_::reexec_sealed(argv);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "berth: %s\n", e.what());
+        return 1;
+      }
+    }
+  }
   CLI::App app{"berth: an OCI container runtime", "berth"};
   app.require_subcommand(1);
   app.fallthrough();

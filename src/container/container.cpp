@@ -152,6 +152,23 @@ std::unique_ptr<cgroups::Manager> cgroup_or_none(std::unique_ptr<cgroups::Manage
   }
 }
 
+// Without a mount namespace of its own the container shares the host's mounts:
+// masked and read-only paths, mounts, a read-only root cannot be applied there
+// (they would change the host). runc refuses masked/readonly paths with this
+// message; berth refuses everything that needs mounts (docs/architecture.md).
+void require_mount_namespace(const oci::Spec& spec) {
+  if (spec.has_namespace(oci::NamespaceType::Mount)) return;
+  const oci::Linux* lx = spec.linux ? &*spec.linux : nullptr;
+  if (lx && (!lx->maskedPaths.empty() || !lx->readonlyPaths.empty()))
+    throw Error("unable to restrict sys entries without a private MNT namespace "
+                "(linux.maskedPaths / linux.readonlyPaths need a \"mount\" entry in linux.namespaces)");
+  if (!spec.mounts.empty())
+    throw Error("config.json: mounts: " + std::to_string(spec.mounts.size()) +
+                " mount(s) need a private mount namespace (add {\"type\": \"mount\"} to linux.namespaces)");
+  if (spec.root.readonly)
+    throw Error("config.json: root.readonly needs a private mount namespace (add {\"type\": \"mount\"} to linux.namespaces)");
+}
+
 // What create takes from the bundle, all of it checked before anything is made.
 struct Bundle {
   std::string dir;  // absolute
@@ -170,6 +187,7 @@ Bundle load_bundle(const CreateOptions& o) {
   b.spec = oci::load_spec("config.json");
   const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
+  require_mount_namespace(spec);
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!spec.process->terminal && !o.console_socket.empty())
@@ -356,16 +374,14 @@ Created create(const CreateOptions& o) {
   }
 }
 
-// Waits (bounded) until process `pid` no longer runs the berth binary: it has
-// exec'd the container process, or died. A few polls of a stat; only used when
-// both startContainer and poststart hooks exist.
-static void wait_for_exec(pid_t pid) {
-  struct stat self {};
-  if (::stat("/proc/self/exe", &self) < 0) return;
+// Waits (bounded) until process `pid` no longer runs the binary it ran when
+// `before` was taken: it has exec'd the container process, or died. A few polls
+// of a stat; only used when both startContainer and poststart hooks exist.
+static void wait_for_exec(pid_t pid, const struct stat& before) {
   const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
   for (int i = 0; i < 30000; ++i) {  // 30 s at most: a hook without a timeout may hang
     struct stat st {};
-    if (::stat(exe.c_str(), &st) < 0 || st.st_dev != self.st_dev || st.st_ino != self.st_ino) return;
+    if (::stat(exe.c_str(), &st) < 0 || st.st_dev != before.st_dev || st.st_ino != before.st_ino) return;
     ::usleep(1000);
   }
   log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
@@ -386,11 +402,16 @@ void start(const std::string& root, const std::string& id, const Record* known) 
     if (errno == ENXIO || errno == ENOENT) throw Error("cannot start a container that has stopped");
     throw_errno("open exec fifo " + fifo);
   }
+  // The init runs a sealed copy of berth (linux/exe_seal.hpp), not our binary:
+  // what it runs now is what it must stop running.
+  const bool wait_exec = !r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty();
+  struct stat init_exe {};
+  const bool know_exe = wait_exec && ::stat(("/proc/" + std::to_string(r.pid) + "/exe").c_str(), &init_exe) == 0;
   if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
   if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
   // The init runs the startContainer hooks after the fifo byte, just before its
   // execve; poststart hooks must come after the process started (runtime-spec).
-  if (!r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty()) wait_for_exec(r.pid);
+  if (know_exe) wait_for_exec(r.pid, init_exe);
   try {
     process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid));
   } catch (const Error& e) {

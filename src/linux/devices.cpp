@@ -6,13 +6,33 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "berth/linux/mount_fd.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
 
-DeviceMaker::DeviceMaker(int rootfd, bool bind_from_host)
-    : rootfd_(rootfd), bind_(bind_from_host), dev_(mkdir_all_in_root(rootfd, "/dev")) {
+namespace {
+// /dev of the rootfs, refusing a symlink there (it would take every node elsewhere).
+UniqueFd open_dev(int rootfd) {
+  UniqueFd dev = try_open_no_symlinks(rootfd, "/dev", O_PATH | O_DIRECTORY);
+  if (dev) return dev;
+  if (errno == ELOOP) throw Error("/dev in the container's rootfs is a symlink: refusing to make device nodes through it", ELOOP);
+  if (errno != ENOENT) throw_errno("open /dev in container rootfs");
+  return mkdir_all_in_root(rootfd, "/dev");
+}
+
+[[noreturn]] void in_the_way(const std::string& path, const struct stat& st) {
+  std::string what = S_ISLNK(st.st_mode) ? "a symlink" : S_ISDIR(st.st_mode) ? "a directory" : "another file";
+  throw Error("device " + path + ": " + what +
+                  " is in the way in the container's rootfs (/dev is not a mount of the container): "
+                  "refusing to replace it in the image",
+              EEXIST);
+}
+}  // namespace
+
+DeviceMaker::DeviceMaker(int rootfd, bool bind_from_host, bool fresh_dev)
+    : rootfd_(rootfd), bind_(bind_from_host), fresh_(fresh_dev), dev_(open_dev(rootfd)) {
   // umask(2) cannot be read without being set: set 0 (the init's value) and put
   // back anything else at once. Nodes then get exactly the mode given to mknod.
   umask_ = ::umask(0);
@@ -26,9 +46,24 @@ DeviceMaker::DeviceMaker(int rootfd, bool bind_from_host)
 void DeviceMaker::create(const oci::Device& dev) {
   auto [parent, base] = split_parent(dev.path);
   if (bind_) {
-    UniqueFd target = ensure_file_in_root(rootfd_, dev.path, 0600);
-    if (::mount(dev.path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
-      throw_errno("bind mount device " + dev.path);
+    // The mount target: the very file the path names (no symlink), a file or device node.
+    UniqueFd target = try_open_no_symlinks(rootfd_, dev.path, O_PATH);
+    if (!target && errno == ENOENT) {
+      UniqueFd dir = mkdir_all_in_root(rootfd_, parent);
+      UniqueFd made(::openat(dir.get(), base.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600));
+      if (!made && errno != EEXIST) throw_errno("create " + dev.path + " in container rootfs");
+      target = try_open_no_symlinks(rootfd_, dev.path, O_PATH);
+    }
+    if (!target && errno == ELOOP)
+      throw Error("device " + dev.path + ": a symlink is in the way in the container's rootfs: refusing to mount on it", ELOOP);
+    if (!target) throw_errno("open " + dev.path + " in container rootfs");
+    struct stat st {};
+    if (::fstat(target.get(), &st) < 0) throw_errno("stat " + dev.path);
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) in_the_way(dev.path, st);
+    // The source is the host's node (host /dev, before pivot_root).
+    UniqueFd src(::open(dev.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!src) throw_errno("open host device " + dev.path);
+    bind_fd(src.get(), target.get(), "device " + dev.path, false, 0);
     return;
   }
   mode_t type;
@@ -45,7 +80,14 @@ void DeviceMaker::create(const oci::Device& dev) {
   dev_t rdev = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
   if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) {
     if (errno != EEXIST) throw_errno("mknod " + dev.path);
-    // Something is already there (an image's /dev): replace it, never follow it.
+    struct stat st {};
+    if (::fstatat(dir, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("stat " + dev.path);
+    if (!fresh_) {
+      // The image's /dev (or a bound host directory): keep the same node, refuse anything else.
+      if ((st.st_mode & S_IFMT) == type && st.st_rdev == rdev) return;
+      in_the_way(dev.path, st);
+    }
+    // Our own fresh /dev: replace it, never follow it.
     if (::unlinkat(dir, base.c_str(), 0) < 0) throw_errno("replace " + dev.path);
     if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) throw_errno("mknod " + dev.path);
   }

@@ -21,6 +21,7 @@
 #include "berth/linux/devices.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/mount_flags.hpp"
+#include "berth/linux/mount_fd.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/util/error.hpp"
@@ -230,6 +231,13 @@ bool dev_is_bind_mounted(const oci::Spec& spec) {
   return false;
 }
 
+// A mount at /dev that is not a bind: a new file system berth made for the container.
+bool dev_is_fresh_mount(const oci::Spec& spec) {
+  for (const auto& m : spec.mounts)
+    if (clean_path(m.destination) == "/dev") return !dev_is_bind_mounted(spec);
+  return false;
+}
+
 }  // namespace
 
 void copy_tree(int srcdir, int dstdir) {
@@ -286,6 +294,8 @@ bool host_mounts_may_be_shared(const oci::Spec& spec) {
 
 UniqueFd bind_rootfs(const RootfsContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
+  // The source of masked files, from the host's /dev, before anything of the bundle is mounted.
+  if (spec.linux && !spec.linux->maskedPaths.empty()) open_host_nulls(spec.linux->maskedPaths.size());
   unsigned long prop = root_propagation(spec);
   if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
   // pivot_root refuses a shared new root or a shared parent mount of it (any
@@ -313,7 +323,9 @@ void make_devices(int rootfd, const RootfsContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
   bool dev_bound = dev_is_bind_mounted(spec);
   if (!dev_bound || (spec.linux && !spec.linux->devices.empty())) {
-    DeviceMaker devices(rootfd, ctx.userns);
+    // Only a fresh /dev of the container's own (a tmpfs) may have entries replaced;
+    // the image's /dev or a bound host directory is never changed under its names.
+    DeviceMaker devices(rootfd, ctx.userns, dev_is_fresh_mount(spec));
     if (!dev_bound) {
       devices.create_defaults();
       devices.create_symlinks();
@@ -352,29 +364,34 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared
 void finalize_rootfs(const oci::Spec& spec) {
   UniqueFd rootfd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open /");
+  // Targets are opened without following any symlink and mounted on by fd (linux/mount_fd.hpp):
+  // after pivot_root neither the container's symlinks nor its /proc can redirect a mount.
   if (spec.linux) {
     for (const auto& p : spec.linux->readonlyPaths) {
-      UniqueFd fd = try_open_in_root(rootfd.get(), p, O_PATH);
+      UniqueFd fd = try_open_no_symlinks(rootfd.get(), p, O_PATH);
       if (!fd) {
         if (errno == ENOENT) continue;
+        if (errno == ELOOP) throw Error("readonly path " + p + ": a symlink on the way: refusing to mount on it", ELOOP);
         throw_errno("open readonly path " + p);
       }
-      do_mount(fd_path(fd.get()), p, fd_path(fd.get()), nullptr, MS_BIND | MS_REC, "");
-      UniqueFd mounted = open_in_root(rootfd.get(), p, O_PATH);
-      remount_bind(p, fd_path(mounted.get()), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC);
+      bind_fd(fd.get(), fd.get(), "readonly path " + p, true,
+              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     }
     for (const auto& p : spec.linux->maskedPaths) {
-      UniqueFd fd = try_open_in_root(rootfd.get(), p, O_PATH);
+      UniqueFd fd = try_open_no_symlinks(rootfd.get(), p, O_PATH);
       if (!fd) {
         if (errno == ENOENT) continue;
+        if (errno == ELOOP) throw Error("masked path " + p + ": a symlink on the way: refusing to mount on it", ELOOP);
         throw_errno("open masked path " + p);
       }
       struct stat st {};
       if (::fstat(fd.get(), &st) < 0) throw_errno("stat masked path " + p);
       if (S_ISDIR(st.st_mode)) {
-        do_mount("tmpfs", p, fd_path(fd.get()), "tmpfs", MS_RDONLY, "");
+        tmpfs_on_fd(fd.get(), "masked path " + p, MOUNT_ATTR_RDONLY);
       } else {
-        do_mount("/dev/null", p, fd_path(fd.get()), nullptr, MS_BIND, "");
+        // The host's null device, opened and verified before pivot_root: never a
+        // path of the container (its /dev may be a bind of anything).
+        mask_with_null(fd.get(), "masked path " + p);
       }
     }
   }
@@ -386,9 +403,20 @@ void finalize_rootfs(const oci::Spec& spec) {
   }
 }
 
-void mount_console(const std::string& slave_path) {
-  if (::mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
-    throw_errno("mount " + slave_path + " on /dev/console");
+void mount_console(int slave) {
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw_errno("open /");
+  UniqueFd target = try_open_no_symlinks(root.get(), "/dev/console", O_PATH);
+  if (!target) {
+    if (errno == ENOENT) return;  // no /dev/console in the container (a bound /dev without one)
+    if (errno == ELOOP) throw Error("/dev/console is a symlink: refusing to mount the console on it", ELOOP);
+    throw_errno("open /dev/console");
+  }
+  struct stat st {};
+  if (::fstat(target.get(), &st) < 0) throw_errno("stat /dev/console");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    throw Error("/dev/console is neither a file nor a character device: refusing to mount the console on it");
+  bind_fd(slave, target.get(), "/dev/console", false, 0);
 }
 
 }  // namespace berth::linux_

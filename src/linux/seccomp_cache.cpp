@@ -1,5 +1,7 @@
 #include "berth/linux/seccomp_cache.hpp"
 
+#include "berth/linux/exe_seal.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <seccomp.h>
@@ -104,13 +106,9 @@ void store(int dirfd, const std::string& name, const std::string& key, const Sec
 
 std::string seccomp_cache_key(const oci::Seccomp& cfg) {
   const scmp_version* v = seccomp_version();
-  // The running binary itself (a rebuilt or upgraded berth may compile differently
-  // under the same version number).
-  struct stat exe {};
-  ::stat("/proc/self/exe", &exe);
-  std::string binary = std::to_string(exe.st_dev) + ":" + std::to_string(exe.st_ino) + ":" +
-                       std::to_string(exe.st_size) + ":" + std::to_string(exe.st_mtim.tv_sec) + "." +
-                       std::to_string(exe.st_mtim.tv_nsec);
+  // The berth binary on disk (a rebuilt or upgraded berth may compile differently
+  // under the same version number); the same when running from its sealed copy.
+  std::string binary = berth_binary_identity();
   return std::string("berth ") + BERTH_VERSION + " " + binary + "\nlibseccomp " + std::to_string(v->major) + "." +
          std::to_string(v->minor) + "." + std::to_string(v->micro) + "\napi " +
          std::to_string(seccomp_api_get()) + "\narch " + std::to_string(seccomp_arch_native()) + "\n" +

@@ -201,7 +201,9 @@ void finalize_rootfs(InitContext& ctx) { ctx.sys.finalize_rootfs(spec_of(ctx)); 
 // A session of its own; with a terminal, the pty becomes its controlling tty.
 void new_session(InitContext& ctx) { ctx.sys.setsid(); }
 
-void terminal(InitContext& ctx) { ctx.sys.terminal(proc_of(ctx), ctx.cfg.console_socket); }
+void terminal(InitContext& ctx) {
+  ctx.sys.terminal(proc_of(ctx), ctx.cfg.console_socket, ctx.plan.mount_namespace);
+}
 
 // A fresh session keyring: the host's keys stay out.
 void session_keyring(InitContext& ctx) { ctx.sys.join_session_keyring(ctx.cfg.id); }

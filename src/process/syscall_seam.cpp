@@ -111,9 +111,9 @@ class LinuxSyscalls final : public SyscallSeam {
   void finalize_rootfs(const oci::Spec& spec) override { linux_::finalize_rootfs(spec); }
   void sysctl(const std::map<std::string, std::string>& values) override { linux_::apply_sysctl(values); }
 
-  void terminal(const oci::Process& proc, int console_socket) override {
+  void terminal(const oci::Process& proc, int console_socket, bool mount_console) override {
     linux_::Pty pty = linux_::open_pty(proc.consoleSize);
-    if (::access("/dev/console", F_OK) == 0) linux_::mount_console(pty.slave_path);
+    if (mount_console) linux_::mount_console(pty.slave.get());
     send_fd(console_socket, pty.master.get(), "/dev/ptmx");
     linux_::attach_terminal(pty.slave.get());
   }

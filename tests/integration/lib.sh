@@ -439,6 +439,52 @@ _it_on_err() { # rc command line
   echo "ERROR: command [$2] exited with $1 (line $3${4:+ in $4})" >&2
 }
 
+# ---------------------------------------------------------------- CVE-2019-5736 attack
+# cve5736_plant RUNTIME ROOTFS: builds the attacker (helpers/cve_2019_5736.c, static; skips
+# without gcc -static or on a statically linked RUNTIME) and plants it: /entry is a
+# `#!/proc/self/exe` script, the image's dynamic loader (RUNTIME's PT_INTERP, CVE_INTERP) is
+# the attacker, so a runtime process that execs /entry inside the container runs it with
+# /proc/self/exe = the runtime binary; /evil-writer and /evil-watch next to it. Reports go to
+# /shared/result in the container.
+cve5736_plant() {
+  local rt=$1 rootfs=$2 m src=$REPO/tests/integration/helpers/cve_2019_5736.c
+  command -v gcc >/dev/null || skip "gcc not installed"
+  [ "$(uname -m)" = x86_64 ] || skip "the loader attacker is x86_64 assembly"
+  file -L "$rt" | grep -q 'dynamically linked' || skip "the runtime is statically linked: no loader to hijack"
+  CVE_INTERP=$(readelf -l "$rt" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+  [ -n "$CVE_INTERP" ] || skip "no PT_INTERP in the runtime"
+  mkdir -p "$T/evil"
+  # the loader: freestanding (see the source)
+  gcc -static -nostdlib -fno-stack-protector -fno-pie -no-pie -O1 -DLDSO -o "$T/evil/LDSO" "$src" 2>"$T/evil/gcc.err" \
+    || skip "gcc cannot build the attacker: $(head -c 300 "$T/evil/gcc.err")"
+  for m in WRITER WATCH; do
+    gcc -static -O1 -D"$m" -o "$T/evil/$m" "$src" 2>"$T/evil/gcc.err" \
+      || skip "gcc -static cannot build the attacker: $(head -c 300 "$T/evil/gcc.err")"
+  done
+  mkdir -p "$rootfs$(dirname "$CVE_INTERP")"
+  install -m 0755 "$T/evil/LDSO" "$rootfs$CVE_INTERP"
+  install -m 0755 "$T/evil/WRITER" "$rootfs/evil-writer"
+  install -m 0755 "$T/evil/WATCH" "$rootfs/evil-watch"
+  printf '#!/proc/self/exe\n' > "$rootfs/entry"
+  chmod 0755 "$rootfs/entry"
+}
+# cve5736_verdict RESULT RUNTIME HASH0: the attack ran (the attacker reported opening the
+# binary) and its write failed, and not only because the binary was busy (ETXTBSY lasts only
+# while a runtime process runs it); RUNTIME's sha256 is still HASH0.
+cve5736_verdict() {
+  local result=$1 rt=$2 hash0=$3 i
+  for ((i = 0; i < 200; i++)); do
+    grep -q '^write=' "$result" 2>/dev/null && break
+    sleep 0.05
+  done
+  echo "# attacker's report:"; cat "$result" 2>/dev/null || echo "(none)"
+  assert_eq "$hash0" "$(sha256sum < "$rt")" "sha256 of the runtime binary after the attack"
+  grep -q '^open-exe=ok' "$result" 2>/dev/null || fail "the attack did not run (the container never reached the runtime binary)"
+  assert_file_contains "$result" "write=fail"
+  assert_not_contains "$(cat "$result")" "write=ok"
+  assert_not_contains "$(cat "$result")" "Text file busy" "reason the write failed"
+}
+
 # ---------------------------------------------------------------- entry points
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
@@ -469,3 +515,4 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       ;;
   esac
 fi
+

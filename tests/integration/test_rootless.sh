@@ -396,3 +396,31 @@ test_rootless_delegated_cgroup() {
   assert_not_exists "/sys/fs/cgroup/memory$memcg"
   assert_eq "" "$(_rl_state_dirs)" "state dirs after delete"
 }
+
+# CVE-2019-5736 in rootless mode (issue #11): the user owns its runtime binary here, so only
+# the sealed copy keeps a container of the user from writing it (through the image's loader,
+# run by `#!/proc/self/exe`), in run --detach and exec.
+test_rootless_cve_2019_5736() {
+  _rl_setup
+  chown "$RL_UID:$RL_GID" "$RL_RT"
+  local hash0
+  hash0=$(sha256sum < "$RL_RT")
+  cve5736_plant "$RL_RT" "$BUNDLE/rootfs"
+  chown -R "$RL_UID:$RL_GID" "$BUNDLE/rootfs"
+  mkdir -p "$T/shared"
+  chmod 0777 "$T/shared"
+  add_bind "$T/shared" /shared
+  set_args /entry
+  _rl_rt run --detach --bundle "$BUNDLE" "$ID"
+  assert_rc 0 "run --detach /entry as $RL_USER"
+  cve5736_verdict "$T/shared/result" "$RL_RT" "$hash0"
+  _rl_rt delete --force "$ID"
+  rm -f "$T/shared/result"
+  set_args sleep 30
+  _rl_rt run --detach --bundle "$BUNDLE" "$ID-b"
+  assert_rc 0 "run --detach sleep as $RL_USER"
+  # detached: a foreground exec keeps running its own copy (ETXTBSY), which proves nothing
+  _rl_rt exec -d "$ID-b" /entry
+  cve5736_verdict "$T/shared/result" "$RL_RT" "$hash0"
+  _rl_rt delete --force "$ID-b"
+}

@@ -66,7 +66,9 @@ class RecordingSyscalls final : public process::SyscallSeam {
   void chroot(const std::string&) override { add("chroot"); }
   void finalize_rootfs(const oci::Spec&) override { add("finalize_rootfs"); }
   void sysctl(const std::map<std::string, std::string>&) override { add("sysctl"); }
-  void terminal(const oci::Process&, int) override { add("terminal"); }
+  void terminal(const oci::Process&, int, bool mount_console) override {
+    add(mount_console ? "terminal /dev/console" : "terminal");
+  }
   void join_session_keyring(const std::string&) override { add("join_session_keyring"); }
   void lsm_labels(const oci::Process&) override { add("lsm_labels"); }
   UniqueFd load_seccomp(const linux_::SeccompFilter&) override {

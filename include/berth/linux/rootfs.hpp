@@ -49,7 +49,9 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared
 // After pivot_root: masked paths, read-only paths, rootfsPropagation, root.readonly.
 void finalize_rootfs(const oci::Spec& spec);
 
-// Bind-mounts the pty slave over /dev/console (terminal: true).
-void mount_console(const std::string& slave_path);
+// Bind-mounts the pty slave (its fd) over /dev/console (terminal: true), after
+// pivot_root; nothing if there is none; refuses a symlink or anything but a
+// file or character device there.
+void mount_console(int slave);
 
 }  // namespace berth::linux_

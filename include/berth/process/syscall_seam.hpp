@@ -66,9 +66,10 @@ class SyscallSeam {
   virtual void sysctl(const std::map<std::string, std::string>& values) = 0;
 
   // Terminal, keyring, LSM, seccomp.
-  // A pty in the container's devpts, bound over /dev/console if it exists, its
-  // master sent to `console_socket`, its slave made the controlling tty and stdio.
-  virtual void terminal(const oci::Process& proc, int console_socket) = 0;
+  // A pty in the container's devpts, bound over /dev/console (in a mount
+  // namespace of the container's own, if it has one there), its master sent to
+  // `console_socket`, its slave made the controlling tty and stdio.
+  virtual void terminal(const oci::Process& proc, int console_socket, bool mount_console) = 0;
   virtual void join_session_keyring(const std::string& id) = 0;
   virtual void lsm_labels(const oci::Process& proc) = 0;
   virtual UniqueFd load_seccomp(const linux_::SeccompFilter& filter) = 0;

@@ -1,0 +1,159 @@
+// See exe_seal.hpp for why and what.
+#include "berth/linux/exe_seal.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "berth/util/error.hpp"
+#include "berth/util/fd.hpp"
+#include "berth/util/log.hpp"
+
+extern char** environ;
+
+namespace berth::linux_ {
+namespace {
+
+// Set by the re-exec, read and removed at once by the sealed process: its value
+// is the original binary's identity.
+constexpr const char* kMarker = "_BERTH_SEALED_EXE";
+
+std::string& identity_slot() {
+  static std::string id;
+  return id;
+}
+
+std::string identity_of(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+int fsconfig(int fs, unsigned cmd, const char* key, const char* value) {
+  return static_cast<int>(::syscall(SYS_fsconfig, fs, cmd, key, value, 0));
+}
+
+// A detached mount of a new file system of `type` (fsopen + fsmount); empty on failure.
+UniqueFd detached_mount(const char* type, const char* lowerdir) {
+  UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, type, FSOPEN_CLOEXEC)));
+  if (!fs) return fs;
+  if (lowerdir && fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir", lowerdir) < 0) return UniqueFd();
+  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr) < 0) return UniqueFd();
+  return UniqueFd(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
+                                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID)));
+}
+
+// The binary seen through a read-only overlayfs of its directory; empty (errno set)
+// where overlayfs cannot be mounted (no CAP_SYS_ADMIN, a deleted binary, ...).
+UniqueFd overlay_copy(const struct stat& exe) {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return UniqueFd();
+  path[n] = 0;
+  std::string p(path, static_cast<size_t>(n));
+  size_t slash = p.rfind('/');
+  if (slash == std::string::npos) return UniqueFd();
+  std::string dir = slash == 0 ? "/" : p.substr(0, slash);
+  std::string base = p.substr(slash + 1);
+  UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return UniqueFd();
+  // overlayfs without an upper layer needs two lower ones, which must not overlap:
+  // an empty tmpfs of our own, mounted nowhere.
+  UniqueFd empty = detached_mount("tmpfs", nullptr);
+  if (!empty) return UniqueFd();
+  std::string lower = "/proc/self/fd/" + std::to_string(dirfd.get()) + ":/proc/self/fd/" + std::to_string(empty.get());
+  UniqueFd ovl = detached_mount("overlay", lower.c_str());
+  if (!ovl) return UniqueFd();
+  UniqueFd file(::openat(ovl.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  // The directory entry must still be the binary we run (not renamed or replaced meanwhile).
+  if (!file || ::fstat(file.get(), &st) < 0 || st.st_ino != exe.st_ino || st.st_size != exe.st_size ||
+      !S_ISREG(st.st_mode)) {
+    errno = ESTALE;
+    return UniqueFd();
+  }
+  return file;
+}
+
+// A memfd copy of the binary, sealed: no write, shrink, grow or change of the seals.
+UniqueFd memfd_copy(int exe, off_t size) {
+  unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+#ifdef MFD_EXEC
+  flags |= MFD_EXEC;
+#endif
+  UniqueFd mem(::memfd_create("berth-sealed", flags));
+#ifdef MFD_EXEC
+  if (!mem && errno == EINVAL) mem.reset(::memfd_create("berth-sealed", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+#endif
+  if (!mem) throw_errno("memfd_create for the sealed copy of berth");
+  off_t off = 0;
+  while (off < size) {
+    ssize_t n = ::sendfile(mem.get(), exe, &off, static_cast<size_t>(size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("copy /proc/self/exe into a memfd");
+    if (n == 0) throw Error("copy /proc/self/exe into a memfd: the binary shrank while being copied");
+  }
+  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    throw_errno("seal the memfd copy of berth");
+  return mem;
+}
+
+// Is /proc/self/exe one of the two sealed kinds?
+bool running_sealed() {
+  struct statfs sfs {};
+  if (::statfs("/proc/self/exe", &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC && (sfs.f_flags & ST_RDONLY))
+    return true;
+  UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  if (!exe) return false;
+  int seals = ::fcntl(exe.get(), F_GET_SEALS);
+  constexpr int kNeed = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  return seals >= 0 && (seals & kNeed) == kNeed;
+}
+
+}  // namespace
+
+void reexec_sealed(char** argv) {
+  if (const char* m = std::getenv(kMarker)) {
+    identity_slot() = m;
+    ::unsetenv(kMarker);  // nothing berth starts (hooks, the container) sees it
+    if (!running_sealed())
+      throw Error(std::string(kMarker) + " is set but /proc/self/exe is not a sealed copy of berth", EPERM);
+    return;
+  }
+  UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  if (!exe) throw_errno("open /proc/self/exe");
+  struct stat st {};
+  if (::fstat(exe.get(), &st) < 0) throw_errno("stat /proc/self/exe");
+  UniqueFd sealed = overlay_copy(st);
+  if (!sealed) {
+    log::debug(std::string("read-only overlay of berth not possible (") + std::strerror(errno) +
+               "): running from a sealed memfd copy");
+    sealed = memfd_copy(exe.get(), st.st_size);
+  }
+  exe.reset();
+  std::string id = identity_of(st);
+  if (::setenv(kMarker, id.c_str(), 1) < 0) throw_errno("setenv " + std::string(kMarker));
+  ::syscall(SYS_execveat, sealed.get(), "", argv, environ, AT_EMPTY_PATH);
+  int err = errno;
+  ::unsetenv(kMarker);
+  throw_errno("re-execute berth from its sealed copy", err);
+}
+
+std::string berth_binary_identity() {
+  if (!identity_slot().empty()) return identity_slot();
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) < 0) return "unknown";
+  return identity_of(st);
+}
+
+}  // namespace berth::linux_
