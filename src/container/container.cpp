@@ -330,6 +330,36 @@ class Creation final : public process::InitParent {
   bool cgroup_made_ = false;
 };
 
+process::PlanOptions plan_options(const CreateOptions& o, const Bundle& b) {
+  process::PlanOptions po;
+  po.no_new_keyring = o.no_new_keyring;
+  po.seccomp = b.seccomp.has_value();
+  po.seccomp_notify = b.seccomp && b.seccomp->has_notify();
+  return po;
+}
+
+// What the init needs; every pointer and fd stays the caller's.
+process::InitConfig init_config(const CreateOptions& o, const Bundle& b, int exec_fifo,
+                                const std::map<size_t, UniqueFd>& idmapped, Creation& c) {
+  process::InitConfig ic;
+  for (const auto& [idx, fd] : idmapped) ic.idmapped[idx] = fd.get();
+  ic.spec = &b.spec;
+  ic.id = o.id;
+  ic.bundle = b.dir;
+  ic.rootfs = b.rootfs;
+  ic.no_pivot = o.no_pivot;
+  ic.no_new_keyring = o.no_new_keyring;
+  ic.preserve_fds = o.preserve_fds;
+  ic.console_socket = b.console ? b.console.get() : o.console_fd;
+  ic.exec_fifo = exec_fifo;
+  ic.seccomp = b.seccomp ? &*b.seccomp : nullptr;
+  if (c.cgroup()) ic.cgroup_dirs = c.cgroup()->dirs();
+  for (const auto& h : cgroups::host_hierarchies())
+    if (!h.unified) ic.cgroup_v1.emplace_back(h.mountpoint, h.options);
+  ic.parent = &c;
+  return ic;
+}
+
 }  // namespace
 
 Created create(const CreateOptions& o) {
@@ -339,32 +369,11 @@ Created create(const CreateOptions& o) {
   try {
     UniqueFd fifo = make_exec_fifo(dir);
     c.choose_cgroup();
-    process::PlanOptions po;
-    po.no_new_keyring = o.no_new_keyring;
-    po.seccomp = b.seccomp.has_value();
-    po.seccomp_notify = b.seccomp && b.seccomp->has_notify();
-    process::InitPlan plan = process::make_plan(b.spec, po, host_facts(*c.cgroup(), o));
+    process::InitPlan plan = process::make_plan(b.spec, plan_options(o, b), host_facts(*c.cgroup(), o));
     c.make_cgroup_early(plan);
-
     // Idmapped trees are made here, in the host's namespaces; the init attaches them.
     std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
-    process::InitConfig ic;
-    for (const auto& [idx, fd] : idmapped) ic.idmapped[idx] = fd.get();
-    ic.spec = &b.spec;
-    ic.id = o.id;
-    ic.bundle = b.dir;
-    ic.rootfs = b.rootfs;
-    ic.no_pivot = o.no_pivot;
-    ic.no_new_keyring = o.no_new_keyring;
-    ic.preserve_fds = o.preserve_fds;
-    ic.console_socket = b.console ? b.console.get() : o.console_fd;
-    ic.exec_fifo = fifo.get();
-    ic.seccomp = b.seccomp ? &*b.seccomp : nullptr;
-    if (c.cgroup()) ic.cgroup_dirs = c.cgroup()->dirs();
-    for (const auto& h : cgroups::host_hierarchies())
-      if (!h.unified) ic.cgroup_v1.emplace_back(h.mountpoint, h.options);
-    ic.parent = &c;
-
+    process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
     return Created{init.pid, std::move(init.pidfd), c.take_record()};

@@ -107,7 +107,8 @@ SyncMsg expect(ParentContext& ctx, SyncType type, UniqueFd* fd = nullptr) {
   SyncMsg m = recv_msg(ctx.sync.parent.get(), fd);
   if (m.type == SyncType::Error) throw_child_error(m);
   if (m.type != type)
-    throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from container init");
+    throw Error(std::string("unexpected sync message ") + sync_name(m.type) + " (" +
+                std::to_string(static_cast<int>(m.type)) + ") from container init, expected " + sync_name(type));
   return m;
 }
 

@@ -34,8 +34,8 @@ const oci::Linux& linux_of(const InitContext& ctx) {
 SyncMsg expect(const InitContext& ctx, SyncType type, std::vector<UniqueFd>* fds = nullptr) {
   SyncMsg m = recv_msg_fds(ctx.sync, fds);
   if (m.type != type)
-    throw Error("unexpected sync message " + std::to_string(static_cast<int>(m.type)) + " from parent (expected " +
-                std::to_string(static_cast<int>(type)) + ")");
+    throw Error(std::string("unexpected sync message ") + sync_name(m.type) + " (" +
+                std::to_string(static_cast<int>(m.type)) + ") from parent, expected " + sync_name(type));
   return m;
 }
 

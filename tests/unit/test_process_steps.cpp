@@ -247,3 +247,22 @@ TEST_CASE("init steps: a failed executable check is an ExecError with 127") {
   CHECK_THROWS_AS(run(r, [](nlohmann::json& j) { j["process"]["args"] = {"/nonexistent/program"}; }),
                   process::ExecError);
 }
+
+TEST_CASE("init steps: a message out of protocol order is an error naming both") {
+  oci::Spec spec = oci::parse_spec(oci::default_spec(false));
+  process::InitPlan plan = process::make_plan(spec, {}, {});
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  UniqueFd parent(sv[0]), child(sv[1]);
+  process::send_msg(parent.get(), {SyncType::HooksDone, 0, 0, "{}"});
+  process::InitConfig cfg;
+  cfg.spec = &spec;
+  RecordingSyscalls sys;
+  std::vector<linux_::JoinedNs> joined;
+  process::InitContext ctx(cfg, plan, sys, child.get(), joined);
+  CHECK_THROWS_WITH(process::run_init_step(InitStep::AwaitGo, ctx),
+                    doctest::Contains("unexpected sync message HooksDone (3) from parent, expected Go"));
+  // The parent gone: EOF, not a hang.
+  parent.reset();
+  CHECK_THROWS_WITH(process::run_init_step(InitStep::JoinCgroup, ctx), doctest::Contains("exited unexpectedly"));
+}
