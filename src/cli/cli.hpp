@@ -39,4 +39,8 @@ void add_update(CLI::App& app, Globals& g, Action& act);
 void add_events(CLI::App& app, Globals& g, Action& act);
 void add_exec(CLI::App& app, Globals& g, Action& act);
 
+// The command word: the first argument that is not a global flag or a global
+// option's value (main.cpp registers only that command; seal.cpp decides on it).
+std::string_view command_name(int argc, char** argv);
+
 }  // namespace berth::cli

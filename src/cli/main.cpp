@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "berth/container/rootless.hpp"
-#include "berth/linux/exe_seal.hpp"
 #include "berth/process/init.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
@@ -40,23 +39,6 @@ constexpr Command kCommands[] = {
     {"update", berth::cli::add_update}, {"events", berth::cli::add_events},   {"exec", berth::cli::add_exec},
 };
 
-// The command word: the first argument that is not a global flag or a global
-// option's value. Global options that take a value, in both `--x v` and `--x=v` form.
-std::string_view command_name(int argc, char** argv) {
-  static constexpr std::string_view kValued[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--") return i + 1 < argc ? std::string_view(argv[i + 1]) : std::string_view();
-    if (a.empty() || a[0] != '-') return a;
-    for (auto v : kValued)
-      if (a == v) {
-        ++i;
-        break;
-      }
-  }
-  return {};
-}
-
 int fail(const std::string& msg, int status) {
   berth::log::error(msg);
   // With a log file the engine reads it there; a human still sees it on stderr.
@@ -68,19 +50,6 @@ int fail(const std::string& msg, int status) {
 
 int main(int argc, char** argv) {
   using namespace berth::cli;
-  // The commands that put a process into a container run from a sealed copy of
-  // berth, never from the binary on disk (CVE-2019-5736, linux/exe_seal.hpp).
-  {
-    const std::string_view cmd = command_name(argc, argv);
-    if (cmd == "create" || cmd == "run" || cmd == "exec") {
-      try {
-        berth::linux_::reexec_sealed(argv);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "berth: %s\n", e.what());
-        return 1;
-      }
-    }
-  }
   CLI::App app{"berth: an OCI container runtime", "berth"};
   app.require_subcommand(1);
   app.fallthrough();

@@ -252,6 +252,10 @@ class Creation final : public process::InitParent {
     if (o_.rootless) res_.devices.clear();
     else res_.devices = cgroups::effective_device_rules(spec);
     cg_ = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o_.id, o_.systemd_cgroup);
+    // Recorded before any cgroup is made: a create killed from here on leaves a
+    // record that `delete --force` cleans up (rootless: only a cgroup it made).
+    created_at_ = now_rfc3339_nano();
+    if (!o_.rootless) record_partial(0, 0);
   }
 
   // Now, or after Go (the plan's MakeCgroup): v2 needs the directory for
@@ -273,6 +277,11 @@ class Creation final : public process::InitParent {
     cg_->apply(res_);
   }
 
+  void record_init(pid_t pid) override {
+    auto st = proc_stat(pid);
+    record_partial(pid, st ? st->first : 0ULL);
+  }
+
   // state.json is written while the init mounts its rootfs, not after: other
   // commands wait for our lock on the state directory, so none reads it early,
   // and a failed create removes the directory with it.
@@ -281,7 +290,7 @@ class Creation final : public process::InitParent {
     rec_.pid = pid;
     rec_.start_time = st ? st->first : 0ULL;
     rec_.rootfs = b_.rootfs;
-    rec_.created = now_rfc3339_nano();
+    rec_.created = created_at_;
     rec_.cgroup = cg_ ? cg_->save() : nlohmann::json();
     rec_.rootless = o_.rootless;
     nlohmann::json j = {
@@ -321,6 +330,13 @@ class Creation final : public process::InitParent {
   }
 
  private:
+  // creating.json: what a killed create leaves for `delete --force` (StateDir::write_partial).
+  void record_partial(pid_t pid, unsigned long long start_time) {
+    dir_.write_partial({{"pid", pid}, {"start_time", start_time}, {"bundle", b_.dir}, {"rootfs", b_.rootfs},
+                        {"created", created_at_}, {"cgroup", cg_ ? cg_->save() : nlohmann::json()},
+                        {"rootless", o_.rootless}});
+  }
+
   const CreateOptions& o_;
   Bundle& b_;
   StateDir& dir_;
@@ -328,6 +344,7 @@ class Creation final : public process::InitParent {
   oci::Resources res_;
   std::unique_ptr<cgroups::Manager> cg_;
   bool cgroup_made_ = false;
+  std::string created_at_;
 };
 
 process::PlanOptions plan_options(const CreateOptions& o, const Bundle& b) {
@@ -404,6 +421,8 @@ void start(const std::string& root, const std::string& id, const Record* known) 
   oci::Status s = status_of(r, dir);
   if (s == oci::Status::Stopped) throw Error("cannot start a container that has stopped");
   if (s == oci::Status::Paused) throw Error("cannot start a container in the paused state");
+  if (s == oci::Status::Creating)
+    throw Error("cannot start a container whose create did not finish (delete it with --force)");
   if (s != oci::Status::Created) throw Error("cannot start an already running container");
   std::string fifo = dir.file("exec.fifo");
   UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
@@ -490,6 +509,7 @@ void remove(const std::string& root, const std::string& id, bool force, const Re
     std::string path = root + "/" + id;
     ::unlink((path + "/exec.fifo").c_str());
     ::unlink((path + "/state.json.tmp").c_str());
+    ::unlink((path + "/creating.json.tmp").c_str());
     ::rmdir(path.c_str());
     if (force) return;
     throw;

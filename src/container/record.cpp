@@ -10,6 +10,24 @@
 namespace berth::container {
 
 Record load_record(const StateDir& dir, RecordSpec what) {
+  if (!dir.has_state()) {
+    // A create that was killed: what it recorded before anything could outlive it.
+    nlohmann::json p = dir.read_partial();
+    Record r;
+    r.partial = true;
+    try {
+      r.pid = p.value("pid", 0);
+      r.start_time = p.value("start_time", 0ULL);
+      r.bundle = p.value("bundle", "");
+      r.rootfs = p.value("rootfs", "");
+      r.created = p.value("created", "");
+      r.cgroup = p.value("cgroup", nlohmann::json());
+      r.rootless = p.value("rootless", false);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(dir.file("creating.json") + ": " + e.what());
+    }
+    return r;
+  }
   nlohmann::json j = dir.read_state();
   Record r;
   try {
@@ -77,6 +95,7 @@ std::unique_ptr<cgroups::Manager> require_cgroup(const Record& r, const std::str
 
 oci::Status status_of(const Record& r, const StateDir& dir) {
   if (!init_alive(r)) return oci::Status::Stopped;
+  if (r.partial) return oci::Status::Creating;
   // Frozen before created, as runc: a created container can be paused.
   auto cg = record_cgroup(r);
   if (cg && cg->frozen()) return oci::Status::Paused;

@@ -70,8 +70,11 @@ StateDir StateDir::open(const std::string& root, const std::string& id) {
   check_id(id);
   std::string path = root + "/" + id;
   UniqueFd lock = lock_dir(path);
-  // Deleted while we waited for the lock, or created but not yet written: gone for us.
-  if (!lock || ::access((path + "/state.json").c_str(), F_OK) != 0)
+  // Deleted while we waited for the lock, or created but nothing recorded yet: gone for us.
+  // A create killed after it recorded something (creating.json) is there: `delete --force`
+  // must find it.
+  if (!lock || (::access((path + "/state.json").c_str(), F_OK) != 0 &&
+                ::access((path + "/creating.json").c_str(), F_OK) != 0))
     throw Error("container does not exist", ENOENT);
   return StateDir(path, id, std::move(lock));
 }
@@ -84,6 +87,30 @@ nlohmann::json StateDir::read_state() const {
     throw Error(file("state.json") + ": " + e.what());
   }
 }
+
+static void write_atomic(const std::string& target, const nlohmann::json& j) {
+  std::string tmp = target + ".tmp";
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("create " + tmp);
+    std::string data = j.dump();
+    if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size())) throw_errno("write " + tmp);
+  }
+  if (::rename(tmp.c_str(), target.c_str()) < 0) throw_errno("rename " + tmp);
+}
+
+bool StateDir::has_state() const { return ::access(file("state.json").c_str(), F_OK) == 0; }
+
+nlohmann::json StateDir::read_partial() const {
+  std::string text = linux_::read_file(file("creating.json"));
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file("creating.json") + ": " + e.what());
+  }
+}
+
+void StateDir::write_partial(const nlohmann::json& j) const { write_atomic(file("creating.json"), j); }
 
 void StateDir::write_state(const nlohmann::json& j) const {
   std::string tmp = file("state.json.tmp");
@@ -120,7 +147,9 @@ std::vector<std::string> StateDir::list(const std::string& root) {
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (!valid_id(n)) continue;
-    if (::access((root + "/" + n + "/state.json").c_str(), F_OK) != 0) continue;
+    if (::access((root + "/" + n + "/state.json").c_str(), F_OK) != 0 &&
+        ::access((root + "/" + n + "/creating.json").c_str(), F_OK) != 0)
+      continue;
     ids.push_back(n);
   }
   std::sort(ids.begin(), ids.end());

@@ -18,7 +18,6 @@
 
 #include "berth/util/error.hpp"
 #include "berth/util/fd.hpp"
-#include "berth/util/log.hpp"
 
 extern char** environ;
 
@@ -135,11 +134,9 @@ void reexec_sealed(char** argv) {
   struct stat st {};
   if (::fstat(exe.get(), &st) < 0) throw_errno("stat /proc/self/exe");
   UniqueFd sealed = overlay_copy(st);
-  if (!sealed) {
-    log::debug(std::string("read-only overlay of berth not possible (") + std::strerror(errno) +
-               "): running from a sealed memfd copy");
-    sealed = memfd_copy(exe.get(), st.st_size);
-  }
+  // Where overlayfs cannot be mounted (no CAP_SYS_ADMIN: rootless), the memfd.
+  // (No log: this may run before main, before logging is set up.)
+  if (!sealed) sealed = memfd_copy(exe.get(), st.st_size);
   exe.reset();
   std::string id = identity_of(st);
   if (::setenv(kMarker, id.c_str(), 1) < 0) throw_errno("setenv " + std::string(kMarker));

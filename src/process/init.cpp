@@ -212,6 +212,10 @@ void adopt_init(ParentContext& ctx) {
   ctx.pidfd = std::move(gfd);
 }
 
+void record_init(ParentContext& ctx) {
+  if (ctx.cfg.parent) ctx.cfg.parent->record_init(ctx.pid);
+}
+
 void write_id_maps(ParentContext& ctx) {
   linux_::write_userns_maps(ctx.pid, linux_of(ctx).uidMappings, linux_of(ctx).gidMappings);
 }
@@ -262,6 +266,7 @@ void run_parent_step(ParentStep step, ParentContext& ctx) {
     case ParentStep::Clone: return clone_init(ctx);
     case ParentStep::RestorePidNamespace: return restore_pid_namespace(ctx);
     case ParentStep::AdoptInit: return adopt_init(ctx);
+    case ParentStep::RecordInit: return record_init(ctx);
     case ParentStep::WriteIdMaps: return write_id_maps(ctx);
     case ParentStep::SetLimits: return set_limits(ctx);
     case ParentStep::SendGo: return send_go(ctx);

@@ -73,6 +73,7 @@ constexpr ParentStepName kParentSteps[] = {
     {ParentStep::Clone, "clone"},
     {ParentStep::RestorePidNamespace, "restore_pid_namespace"},
     {ParentStep::AdoptInit, "adopt_init"},
+    {ParentStep::RecordInit, "record_init"},
     {ParentStep::WriteIdMaps, "write_id_maps"},
     {ParentStep::SetLimits, "set_limits"},
     {ParentStep::SendGo, "send_go"},

@@ -212,3 +212,54 @@ test_no_mount_namespace_refused() {
     assert_contains "$(cat "$T/err")" "mount namespace"
   fi
 }
+
+# ------------------------------------------------------------ create killed at any moment (finding 7)
+# _leftovers ID: what a container ID left on the host: its processes (any process whose
+# command line names this test's state root and the id), its state dir, its cgroup dirs.
+_leftovers() {
+  local id=$1 p c out=""
+  for c in /proc/[0-9]*/cmdline; do
+    p=${c#/proc/}; p=${p%/cmdline}
+    if { tr '\0' ' ' < "$c"; } 2>/dev/null | grep -qF -- "$ROOT create --bundle $BUNDLE $id "; then
+      out+=" process $p ($( { tr '\0' ' ' < "$c"; } 2>/dev/null));"
+    fi
+  done
+  [ -e "$ROOT/$id" ] && out+=" state dir $ROOT/$id ($(ls -A "$ROOT/$id" | tr '\n' ' '));"
+  local dirs
+  dirs=$(find /sys/fs/cgroup -type d -name "$id" 2>/dev/null | head -5 | tr '\n' ' ')
+  [ -n "$dirs" ] && out+=" cgroups $dirs;"
+  echo "$out"
+}
+
+# `create` killed with SIGKILL at 0..60 ms (1 ms steps, twice): afterwards `state` and `list`
+# answer, and `delete --force` leaves nothing: no init, no state dir, no cgroup.
+test_create_killed_any_moment_then_delete_force() {
+  mkbundle
+  set_args sleep 30
+  local d i=0 pid left="" st
+  for round in 1 2; do
+    for ((d = 0; d <= 60; d++)); do
+      i=$((i + 1))
+      local id=$ID-$i
+      "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 &
+      pid=$!
+      sleep "$(printf '0.%03d' "$d")"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      # state/list must answer (not hang, not crash) whatever the state dir holds
+      st=0; timeout 5 "$RUNTIME" --root "$ROOT" state "$id" >/dev/null 2>&1 || st=$?
+      [ "$st" -le 1 ] || left+=" [$d ms] state exited $st;"
+      timeout 5 "$RUNTIME" --root "$ROOT" list >/dev/null 2>&1 || left+=" [$d ms] list failed;"
+      timeout 10 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+      sleep 0.02
+      local l
+      l=$(_leftovers "$id")
+      if [ -n "$l" ]; then
+        left+=" [$d ms] $id:$l"
+        # clean up by hand so that the next rounds start clean
+        for p in $(grep -l -- "$id" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -KILL "$p" 2>/dev/null || true; done
+      fi
+    done
+  done
+  [ -z "$left" ] || fail "left behind after delete --force:$left"
+}

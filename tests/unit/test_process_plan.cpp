@@ -388,6 +388,7 @@ TEST_CASE("plan: every combination keeps the lists' order and the invariants") {
             CHECK(p.has(InitStep::DieWithParent) == !p.double_fork);
             CHECK(p.has(InitStep::OutliveParent));
             CHECK(p.parent.back() == ParentStep::AwaitReady);
+            CHECK(p.has(ParentStep::RecordInit));
             // The two halves of each message exchange come together.
             CHECK(p.has(InitStep::CreateHooks) == p.has(ParentStep::ServeHooks));
             CHECK(p.has(InitStep::ForkIntoPidNamespace) == p.has(ParentStep::AdoptInit));

@@ -26,6 +26,9 @@ struct Record {
   nlohmann::json cgroup;  // cgroups::Manager::save(); null: made without one (rootless)
   bool rootless = false;  // created in rootless mode
   oci::Spec spec;         // config.json as it was at create (only what load_record was asked for)
+  // Read from creating.json: a create that did not finish (killed before it
+  // wrote state.json); no config. Its status is "creating" while the init lives.
+  bool partial = false;
 };
 
 // How much of the stored config a command needs: parsing all of it is ~0.7 M

@@ -33,6 +33,12 @@ class StateDir {
   nlohmann::json read_state() const;
   // Atomic replace (write temp + rename).
   void write_state(const nlohmann::json& j) const;
+  // creating.json: what a create has made so far (cgroup, then the init's pid and
+  // start time), written before each can outlive a killed create, so that
+  // `delete --force` finds it. state.json, once written, supersedes it.
+  bool has_state() const;
+  nlohmann::json read_partial() const;
+  void write_partial(const nlohmann::json& j) const;
   // Removes the directory and its files.
   void remove();
 

@@ -51,6 +51,10 @@ struct InitConfig {
 class InitParent {
  public:
   virtual ~InitParent() = default;
+  // RecordInit: the init's pid is known, before it is told to go on: recorded
+  // now, nothing of the container may outlive a killed parent unrecorded
+  // (until Go the init dies with the parent).
+  virtual void record_init(pid_t /*pid*/) {}
   // MakeCgroup: makes the cgroup and applies its limits, after Go and before the
   // init is added (overlaps the init's mounts; v1 as root).
   virtual void make_cgroup() {}

@@ -90,6 +90,7 @@ enum class ParentStep : uint8_t {
   Clone,               // clone3 with the plan's flags, into the cgroup when it can
   RestorePidNamespace, // back to berth's own pid namespace
   AdoptInit,           // double fork: <- InitPid from the middle child
+  RecordInit,          // the init's pid and start time recorded (creating.json) before Go
   WriteIdMaps,         // uid/gid maps of a new user namespace
   SetLimits,           // rlimits and oom_score_adj from outside, with berth's privileges
   SendGo,              // -> Go
