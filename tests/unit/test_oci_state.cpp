@@ -2,10 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "berth/container/record.hpp"
 #include "berth/container/state_store.hpp"
@@ -63,5 +65,33 @@ TEST_CASE("load_record parses only the part of the stored config a command asks 
   CHECK(hooks.spec.hooks.poststop[0].path == "/bin/true");
   CHECK_THROWS_WITH(berth::container::load_record(dir, RecordSpec::Full),
                     doctest::Contains("linux.namespaces[0].type"));
+  std::filesystem::remove_all(root);
+}
+
+// Issue #11, finding 7: a create killed before it wrote state.json leaves creating.json;
+// the directory is found (open, list) and read back as a partial record whose status is
+// "creating" while its init lives, "stopped" once it is gone.
+TEST_CASE("a state dir with only creating.json is a partial record") {
+  char tmpl[] = "/tmp/berth-unit-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  const std::string root = tmpl;
+  {
+    auto dir = berth::container::StateDir::create(root, "c2");
+    CHECK_THROWS(berth::container::StateDir::open(root, "c3"));
+    // ourselves as the "init": alive, with our real start time
+    auto st = berth::container::proc_stat(::getpid());
+    REQUIRE(st);
+    dir.write_partial({{"pid", ::getpid()}, {"start_time", st->first}, {"bundle", "/b"}, {"rootfs", "/b/rootfs"},
+                       {"created", "2026-01-01T00:00:00Z"}, {"cgroup", nullptr}, {"rootless", false}});
+  }
+  CHECK(berth::container::StateDir::list(root) == std::vector<std::string>{"c2"});
+  auto dir = berth::container::StateDir::open(root, "c2");
+  auto r = berth::container::load_record(dir, berth::container::RecordSpec::HooksOnly);
+  CHECK(r.partial);
+  CHECK(r.pid == ::getpid());
+  CHECK(r.bundle == "/b");
+  CHECK(berth::container::status_of(r, dir) == oci::Status::Creating);
+  r.start_time += 1;  // another process under a reused pid: not ours
+  CHECK(berth::container::status_of(r, dir) == oci::Status::Stopped);
   std::filesystem::remove_all(root);
 }
