@@ -15,7 +15,7 @@
 
 namespace berth::image {
 
-inline constexpr const char* kDefaultStoreRoot = "/var/lib/berth-build";
+inline constexpr const char* kDefaultStoreRoot = "/var/lib/berth/images";
 
 // An image read from the store: its manifest descriptor, manifest, config and layers.
 struct Image {
