@@ -455,6 +455,18 @@ command_not_found_handle() {
   return 127
 }
 
+# ---------------------------------------------------------------- the binary's persistent view
+# exe_view BINARY: where berth, run as root from BINARY, keeps its read-only view of it
+# (linux/exe_view.hpp): /run/berth/.exe/<dev>-<ino>-<size>-<mtime>-<name>.
+exe_view() { echo "/run/berth/.exe/$(stat -c '%d-%i-%s-%.9Y' "$1")-$(basename "$1")"; }
+# drop_exe_view_at_cleanup BINARY: unmount and remove BINARY's view at cleanup (for a test's
+# private copy of the runtime: berth would remove it only when it makes another view).
+drop_exe_view_at_cleanup() {
+  local v
+  v=$(exe_view "$1")
+  at_cleanup "$(printf 'if [ -d %q ]; then umount -l %q 2>/dev/null; rmdir %q; fi; true' "$v" "$v" "$v")"
+}
+
 # ---------------------------------------------------------------- CVE-2019-5736 attack
 # cve5736_plant RUNTIME ROOTFS: builds the attacker (helpers/cve_2019_5736.c, static; skips
 # without gcc -static or on a statically linked RUNTIME) and plants it: /entry is a
