@@ -32,12 +32,14 @@ test-unit: build
 	$(BUILD)/unit_tests
 
 test-integration: build
+	tests/integration/selftest.sh $(BUILD)/berth
 	tests/integration/run.sh $(BUILD)/berth
 
 # Everything: unit tests, real containers, the engines (containerd, dockerd, podman) with runc
 # as the control and berth, and the quick performance guard (berth no slower than runc).
 test: build
 	$(BUILD)/unit_tests
+	tests/integration/selftest.sh $(BUILD)/berth
 	tests/integration/run.sh $(BUILD)/berth
 	$(MAKE) --no-print-directory test-engines
 	$(MAKE) --no-print-directory bench-quick

@@ -1,6 +1,8 @@
 // See exe_seal.hpp for why and what.
 #include "berth/linux/exe_seal.hpp"
+#include "berth/linux/exe_view.hpp"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -38,54 +41,62 @@ std::string identity_of(const struct stat& st) {
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
-int fsconfig(int fs, unsigned cmd, const char* key, const char* value) {
-  return static_cast<int>(::syscall(SYS_fsconfig, fs, cmd, key, value, 0));
-}
-
-// A detached mount of a new file system of `type` (fsopen + fsmount); empty on failure.
-UniqueFd detached_mount(const char* type, const char* lowerdir) {
-  UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, type, FSOPEN_CLOEXEC)));
-  if (!fs) return fs;
-  if (lowerdir && fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir", lowerdir) < 0) return UniqueFd();
-  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr) < 0) return UniqueFd();
-  return UniqueFd(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
-                                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID)));
-}
-
-// The binary seen through a read-only overlayfs of its directory; empty (errno set)
-// where overlayfs cannot be mounted (no CAP_SYS_ADMIN, a deleted binary, ...).
-UniqueFd overlay_copy(const struct stat& exe) {
+// The running binary's directory (O_PATH) and file name; false if it cannot be named
+// (deleted, ...).
+bool binary_location(UniqueFd& dirfd, std::string& base) {
   char path[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) return UniqueFd();
-  path[n] = 0;
+  if (n <= 0) return false;
   std::string p(path, static_cast<size_t>(n));
   size_t slash = p.rfind('/');
-  if (slash == std::string::npos) return UniqueFd();
+  if (slash == std::string::npos) return false;
   std::string dir = slash == 0 ? "/" : p.substr(0, slash);
-  std::string base = p.substr(slash + 1);
-  UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dirfd) return UniqueFd();
-  // overlayfs without an upper layer needs two lower ones, which must not overlap:
-  // an empty tmpfs of our own, mounted nowhere.
-  UniqueFd empty = detached_mount("tmpfs", nullptr);
-  if (!empty) return UniqueFd();
-  std::string lower = "/proc/self/fd/" + std::to_string(dirfd.get()) + ":/proc/self/fd/" + std::to_string(empty.get());
-  UniqueFd ovl = detached_mount("overlay", lower.c_str());
+  base = p.substr(slash + 1);
+  dirfd.reset(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return static_cast<bool>(dirfd);
+}
+
+// The binary seen through a read-only overlayfs of its directory: root's persistent
+// view (exe_view.hpp), else one made for this call and detached; empty (errno set)
+// where overlayfs cannot be mounted (no CAP_SYS_ADMIN, a deleted binary, ...).
+UniqueFd overlay_copy(const struct stat& exe) {
+  UniqueFd dirfd;
+  std::string base;
+  if (!binary_location(dirfd, base)) return UniqueFd();
+  if (UniqueFd view = persistent_exe_view(exe, dirfd.get(), base)) return view;
+  UniqueFd ovl = detached_readonly_overlay(dirfd.get());
   if (!ovl) return UniqueFd();
   UniqueFd file(::openat(ovl.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  struct stat st {};
   // The directory entry must still be the binary we run (not renamed or replaced meanwhile).
-  if (!file || ::fstat(file.get(), &st) < 0 || st.st_ino != exe.st_ino || st.st_size != exe.st_size ||
-      !S_ISREG(st.st_mode)) {
+  if (!file || !is_readonly_view_of(file.get(), exe)) {
     errno = ESTALE;
     return UniqueFd();
   }
   return file;
 }
 
-// A memfd copy of the binary, sealed: no write, shrink, grow or change of the seals.
-UniqueFd memfd_copy(int exe, off_t size) {
+// How much of the ELF file `exe` an exec needs: up to the end of the furthest
+// segment (program headers included). What follows is the section headers and, in
+// a RelWithDebInfo build, ~90 % of the file in debug sections no exec reads. The
+// whole `size` if the file is not an ELF64 file this code understands.
+off_t exec_extent(int exe, off_t size) {
+  Elf64_Ehdr eh {};
+  if (::pread(exe, &eh, sizeof eh, 0) != static_cast<ssize_t>(sizeof eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64)
+    return size;
+  Elf64_Phdr ph[64];
+  const size_t len = sizeof(Elf64_Phdr) * eh.e_phnum;
+  if (::pread(exe, ph, len, static_cast<off_t>(eh.e_phoff)) != static_cast<ssize_t>(len)) return size;
+  uint64_t end = eh.e_phoff + len;
+  for (size_t i = 0; i < eh.e_phnum; ++i)
+    if (ph[i].p_offset + ph[i].p_filesz > end) end = ph[i].p_offset + ph[i].p_filesz;
+  return end <= static_cast<uint64_t>(size) ? static_cast<off_t>(end) : size;
+}
+
+// A memfd copy of the binary (the part an exec reads: exec_extent), sealed: no write,
+// shrink, grow or change of the seals.
+UniqueFd memfd_copy(int exe, off_t file_size) {
+  const off_t size = exec_extent(exe, file_size);
   unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 #ifdef MFD_EXEC
   flags |= MFD_EXEC;

@@ -13,7 +13,9 @@
 #   META          prefix of this test's files outside $T (.log, .skip, .leak)
 #
 # Executed as `bash lib.sh __run FILE FUNCTION` it runs one test;
-# as `bash lib.sh __cleanup` it runs the (idempotent) cleanup of $T.
+# as `bash lib.sh __cleanup` it runs the (idempotent) cleanup of $T. Define every function
+# above the entry point at the end of this file (_it_main refuses otherwise).
+# A command that is not found fails the test in any context (command_not_found_handle).
 
 IT_SKIP_CODE=77
 
@@ -439,6 +441,32 @@ _it_on_err() { # rc command line
   echo "ERROR: command [$2] exited with $1 (line $3${4:+ in $4})" >&2
 }
 
+# A command that does not exist fails the test wherever it is called. `set -e` stops a
+# test only for a failing command in a plain statement: not inside `if`/`while` conditions,
+# `||`/`&&` lists, `!`, a function called from any of those, nor a command substitution used
+# as an argument (`assert_eq x "$(missing)"`, `local v=$(missing)`); there a "command not
+# found" (a typo, a helper that is not defined, a tool that is not installed) went by and
+# the test could PASS. bash calls this handler for every such lookup, in any context and
+# any subshell: it records the name in $META.notfound, which run.sh reports as FAIL.
+# (Test for tools with `command -v`, which does not call it.)
+command_not_found_handle() {
+  echo "ERROR: $1: command not found" >&2
+  [ -n "${META:-}" ] && printf '%s\n' "$1" >> "$META.notfound"
+  return 127
+}
+
+# ---------------------------------------------------------------- the binary's persistent view
+# exe_view BINARY: where berth, run as root from BINARY, keeps its read-only view of it
+# (linux/exe_view.hpp): /run/berth/.exe/<dev>-<ino>-<size>-<mtime>-<name>.
+exe_view() { echo "/run/berth/.exe/$(stat -c '%d-%i-%s-%.9Y' "$1")-$(basename "$1")"; }
+# drop_exe_view_at_cleanup BINARY: unmount and remove BINARY's view at cleanup (for a test's
+# private copy of the runtime: berth would remove it only when it makes another view).
+drop_exe_view_at_cleanup() {
+  local v
+  v=$(exe_view "$1")
+  at_cleanup "$(printf 'if [ -d %q ]; then umount -l %q 2>/dev/null; rmdir %q; fi; true' "$v" "$v" "$v")"
+}
+
 # ---------------------------------------------------------------- CVE-2019-5736 attack
 # cve5736_plant RUNTIME ROOTFS: builds the attacker (helpers/cve_2019_5736.c, static; skips
 # without gcc -static or on a statically linked RUNTIME) and plants it: /entry is a
@@ -486,7 +514,14 @@ cve5736_verdict() {
 }
 
 # ---------------------------------------------------------------- entry points
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+# _it_main __run FILE FUNCTION | __cleanup
+_it_main() {
+  # bash runs a script while reading it: a function defined below the line that calls
+  # _it_main would not exist when a test runs. Refuse that instead of failing oddly later.
+  local f
+  for f in $(sed -nE 's/^(function[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\(\).*/\2/p' "${BASH_SOURCE[0]}"); do
+    declare -F "$f" >/dev/null || { echo "lib.sh: $f is defined after the entry point (keep the _it_main call last)" >&2; exit 2; }
+  done
   case "${1:-}" in
     __run)
       _it_file=$2 _it_fn=$3
@@ -494,6 +529,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       source "$_it_file"
       declare -F "$_it_fn" >/dev/null || { echo "no such test function: $_it_fn"; exit 2; }
       _it_env_ok || { echo "lib.sh __run: only run.sh may call this" >&2; exit 2; }
+      rm -f "$META.notfound"
       trap '_it_rc=$?; _it_cleanup; exit $_it_rc' EXIT
       trap 'exit 143' TERM INT
       cd "$T" || exit 2
@@ -514,5 +550,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       exit 2
       ;;
   esac
-fi
+}
 
+# Keep this the last line of the file (see _it_main).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then _it_main "$@"; fi

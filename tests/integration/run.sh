@@ -11,7 +11,8 @@
 # run's cgroups, rm -rf $T). At the end the runner checks that nothing was left behind.
 #
 # Environment: RUNTIME_NAME (default: basename of the binary) selects berth_only/runc_known_diff,
-#              TEST_TIMEOUT (seconds per test, default 60), RT_TIMEOUT (seconds per runtime call
+#              IT_TEST_DIR (where the test_*.sh files are; default: this directory; the
+#              harness' self-test uses it), TEST_TIMEOUT (seconds per test, default 60), RT_TIMEOUT (seconds per runtime call
 #              made through `rt`, default 10), KEEP_LOGS=1 keeps the per-test logs.
 # Output: "PASS name", "FAIL name" (+ last 30 lines of its output), "SKIP name: reason".
 # Exit status: 0 if nothing failed and nothing leaked, 1 otherwise, 2 on usage errors.
@@ -70,7 +71,7 @@ on_signal() {
 trap on_signal INT TERM
 
 seen_names=" "
-for file in "$HERE"/test_*.sh; do
+for file in "${IT_TEST_DIR:-$HERE}"/test_*.sh; do
   [ -f "$file" ] || continue
   fbase=$(basename "$file")
   for fn in $(list_tests "$file"); do
@@ -97,9 +98,15 @@ for file in "$HERE"/test_*.sh; do
     bash "$HERE/lib.sh" __cleanup >>"$META.log" 2>&1
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     dur=$(printf '%d.%02ds' $((ms / 1000)) $(((ms % 1000) / 10)))
-    leak=""
+    leak="" notfound=""
     [ -s "$META.leak" ] && leak=$(tr '\n' ';' < "$META.leak")
-    if [ -n "$leak" ]; then
+    [ -s "$META.notfound" ] && notfound=$(sort -u "$META.notfound" | tr '\n' ' ')
+    if [ -n "$notfound" ]; then
+      # whatever its exit status: see command_not_found_handle in lib.sh
+      echo "FAIL $fn  [$dur] (command not found: ${notfound% })"
+      tail -n 30 "$META.log" | sed 's/^/    | /'
+      nfail=$((nfail + 1)); failed+=("$fn")
+    elif [ -n "$leak" ]; then
       echo "FAIL $fn  [$dur] (left behind: $leak)"
       tail -n 30 "$META.log" | sed 's/^/    | /'
       nfail=$((nfail + 1)); failed+=("$fn")

@@ -11,6 +11,7 @@ _cve_setup() {
   mkdir -p "$T/rtbin"
   cp "$RUNTIME" "$T/rtbin/$RUNTIME_NAME"
   RUNTIME=$T/rtbin/$RUNTIME_NAME
+  drop_exe_view_at_cleanup "$RUNTIME"
   HASH0=$(sha256sum < "$RUNTIME")
   mkbundle --copy
   cve5736_plant "$RUNTIME" "$BUNDLE/rootfs"
@@ -99,6 +100,113 @@ test_cve_2019_5736_exec_proc_pid_exe() {
     grep -q '^write=' "$T/shared/result" 2>/dev/null && break
   done
   _cve_verdict
+}
+
+# ------------------------------------------------------------ the binary's persistent view
+# As root, berth keeps one read-only overlayfs view of its binary in /run/berth/.exe
+# (linux/exe_view.hpp), made by the first create/run/exec and only verified by later ones.
+# These tests use a private copy of the runtime: its own identity, so its own view.
+
+# _view_setup: the copy as RUNTIME, VIEW its view's path (removed at cleanup), a bundle that sleeps.
+_view_setup() {
+  berth_only "berth's persistent read-only view of its binary"
+  mkdir -p "$T/rtbin"
+  cp "$RUNTIME" "$T/rtbin/berth"
+  RUNTIME=$T/rtbin/berth
+  VIEW=$(exe_view "$RUNTIME")
+  drop_exe_view_at_cleanup "$RUNTIME"
+  mkbundle
+  set_args sleep 30
+}
+_mount_ids_at() { awk -v p="$1" '$5 == p { printf "%s ", $1 }' /proc/self/mountinfo; }
+_init_exe() { # ID: the binary the created container's init (still berth) runs from
+  local pid
+  pid=$(container_pid "$1")
+  readlink "/proc/$pid/exe"
+}
+
+# The first create mounts the view (read-only overlayfs), the second finds it: no new mount.
+test_exe_view_made_once_and_reused() {
+  _view_setup
+  assert_not_exists "$VIEW"
+  create_ctr "$ID"
+  assert_eq "$VIEW/berth" "$(_init_exe "$ID")" "the binary the init runs from"
+  local ids
+  ids=$(_mount_ids_at "$VIEW")
+  assert_match "$ids" '^[0-9]+ $' "mounts at $VIEW"
+  assert_eq overlayfs "$(stat -fc %T "$VIEW")" "file system of the view"
+  assert_match "$(awk -v p="$VIEW" '$5 == p { print $6 }' /proc/self/mountinfo)" '^ro,' "mount options of the view"
+  assert_match "$(stat -c '%U %a' /run/berth/.exe)" '^root 700$' "owner and mode of /run/berth/.exe"
+  create_ctr "$ID-b"
+  assert_eq "$VIEW/berth" "$(_init_exe "$ID-b")" "the binary the second init runs from"
+  rt exec "$ID-b" true
+  assert_eq "$ids" "$(_mount_ids_at "$VIEW")" "mounts at the view after a second create and an exec"
+}
+
+# What is in the view's place is not used unless it is a read-only overlayfs of the very
+# binary in a root-only directory: a writable tmpfs with a fake binary, a writable bind of
+# the real one, a directory of views others may write. berth falls back to a detached
+# overlay of its own for that call, and the CVE-2019-5736 attack still fails.
+test_exe_view_tampered_not_used() {
+  berth_only "berth's persistent read-only view of its binary"
+  _cve_setup
+  VIEW=$(exe_view "$RUNTIME")
+  if [ ! -d /run/berth/.exe ]; then mkdir -p -m 0711 /run/berth; mkdir -m 0700 /run/berth/.exe; fi
+  # 1. a writable tmpfs holding a fake binary
+  mkdir "$VIEW"
+  mount -t tmpfs -o mode=0755 tmpfs "$VIEW"
+  printf '#!/bin/sh\ntouch %q\n' "$T/fake-ran" > "$VIEW/$RUNTIME_NAME"
+  chmod 0755 "$VIEW/$RUNTIME_NAME"
+  set_args /entry
+  run_detached "$ID"
+  assert_rc 0 "run --detach with a tmpfs in the view's place"
+  _cve_verdict
+  assert_not_exists "$T/fake-ran"
+  assert_eq tmpfs "$(stat -fc %T "$VIEW")" "the tmpfs is left alone"
+  umount "$VIEW"
+  # 2. a writable bind of the binary's directory (the same file: only the file system tells)
+  mount --bind "$T/rtbin" "$VIEW"
+  set_args sleep 30
+  create_ctr "$ID-b"
+  assert_not_contains "$(_init_exe "$ID-b")" /run/berth/.exe "the binary the init runs from"
+  umount "$VIEW"
+  rmdir "$VIEW"
+  # 3. /run/berth/.exe open to others: not used, nothing made in it
+  at_cleanup 'chmod 0700 /run/berth/.exe'
+  chmod 0755 /run/berth/.exe
+  create_ctr "$ID-c"
+  chmod 0700 /run/berth/.exe
+  assert_not_contains "$(_init_exe "$ID-c")" /run/berth/.exe "the binary the init runs from"
+  assert_not_exists "$VIEW"
+  # the control: with nothing wrong the view is made and used
+  create_ctr "$ID-d"
+  assert_eq "$VIEW/$RUNTIME_NAME" "$(_init_exe "$ID-d")" "the binary the init runs from, nothing tampered"
+}
+
+# A new binary (replaced by a rename, or changed in place) gets a view of its own; making it
+# removes the views whose binary is gone or changed.
+test_exe_view_upgraded_binary_new_view() {
+  _view_setup
+  create_ctr "$ID"
+  local v1=$VIEW v2 v3
+  assert_eq "$v1/berth" "$(_init_exe "$ID")" "the binary the init runs from"
+  rt delete --force "$ID"
+  cp "$RUNTIME" "$T/rtbin/berth.new"
+  mv "$T/rtbin/berth.new" "$RUNTIME"
+  v2=$(exe_view "$RUNTIME")
+  drop_exe_view_at_cleanup "$RUNTIME"
+  assert_ne "$v1" "$v2" "the view of the new binary"
+  create_ctr "$ID-b"
+  assert_eq "$v2/berth" "$(_init_exe "$ID-b")" "the binary the init runs from after the upgrade"
+  assert_not_exists "$v1"
+  rt delete --force "$ID-b"
+  # in place: bytes appended after the ELF data (still runs), same inode, new size and mtime
+  printf 'x' >> "$RUNTIME"
+  v3=$(exe_view "$RUNTIME")
+  drop_exe_view_at_cleanup "$RUNTIME"
+  create_ctr "$ID-c"
+  assert_eq "$v3/berth" "$(_init_exe "$ID-c")" "the binary the init runs from after a change in place"
+  assert_not_exists "$v2"
 }
 
 # ------------------------------------------------------------ /dev from the bundle (findings 3-5)

@@ -21,6 +21,7 @@ test_runtime_binary_not_writable_from_container() {
   mkdir -p "$T/rtbin"
   local rtc=$T/rtbin/$(basename "$RUNTIME")
   cp "$RUNTIME" "$rtc"
+  drop_exe_view_at_cleanup "$rtc"
   local hash0 hash1
   hash0=$(sha256sum < "$rtc")
   mkbundle

@@ -345,6 +345,12 @@ teardown() {
   done
   cp -r "$T/logs" "$LOGS/daemons" 2>/dev/null
   cp "$T"/argv-*.log "$LOGS/" 2>/dev/null
+  # berth (as root) keeps a read-only view of each binary it runs from in /run/berth/.exe
+  # (linux/exe_view.hpp): the one of our copy goes with the copy
+  local v
+  for v in /run/berth/.exe/"$(stat -c '%d-%i-%s-%.9Y' "$RUNTIME" 2>/dev/null)-$(basename "$RUNTIME")"; do
+    if [ -d "$v" ]; then umount -l "$v" 2>/dev/null; rmdir "$v" 2>/dev/null; fi
+  done
   rm -rf --one-file-system "$T"
 }
 on_exit() {
