@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "berth/image/oci.hpp"
+#include "berth/linux/process_attrs.hpp"
 #include "berth/util/fd.hpp"
 
 namespace berth::image {
@@ -88,7 +89,8 @@ class Store {
 
 // Writes a file atomically: a temporary in the same directory, fsync, rename.
 void write_file_atomic(const std::string& path, std::string_view data);
-std::string read_file(const std::string& path);
+// The whole file (linux/process_attrs: one reader for the runtime and the image code).
+using linux_::read_file;
 // rm -rf without crossing into other file systems' mounts; ignores ENOENT.
 void remove_tree(const std::string& path);
 
