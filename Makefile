@@ -8,7 +8,9 @@ WERROR ?= ON
 
 DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-dev libcap-dev \
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
-  golang-github-opencontainers-specs-dev python3 file uidmap clang libclang-rt-14-dev
+  golang-github-opencontainers-specs-dev python3 file uidmap \
+  protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah clang libclang-rt-14-dev
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -53,6 +55,8 @@ demo: build
 
 install: build
 	install -D -m 0755 $(BUILD)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(BUILD)/containerd-shim-berth-v2 $(DESTDIR)$(PREFIX)/bin/containerd-shim-berth-v2
+	install -D -m 0755 $(BUILD)/berth-build $(DESTDIR)$(PREFIX)/bin/berth-build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
@@ -69,6 +73,12 @@ bench-python3:
 
 bench: build bench-python3
 	python3 bench/bench.py --berth $(BUILD)/berth
+
+# containerd-shim-berth-v2 against containerd-shim-runc-v2 in one private containerd (docs/shim.md).
+.PHONY: bench-shim
+bench-shim: build
+	bash tests/integration/engines/setup.sh
+	bench/shim_memory.sh $(BUILD) 100
 
 bench-quick: build bench-python3
 	python3 bench/bench.py --quick --berth $(BUILD)/berth

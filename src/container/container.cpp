@@ -32,6 +32,7 @@
 #include "berth/oci/parse.hpp"
 #include "berth/process/hooks.hpp"
 #include "berth/process/init.hpp"
+#include "berth/process/plan.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
@@ -128,8 +129,8 @@ void destroy(StateDir& dir, const Record& r, const std::string& id) {
 // Creates the container's cgroup. Rootless and not allowed to create one
 // (no delegated, writable cgroup): none, as runc does, unless the config asks
 // for limits, which would silently not hold. Returns null for "no cgroup".
-std::unique_ptr<cgroups::Manager> make_cgroup(std::unique_ptr<cgroups::Manager> cg, const oci::Spec& spec,
-                                              const CreateOptions& o) {
+std::unique_ptr<cgroups::Manager> cgroup_or_none(std::unique_ptr<cgroups::Manager> cg, const oci::Spec& spec,
+                                                const CreateOptions& o) {
   try {
     cg->create();
     return cg;
@@ -168,24 +169,33 @@ void require_mount_namespace(const oci::Spec& spec) {
     throw Error("config.json: root.readonly needs a private mount namespace (add {\"type\": \"mount\"} to linux.namespaces)");
 }
 
-}  // namespace
+// What create takes from the bundle, all of it checked before anything is made.
+struct Bundle {
+  std::string dir;  // absolute
+  oci::Spec spec;
+  std::string rootfs;  // absolute
+  std::optional<linux_::SeccompFilter> seccomp;
+  UniqueFd console;  // the connected --console-socket
+};
 
-Created create(const CreateOptions& o) {
+Bundle load_bundle(const CreateOptions& o) {
   check_id(o.id);
-  std::string bundle = absolute(o.bundle);
+  Bundle b;
+  b.dir = absolute(o.bundle);
   // Relative paths in config.json (root.path, bind sources) are relative to the bundle, as in runc.
-  if (::chdir(bundle.c_str()) < 0) throw_errno("chdir to bundle " + bundle);
-  oci::Spec spec = oci::load_spec("config.json");
+  if (::chdir(b.dir.c_str()) < 0) throw_errno("chdir to bundle " + b.dir);
+  b.spec = oci::load_spec("config.json");
+  const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
   require_mount_namespace(spec);
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!spec.process->terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
-  std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : bundle + "/" + spec.root.path;
+  b.rootfs = spec.root.path[0] == '/' ? spec.root.path : b.dir + "/" + spec.root.path;
   struct stat st {};
-  if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
-  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
+  if (::stat(b.rootfs.c_str(), &st) < 0) throw_errno("rootfs " + b.rootfs);
+  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + b.rootfs + ": not a directory");
   // Labels the host cannot apply are refused now, not by a failed write in the init.
   // Only a config that asks for a label pays for probing the host's LSMs.
   if (linux_::wants_lsm(spec)) linux_::require_lsm_support(spec, linux_::detect_lsm());
@@ -193,122 +203,199 @@ Created create(const CreateOptions& o) {
   // the container's mounts (runc does): say so rather than pretend.
   if (spec.linux && !spec.linux->mountLabel.empty())
     log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
-  std::optional<linux_::SeccompFilter> seccomp;
   if (spec.linux && spec.linux->seccomp)
-    seccomp = linux_::compile_seccomp_cached(*spec.linux->seccomp, seccomp_cache_dir(o.root));
-  UniqueFd console;
-  if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+    b.seccomp = linux_::compile_seccomp_cached(*spec.linux->seccomp, seccomp_cache_dir(o.root));
+  if (!o.console_socket.empty()) b.console = connect_console_socket(o.console_socket);
+  return b;
+}
 
-  StateDir dir = StateDir::create(o.root, o.id);
-  std::unique_ptr<cgroups::Manager> cg;
-  bool cgroup_made = false;
-  try {
-    std::string fifo = dir.file("exec.fifo");
-    if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo " + fifo);
-    // O_RDWR: open does not block, and the init's read blocks until `start` writes.
-    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
-    if (!fifo_fd) throw_errno("open " + fifo);
+// O_RDWR: open does not block, and the init's read blocks until `start` writes.
+UniqueFd make_exec_fifo(const StateDir& dir) {
+  std::string fifo = dir.file("exec.fifo");
+  if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo " + fifo);
+  UniqueFd fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd) throw_errno("open " + fifo);
+  return fd;
+}
 
-    oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
-    // Rootless: no device rules (see cgroups/rootless.hpp); root: runc's defaults + the config's.
-    if (o.rootless) res.devices.clear();
-    else res.devices = cgroups::effective_device_rules(spec);
-    cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
-    // On v1 the init joins its cgroup after it runs (Manager::join), so the ~10
-    // directories and their limits are made then too, while the init mounts its
-    // rootfs (spawn_init: after Go, before CgroupJoined). v2 needs the directory for
-    // CLONE_INTO_CGROUP, systemd a connection, rootless the answer "is there one".
-    bool late_cgroup = !o.rootless && cg->driver() == cgroups::Driver::V1;
+process::HostFacts host_facts(const cgroups::Manager& cg, const CreateOptions& o) {
+  process::HostFacts h;
+  h.euid_root = ::geteuid() == 0;
+  h.rootless = o.rootless;
+  switch (cg.driver()) {
+    case cgroups::Driver::V2: h.cgroup = process::CgroupHost::V2; break;
+    case cgroups::Driver::Systemd: h.cgroup = process::CgroupHost::Systemd; break;
+    case cgroups::Driver::V1:
+      h.cgroup = process::CgroupHost::V1;
+      for (const auto& hier : cgroups::host_hierarchies())
+        if (hier.unified) h.cgroup = process::CgroupHost::Hybrid;
+      break;
+  }
+  return h;
+}
+
+// The parent's part of a create that is not about the init itself
+// (process::InitParent): the cgroup, state.json, the runtime's hooks, the
+// seccomp agent. Owns everything a failed create must remove.
+class Creation final : public process::InitParent {
+ public:
+  Creation(const CreateOptions& o, Bundle& b, StateDir& dir) : o_(o), b_(b), dir_(dir) {
+    rec_.bundle = b.dir;
+    rec_.annotations = b.spec.annotations;
+  }
+
+  // The cgroup's limits, with the device rules: rootless none (see
+  // cgroups/rootless.hpp), root runc's defaults + the config's.
+  void choose_cgroup() {
+    const oci::Spec& spec = b_.spec;
+    res_ = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
+    if (o_.rootless) res_.devices.clear();
+    else res_.devices = cgroups::effective_device_rules(spec);
+    cg_ = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o_.id, o_.systemd_cgroup);
     // Recorded before any cgroup is made: a create killed from here on leaves a
     // record that `delete --force` cleans up (rootless: only a cgroup it made).
-    const std::string created_at = now_rfc3339_nano();
-    auto partial = [&](pid_t pid, unsigned long long start, const nlohmann::json& cgroup) {
-      dir.write_partial({{"pid", pid}, {"start_time", start}, {"bundle", bundle}, {"rootfs", rootfs},
-                         {"created", created_at}, {"cgroup", cgroup}, {"rootless", o.rootless}});
-    };
-    if (!o.rootless) partial(0, 0, cg->save());
-    if (!late_cgroup) {
-      cg = make_cgroup(std::move(cg), spec, o);
-      cgroup_made = cg != nullptr;
-      if (cg) cg->apply(res);
-    }
+    created_at_ = now_rfc3339_nano();
+    if (!o_.rootless) record_partial(0, 0);
+  }
 
-    Record rec;
-    rec.bundle = bundle;
-    rec.annotations = spec.annotations;
-    // Idmapped trees are made here, in the host's namespaces; the init attaches them.
-    std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(spec);
-    process::InitConfig ic;
-    for (const auto& [idx, fd] : idmapped) ic.idmapped[idx] = fd.get();
-    ic.spec = &spec;
-    ic.id = o.id;
-    ic.bundle = bundle;
-    ic.rootfs = rootfs;
-    ic.no_pivot = o.no_pivot;
-    ic.no_new_keyring = o.no_new_keyring;
-    ic.preserve_fds = o.preserve_fds;
-    ic.console_socket = console ? console.get() : o.console_fd;
-    ic.exec_fifo = fifo_fd.get();
-    ic.seccomp = seccomp ? &*seccomp : nullptr;
-    if (cg) ic.cgroup_dirs = cg->dirs();
-    if (late_cgroup) {
+  // Now, or after Go (the plan's MakeCgroup): v2 needs the directory for
+  // CLONE_INTO_CGROUP, systemd a connection, rootless the answer "is there one".
+  void make_cgroup_early(const process::InitPlan& plan) {
+    if (plan.cgroup_made_late) {
       // From here on the directories are ours to remove on failure (as runc does):
       // clone_into_fd() may make the unified one before the init is cloned.
-      cgroup_made = true;
-      ic.setup_cgroup = [&] {
-        cg->create();
-        cg->apply(res);
-      };
+      cgroup_made_ = true;
+      return;
     }
-    ic.on_init_cloned = [&](pid_t pid) {
-      auto st2 = proc_stat(pid);
-      partial(pid, st2 ? st2->first : 0ULL, cg ? cg->save() : nlohmann::json());
-    };
-    ic.state_json = [&](pid_t pid) { return state_json(o.id, rec, oci::Status::Creating, pid); };
-    ic.runtime_hooks = [&](pid_t pid) {
-      std::string s = state_json(o.id, rec, oci::Status::Creating, pid);
-      process::run_hooks("prestart", spec.hooks.prestart, s);
-      process::run_hooks("createRuntime", spec.hooks.createRuntime, s);
-    };
-    ic.seccomp_listener = [&](pid_t pid, int fd) {
-      const auto& sc = *spec.linux->seccomp;
-      if (sc.listenerPath.empty()) return;
-      linux_::send_seccomp_listener(sc.listenerPath, fd, state_json(o.id, rec, oci::Status::Creating, pid),
-                                    sc.listenerMetadata, pid);
-    };
+    cg_ = cgroup_or_none(std::move(cg_), b_.spec, o_);
+    cgroup_made_ = cg_ != nullptr;
+    if (cg_) cg_->apply(res_);
+  }
 
-    for (const auto& h : cgroups::host_hierarchies())
-      if (!h.unified) ic.cgroup_v1.emplace_back(h.mountpoint, h.options);
-    // state.json is written while the init mounts its rootfs, not after: other
-    // commands wait for our lock on the state directory, so none reads it early,
-    // and a failed create removes the directory with it.
-    ic.while_init_sets_up = [&](pid_t pid) {
-      auto st2 = proc_stat(pid);
-      rec.pid = pid;
-      rec.start_time = st2 ? st2->first : 0ULL;
-      rec.rootfs = rootfs;
-      rec.created = created_at;
-      rec.cgroup = cg ? cg->save() : nlohmann::json();
-      rec.rootless = o.rootless;
-      nlohmann::json j = {
-          {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", pid},
-          {"start_time", rec.start_time}, {"bundle", bundle}, {"rootfs", rootfs},
-          {"created", rec.created}, {"owner", ""}, {"annotations", spec.annotations},
-          {"cgroup", rec.cgroup}, {"rootless", o.rootless}, {"config", oci::to_json(spec)},
-      };
-      dir.write_state(j);
-    };
+  void make_cgroup() override {
+    cg_->create();
+    cg_->apply(res_);
+  }
 
-    process::InitProcess init = process::spawn_init(ic, cg.get());
+  void record_init(pid_t pid) override {
+    auto st = proc_stat(pid);
+    record_partial(pid, st ? st->first : 0ULL);
+  }
+
+  // state.json is written while the init mounts its rootfs, not after: other
+  // commands wait for our lock on the state directory, so none reads it early,
+  // and a failed create removes the directory with it.
+  void record_state(pid_t pid) override {
+    auto st = proc_stat(pid);
+    rec_.pid = pid;
+    rec_.start_time = st ? st->first : 0ULL;
+    rec_.rootfs = b_.rootfs;
+    rec_.created = created_at_;
+    rec_.cgroup = cg_ ? cg_->save() : nlohmann::json();
+    rec_.rootless = o_.rootless;
+    nlohmann::json j = {
+        {"ociVersion", oci::kSpecVersion}, {"id", o_.id}, {"pid", pid},
+        {"start_time", rec_.start_time}, {"bundle", b_.dir}, {"rootfs", b_.rootfs},
+        {"created", rec_.created}, {"owner", ""}, {"annotations", b_.spec.annotations},
+        {"cgroup", rec_.cgroup}, {"rootless", o_.rootless}, {"config", oci::to_json(b_.spec)},
+    };
+    dir_.write_state(j);
+  }
+
+  std::string runtime_hooks(pid_t pid) override {
+    std::string s = state_json(o_.id, rec_, oci::Status::Creating, pid);
+    process::run_hooks("prestart", b_.spec.hooks.prestart, s);
+    process::run_hooks("createRuntime", b_.spec.hooks.createRuntime, s);
+    return s;
+  }
+
+  void seccomp_listener(pid_t pid, int fd) override {
+    const auto& sc = *b_.spec.linux->seccomp;
+    if (sc.listenerPath.empty()) return;
+    linux_::send_seccomp_listener(sc.listenerPath, fd, state_json(o_.id, rec_, oci::Status::Creating, pid),
+                                  sc.listenerMetadata, pid);
+  }
+
+  cgroups::Manager* cgroup() const { return cg_.get(); }
+  Record take_record() {
+    rec_.spec = std::move(b_.spec);
+    return std::move(rec_);
+  }
+  // A failed create leaves nothing behind: no cgroup, no state directory.
+  void undo() {
+    if (cgroup_made_) {
+      try { cg_->destroy(); } catch (const Error& e) { log::warn(e.what()); }
+    }
+    try { dir_.remove(); } catch (const Error& e) { log::warn(e.what()); }
+  }
+
+ private:
+  // creating.json: what a killed create leaves for `delete --force` (StateDir::write_partial).
+  void record_partial(pid_t pid, unsigned long long start_time) {
+    dir_.write_partial({{"pid", pid}, {"start_time", start_time}, {"bundle", b_.dir}, {"rootfs", b_.rootfs},
+                        {"created", created_at_}, {"cgroup", cg_ ? cg_->save() : nlohmann::json()},
+                        {"rootless", o_.rootless}});
+  }
+
+  const CreateOptions& o_;
+  Bundle& b_;
+  StateDir& dir_;
+  Record rec_;
+  oci::Resources res_;
+  std::unique_ptr<cgroups::Manager> cg_;
+  bool cgroup_made_ = false;
+  std::string created_at_;
+};
+
+process::PlanOptions plan_options(const CreateOptions& o, const Bundle& b) {
+  process::PlanOptions po;
+  po.no_new_keyring = o.no_new_keyring;
+  po.seccomp = b.seccomp.has_value();
+  po.seccomp_notify = b.seccomp && b.seccomp->has_notify();
+  return po;
+}
+
+// What the init needs; every pointer and fd stays the caller's.
+process::InitConfig init_config(const CreateOptions& o, const Bundle& b, int exec_fifo,
+                                const std::map<size_t, UniqueFd>& idmapped, Creation& c) {
+  process::InitConfig ic;
+  for (const auto& [idx, fd] : idmapped) ic.idmapped[idx] = fd.get();
+  ic.spec = &b.spec;
+  ic.id = o.id;
+  ic.bundle = b.dir;
+  ic.rootfs = b.rootfs;
+  ic.no_pivot = o.no_pivot;
+  ic.no_new_keyring = o.no_new_keyring;
+  ic.preserve_fds = o.preserve_fds;
+  ic.console_socket = b.console ? b.console.get() : o.console_fd;
+  ic.exec_fifo = exec_fifo;
+  ic.seccomp = b.seccomp ? &*b.seccomp : nullptr;
+  if (c.cgroup()) ic.cgroup_dirs = c.cgroup()->dirs();
+  for (const auto& h : cgroups::host_hierarchies())
+    if (!h.unified) ic.cgroup_v1.emplace_back(h.mountpoint, h.options);
+  ic.parent = &c;
+  return ic;
+}
+
+}  // namespace
+
+Created create(const CreateOptions& o) {
+  Bundle b = load_bundle(o);
+  StateDir dir = StateDir::create(o.root, o.id);
+  Creation c(o, b, dir);
+  try {
+    UniqueFd fifo = make_exec_fifo(dir);
+    c.choose_cgroup();
+    process::InitPlan plan = process::make_plan(b.spec, plan_options(o, b), host_facts(*c.cgroup(), o));
+    c.make_cgroup_early(plan);
+    // Idmapped trees are made here, in the host's namespaces; the init attaches them.
+    std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
+    process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
+    process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
-    rec.spec = std::move(spec);
-    return Created{init.pid, std::move(init.pidfd), std::move(rec)};
+    return Created{init.pid, std::move(init.pidfd), c.take_record()};
   } catch (...) {
-    // A failed create leaves nothing behind: no cgroup, no state directory.
-    if (cgroup_made) {
-      try { cg->destroy(); } catch (const Error& e) { log::warn(e.what()); }
-    }
-    try { dir.remove(); } catch (const Error& e) { log::warn(e.what()); }
+    c.undo();
     throw;
   }
 }

@@ -78,7 +78,6 @@ bool is_dir(const std::string& host_path) {
 // Container cgroup directory per hierarchy when there is no cgroup namespace;
 // otherwise real cgroup mounts whose root is the namespace's root.
 void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, const RootfsContext& ctx) {
-  if (ctx.join_cgroup) ctx.join_cgroup();
   // One statfs, not a pass over mountinfo: is the host's /sys/fs/cgroup itself cgroup2?
   struct statfs sfs {};
   bool v2 = ::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
@@ -251,7 +250,7 @@ bool host_mounts_may_be_shared(const oci::Spec& spec) {
   return !((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)));
 }
 
-void prepare_rootfs(const RootfsContext& ctx) {
+UniqueFd bind_rootfs(const RootfsContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
   // The source of masked files, from the host's /dev, before anything of the bundle is mounted.
   if (spec.linux && !spec.linux->maskedPaths.empty()) open_host_nulls(spec.linux->maskedPaths.size());
@@ -264,24 +263,27 @@ void prepare_rootfs(const RootfsContext& ctx) {
   do_mount(ctx.rootfs, ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "");
   UniqueFd rootfd(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) throw_errno("open rootfs " + ctx.rootfs);
+  return rootfd;
+}
 
-  for (size_t i = 0; i < spec.mounts.size(); ++i) {
-    int tree = -1;
-    if (ctx.idmapped) {
-      auto it = ctx.idmapped->find(i);
-      if (it != ctx.idmapped->end()) tree = it->second;
-    }
-    mount_one(rootfd.get(), spec.mounts[i], ctx, tree);
+void mount_entry(int rootfd, size_t index, const RootfsContext& ctx) {
+  int tree = -1;
+  if (ctx.idmapped) {
+    auto it = ctx.idmapped->find(index);
+    if (it != ctx.idmapped->end()) tree = it->second;
   }
-  // Device nodes are made inside the container's cgroup, as before the
-  // overlapped attach: on v1 its devices controller also governs mknod.
-  if (ctx.join_cgroup) ctx.join_cgroup();
+  mount_one(rootfd, ctx.spec->mounts.at(index), ctx, tree);
+}
 
+// Device nodes are made inside the container's cgroup (the caller's duty): on
+// v1 its devices controller also governs mknod.
+void make_devices(int rootfd, const RootfsContext& ctx) {
+  const oci::Spec& spec = *ctx.spec;
   bool dev_bound = dev_is_bind_mounted(spec);
   if (!dev_bound || (spec.linux && !spec.linux->devices.empty())) {
     // Only a fresh /dev of the container's own (a tmpfs) may have entries replaced;
     // the image's /dev or a bound host directory is never changed under its names.
-    DeviceMaker devices(rootfd.get(), ctx.userns, dev_is_fresh_mount(spec));
+    DeviceMaker devices(rootfd, ctx.userns, dev_is_fresh_mount(spec));
     if (!dev_bound) {
       devices.create_defaults();
       devices.create_symlinks();
@@ -289,7 +291,7 @@ void prepare_rootfs(const RootfsContext& ctx) {
     if (spec.linux)
       for (const auto& d : spec.linux->devices) devices.create(d);
   }
-  if (ctx.terminal) ensure_file_in_root(rootfd.get(), "/dev/console", 0600);
+  if (ctx.terminal) ensure_file_in_root(rootfd, "/dev/console", 0600);
 }
 
 void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared) {

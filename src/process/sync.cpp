@@ -76,6 +76,20 @@ size_t recv_packet(int sock, std::vector<char>& buf, std::vector<UniqueFd>* fds_
 
 }  // namespace
 
+const char* sync_name(SyncType t) {
+  switch (t) {
+    case SyncType::Go: return "Go";
+    case SyncType::RunHooks: return "RunHooks";
+    case SyncType::HooksDone: return "HooksDone";
+    case SyncType::Ready: return "Ready";
+    case SyncType::Error: return "Error";
+    case SyncType::SeccompFd: return "SeccompFd";
+    case SyncType::InitPid: return "InitPid";
+    case SyncType::CgroupJoined: return "CgroupJoined";
+  }
+  return "unknown";
+}
+
 SyncPair make_sync_pair() {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");

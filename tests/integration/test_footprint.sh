@@ -3,10 +3,13 @@
 # (linux/footprint.cpp), unless the seccomp filter would not let madvise return.
 # shellcheck shell=bash
 
-# Resident KiB of the runtime binary's code mapping in process PID.
+# Resident KiB of the runtime binary's code mapping in process PID. The mapping is named
+# as the process's /proc/PID/exe is (berth runs from a sealed view of its binary, not from
+# the path it was started as); an empty name would match nothing and count 0.
 _code_rss_kb() {
   local exe
-  exe=$(readlink -f "$(command -v "$RUNTIME")")
+  exe=$(readlink "/proc/$1/exe") || fail "readlink /proc/$1/exe"
+  [ -n "$exe" ] || fail "/proc/$1/exe has no name"
   awk -v exe="$exe" '/^[0-9a-f]+-[0-9a-f]+ / {on = ($2 ~ /x/ && $6 == exe)} on && /^Rss:/ {kb += $2} END {print kb + 0}' \
     "/proc/$1/smaps"
 }

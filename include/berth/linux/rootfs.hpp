@@ -1,11 +1,11 @@
 // The container's file system view: mounts from config.json, /dev, pivot_root,
 // masked and read-only paths. Runs in the init, inside its new mount namespace.
 #pragma once
-#include <functional>
 #include <map>
 #include <string>
 
 #include "berth/oci/spec.hpp"
+#include "berth/util/fd.hpp"
 
 namespace berth::linux_ {
 
@@ -14,10 +14,6 @@ struct RootfsContext {
   std::string rootfs;        // absolute host path of the rootfs
   bool userns = false;       // in a new user namespace: devices are bind-mounted, not mknod'ed
   bool cgroupns = false;     // in a new cgroup namespace: cgroup mounts are real cgroup mounts
-  // Called before the first cgroup mount and before any device node is made
-  // (idempotent): returns once the process is in the container's cgroup (and
-  // its cgroup namespace, with cgroupns).
-  std::function<void()> join_cgroup;
   // Host cgroup hierarchy mount point -> the container's cgroup directory in it,
   // for cgroup mounts without a cgroup namespace.
   std::map<std::string, std::string> cgroup_dirs;
@@ -29,9 +25,18 @@ struct RootfsContext {
   const std::map<size_t, int>* idmapped = nullptr;
 };
 
-// Before pivot_root: root propagation, rootfs bind, every mount, default devices,
-// linux.devices and /dev symlinks. All targets are resolved inside the rootfs.
-void prepare_rootfs(const RootfsContext& ctx);
+// Before pivot_root, in this order: bind_rootfs, mount_entry for each of
+// spec.mounts, make_devices. All targets are resolved inside the rootfs. The
+// process must be in the container's cgroup (and cgroup namespace) before the
+// first cgroup mount and before make_devices (process/init_steps.cpp).
+//
+// Root propagation and the rbind of the rootfs onto itself; returns it opened O_PATH.
+UniqueFd bind_rootfs(const RootfsContext& ctx);
+// spec.mounts[index].
+void mount_entry(int rootfd, size_t index, const RootfsContext& ctx);
+// Default device nodes and /dev symlinks (unless /dev is bind-mounted),
+// linux.devices, and /dev/console as the pty's mount point with a terminal.
+void make_devices(int rootfd, const RootfsContext& ctx);
 
 // False when linux.rootfsPropagation is recursive slave or private (the default
 // rslave): then no mount of the container's namespace propagates to the host's.

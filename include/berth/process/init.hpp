@@ -1,16 +1,16 @@
-// Bringing the container's init to life without re-executing berth: clone3
-// with the namespace flags (and a pidfd), the parent <-> init handshake, and
-// the init's ordered setup steps, ending blocked on the exec fifo.
+// Bringing the container's init to life without re-executing berth: the
+// parent's steps (clone3 with the plan's namespace flags and a pidfd, the
+// parent's half of the handshake); the init's steps are in init_steps.hpp.
 #pragma once
 #include <sys/types.h>
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "berth/oci/spec.hpp"
+#include "berth/process/plan.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/fd.hpp"
 
@@ -22,6 +22,8 @@ class Manager;
 }
 
 namespace berth::process {
+
+class InitParent;
 
 struct InitConfig {
   const oci::Spec* spec = nullptr;
@@ -40,22 +42,30 @@ struct InitConfig {
   std::vector<std::pair<std::string, std::string>> cgroup_v1;
   // Index into spec.mounts -> detached idmapped tree fd, made by the parent.
   std::map<size_t, int> idmapped;
-  // Parent side, optional: makes the cgroup and applies its limits, run after the
-  // init was told to go on and before it is added (overlaps the init's mounts).
-  std::function<void()> setup_cgroup;
-  // Parent side, optional: run as soon as the init's pid is known, before it is
-  // told to go on (records it: nothing of the container may outlive a killed
-  // parent unrecorded; until `Go` the init dies with the parent, see init_main).
-  std::function<void(pid_t pid)> on_init_cloned;
-  // Parent side, optional: run once the init is in its cgroup, while it goes on
-  // with its set-up (the state file is written then, not after it is ready).
-  std::function<void(pid_t pid)> while_init_sets_up;
-  // Parent side: the state JSON for hooks ("creating", host pid of the init).
-  std::function<std::string(pid_t pid)> state_json;
-  // Parent side: prestart + createRuntime hooks, in the runtime's namespaces.
-  std::function<void(pid_t pid)> runtime_hooks;
-  // Parent side: receives the seccomp notify fd (linux.seccomp.listenerPath).
-  std::function<void(pid_t pid, int fd)> seccomp_listener;
+  // The caller's part of the parent's steps (below); null: none.
+  InitParent* parent = nullptr;
+};
+
+// What the caller of spawn_init (container::create) does in the parent's steps
+// that are not about the init itself (plan.hpp's ParentStep).
+class InitParent {
+ public:
+  virtual ~InitParent() = default;
+  // RecordInit: the init's pid is known, before it is told to go on: recorded
+  // now, nothing of the container may outlive a killed parent unrecorded
+  // (until Go the init dies with the parent).
+  virtual void record_init(pid_t /*pid*/) {}
+  // MakeCgroup: makes the cgroup and applies its limits, after Go and before the
+  // init is added (overlaps the init's mounts; v1 as root).
+  virtual void make_cgroup() {}
+  // RecordState: the init is in its cgroup and goes on with its set-up (the
+  // state file is written now, not after it is ready).
+  virtual void record_state(pid_t /*pid*/) {}
+  // ServeHooks: prestart + createRuntime, in the runtime's namespaces; returns
+  // the state JSON for the init's createContainer and startContainer hooks.
+  virtual std::string runtime_hooks(pid_t /*pid*/) { return "{}"; }
+  // ForwardSeccompFd: the seccomp notify fd, for linux.seccomp.listenerPath.
+  virtual void seccomp_listener(pid_t /*pid*/, int /*fd*/) {}
 };
 
 struct InitProcess {
@@ -67,7 +77,8 @@ struct InitProcess {
 // runs the runtime-namespace hooks when the init asks, and returns once the
 // init waits on the exec fifo. On failure the init is killed and reaped and
 // berth::Error carries the init's message; ExecError carries 126/127.
-InitProcess spawn_init(const InitConfig& cfg, cgroups::Manager* cgroup);
+// The parent's steps and the init's are the plan's (plan.hpp).
+InitProcess spawn_init(const InitConfig& cfg, const InitPlan& plan, cgroups::Manager* cgroup);
 
 // Closes every fd >= first except those in `keep`, which are marked close-on-exec
 // (shared by the init and `exec`: nothing of berth leaks into the container).

@@ -21,6 +21,9 @@ enum class SyncType : uint32_t {
                      // into each file passed with this message (Manager::join)
 };
 
+// "Go", "RunHooks", ...: for error messages.
+const char* sync_name(SyncType t);
+
 struct SyncMsg {
   SyncType type{};
   int32_t code = 0;    // errno for Error

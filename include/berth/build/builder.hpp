@@ -1,0 +1,42 @@
+// berth-build's executor: a parsed Dockerfile and a context directory in, an image in the
+// store out. Steps run in order per stage; each layer step is keyed by its parent's key,
+// its expanded instruction and its sources' content digest, and reused from the cache.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "berth/image/layer.hpp"
+#include "berth/image/oci.hpp"
+#include "berth/image/store.hpp"
+
+namespace berth::build {
+
+struct BuildOptions {
+  std::string context = ".";
+  std::string dockerfile;  // default: CONTEXT/Dockerfile
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> build_args;
+  std::map<std::string, std::string> labels;
+  std::string target;
+  bool no_cache = false;
+  bool host_network = false;
+  bool quiet = false;                 // no step lines, no RUN output
+  std::optional<int64_t> epoch;       // SOURCE_DATE_EPOCH / --timestamp
+  image::Compression compression = image::Compression::Gzip;
+  std::string runtime;                // berth binary; default: found next to berth-build
+};
+
+struct BuildResult {
+  image::Descriptor manifest;
+  std::string config_digest;
+  int steps = 0;
+  int cached = 0;
+};
+
+BuildResult build_image(image::Store& store, const BuildOptions& opts, std::ostream& progress);
+
+}  // namespace berth::build

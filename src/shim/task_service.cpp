@@ -1,0 +1,588 @@
+#include "task_service.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/util/log.hpp"
+#include "github.com/containerd/cgroups/stats/v1/metrics.pb.h"
+#include "github.com/containerd/containerd/api/events/task.pb.h"
+#include "github.com/containerd/containerd/api/types/task/task.pb.h"
+#include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
+#include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
+#include "google/protobuf/empty.pb.h"
+#include "mounts.hpp"
+#include "oom_watch.hpp"
+
+namespace berth::shim {
+
+namespace tv2 = containerd::task::v2;
+namespace ev = containerd::events;
+using ttrpc::Code;
+using ttrpc::RpcError;
+
+namespace {
+
+template <class M>
+M parse(const ttrpc::Request& r) {
+  M m;
+  if (!m.ParseFromString(r.payload))
+    throw RpcError(Code::InvalidArgument, r.method + ": the request is not a valid " + m.GetTypeName());
+  return m;
+}
+
+timespec now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts;
+}
+
+void set_time(google::protobuf::Timestamp* t, const timespec& ts) {
+  t->set_seconds(ts.tv_sec);
+  t->set_nanos(static_cast<int>(ts.tv_nsec));
+}
+
+std::string empty_reply() { return google::protobuf::Empty().SerializeAsString(); }
+
+// ids name files in the bundle: no separators, nothing hidden.
+void check_id(const std::string& what, const std::string& id) {
+  if (id.empty() || id.size() > 1024 || id.find('/') != std::string::npos || id.front() == '.')
+    throw RpcError(Code::InvalidArgument, what + " \"" + id + "\" is not a valid id");
+}
+
+pid_t read_pid(const std::string& path) {
+  std::ifstream f(path);
+  long pid = 0;
+  if (!(f >> pid) || pid <= 0) throw RpcError(Code::Internal, "berth wrote no pid to " + path);
+  return static_cast<pid_t>(pid);
+}
+
+void write_file(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::trunc);
+  f << data;
+  if (!f.flush()) throw RpcError(Code::Internal, "write " + path + ": " + strerror(errno));
+}
+
+bool has_own_pid_namespace(const std::string& config) {
+  std::ifstream f(config);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (!j.is_object() || !j.contains("linux") || !j["linux"].is_object()) return false;
+  const auto& ns = j["linux"].value("namespaces", nlohmann::json::array());
+  if (!ns.is_array()) return false;
+  for (const auto& n : ns)
+    if (n.is_object() && n.value("type", "") == "pid" && n.value("path", "").empty()) return true;
+  return false;
+}
+
+int exit_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+}  // namespace
+
+TaskService::TaskService(Loop& loop, Publisher& publisher, Runtime& runtime, std::string ns)
+    : loop_(loop), publisher_(publisher), runtime_(runtime), namespace_(std::move(ns)) {}
+
+void TaskService::register_methods(ttrpc::Server& s) {
+  const std::string svc = "containerd.task.v2.Task";
+  auto add = [&](const char* name, void (TaskService::*fn)(const Req&, Reply&)) {
+    s.add(svc, name, [this, fn](const Req& r, Reply& rep) { (this->*fn)(r, rep); });
+  };
+  add("Create", &TaskService::create);
+  add("Start", &TaskService::start);
+  add("Delete", &TaskService::del);
+  add("Exec", &TaskService::exec);
+  add("State", &TaskService::state);
+  add("Wait", &TaskService::wait);
+  add("Kill", &TaskService::kill);
+  add("Pids", &TaskService::pids);
+  add("ResizePty", &TaskService::resize_pty);
+  add("CloseIO", &TaskService::close_io);
+  add("Update", &TaskService::update);
+  add("Stats", &TaskService::stats);
+  add("Connect", &TaskService::connect);
+  add("Shutdown", &TaskService::shutdown);
+  s.add(svc, "Pause", [this](const Req& r, Reply& rep) { pause(r, rep, true); });
+  s.add(svc, "Resume", [this](const Req& r, Reply& rep) { pause(r, rep, false); });
+  s.add(svc, "Checkpoint", [](const Req&, Reply& rep) {
+    rep.error(Code::Unimplemented, "checkpoint is not supported by berth yet");
+  });
+}
+
+TaskService::Container& TaskService::container(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) throw RpcError(Code::NotFound, "container " + id + ": not found");
+  return *it->second;
+}
+
+TaskService::Process& TaskService::process(const std::string& id, const std::string& exec_id) {
+  Container& c = container(id);
+  if (exec_id.empty()) return c.init;
+  auto it = c.execs.find(exec_id);
+  if (it == c.execs.end()) throw RpcError(Code::NotFound, "process " + exec_id + " of " + id + ": not found");
+  return *it->second;
+}
+
+void TaskService::launch(Container& c, Process& p, std::vector<std::string> args, const std::string& pid_file) {
+  OpenStdio io = open_stdio(p.stdio, c.id, namespace_);
+  std::unique_ptr<ConsoleSocket> console;
+  if (p.stdio.terminal) {
+    console = std::make_unique<ConsoleSocket>();
+    args.insert(args.begin() + 1, {"--console-socket", console->path()});
+  }
+  unlink(pid_file.c_str());
+  Runtime::Stdio fds;
+  if (!p.stdio.terminal) fds = {io.in.get(), io.out.get(), io.err.get()};
+  runtime_.run(args, c.bundle + "/log.json", fds);
+  p.pid = read_pid(pid_file);
+  p.in_keeper = std::move(io.in_keeper);
+  if (console) {
+    p.master = console->receive_master();
+    if (io.out) {
+      UniqueFd m(fcntl(p.master.get(), F_DUPFD_CLOEXEC, 3));
+      p.out_pump = std::make_unique<Pump>(loop_, std::move(m), std::move(io.out));
+    }
+    if (io.in) {
+      UniqueFd m(fcntl(p.master.get(), F_DUPFD_CLOEXEC, 3));
+      p.in_pump = std::make_unique<Pump>(loop_, std::move(io.in), std::move(m));
+    }
+  }
+}
+
+void TaskService::create(const Req& r, Reply& rep) {
+  auto req = parse<tv2::CreateTaskRequest>(r);
+  check_id("container id", req.id());
+  if (containers_.count(req.id())) throw RpcError(Code::AlreadyExists, "container " + req.id() + ": already exists");
+  if (!req.checkpoint().empty()) throw RpcError(Code::Unimplemented, "restore from a checkpoint is not supported by berth yet");
+  auto c = std::make_unique<Container>();
+  c->id = req.id();
+  c->bundle = req.bundle();
+  c->init.stdio = {req.stdin(), req.stdout(), req.stderr(), req.terminal()};
+  std::vector<RootfsMount> mounts;
+  for (const auto& m : req.rootfs())
+    mounts.push_back({m.type(), m.source(), {m.options().begin(), m.options().end()}});
+  std::string rootfs = c->bundle + "/rootfs";
+  try {
+    mount_rootfs(mounts, rootfs);
+  } catch (const std::exception& e) {
+    throw RpcError(Code::Internal, e.what());
+  }
+  c->rootfs_mounted = !mounts.empty();
+  c->kill_all_on_exit = !has_own_pid_namespace(c->bundle + "/config.json");
+  try {
+    launch(*c, c->init, {"create", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid", c->id},
+           c->bundle + "/init.pid");
+  } catch (...) {
+    if (c->rootfs_mounted) unmount_all(rootfs);
+    throw;
+  }
+  ev::TaskCreate e;
+  e.set_container_id(c->id);
+  e.set_bundle(c->bundle);
+  *e.mutable_rootfs() = req.rootfs();
+  e.mutable_io()->set_stdin(req.stdin());
+  e.mutable_io()->set_stdout(req.stdout());
+  e.mutable_io()->set_stderr(req.stderr());
+  e.mutable_io()->set_terminal(req.terminal());
+  e.set_pid(static_cast<std::uint32_t>(c->init.pid));
+  publisher_.publish("/tasks/create", "containerd.events.TaskCreate", e);
+  tv2::CreateTaskResponse resp;
+  resp.set_pid(static_cast<std::uint32_t>(c->init.pid));
+  watch_oom(*c);
+  containers_[c->id] = std::move(c);
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::start(const Req& r, Reply& rep) {
+  auto req = parse<tv2::StartRequest>(r);
+  Container& c = container(req.id());
+  Process& p = process(req.id(), req.exec_id());
+  if (p.started || p.exited) throw RpcError(Code::FailedPrecondition, "process " + (p.exec_id.empty() ? c.id : p.exec_id) + " was already started");
+  if (req.exec_id().empty()) {
+    runtime_.run({"start", c.id}, c.bundle + "/log.json");
+    p.started = true;
+    ev::TaskStart e;
+    e.set_container_id(c.id);
+    e.set_pid(static_cast<std::uint32_t>(p.pid));
+    publisher_.publish("/tasks/start", "containerd.events.TaskStart", e);
+  } else {
+    if (c.init.exited) throw RpcError(Code::FailedPrecondition, "container " + c.id + " is not running");
+    std::string spec = c.bundle + "/.exec-" + p.exec_id + ".json", pid_file = c.bundle + "/.exec-" + p.exec_id + ".pid";
+    write_file(spec, p.spec_json);
+    try {
+      launch(c, p, {"exec", "--process", spec, "--detach", "--pid-file", pid_file, c.id}, pid_file);
+    } catch (...) {
+      unlink(spec.c_str());
+      throw;
+    }
+    unlink(spec.c_str());
+    unlink(pid_file.c_str());
+    p.started = true;
+    ev::TaskExecStarted e;
+    e.set_container_id(c.id);
+    e.set_exec_id(p.exec_id);
+    e.set_pid(static_cast<std::uint32_t>(p.pid));
+    publisher_.publish("/tasks/exec-started", "containerd.events.TaskExecStarted", e);
+  }
+  tv2::StartResponse resp;
+  resp.set_pid(static_cast<std::uint32_t>(p.pid));
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::del(const Req& r, Reply& rep) {
+  auto req = parse<tv2::DeleteRequest>(r);
+  Container& c = container(req.id());
+  Process& p = process(req.id(), req.exec_id());
+  if (p.started && !p.exited)
+    throw RpcError(Code::FailedPrecondition, "cannot delete a running process (" +
+                                                 (req.exec_id().empty() ? "container " + c.id : "exec " + req.exec_id()) + ")");
+  tv2::DeleteResponse resp;
+  resp.set_pid(static_cast<std::uint32_t>(p.pid));
+  resp.set_exit_status(static_cast<std::uint32_t>(p.exit_status));
+  set_time(resp.mutable_exited_at(), p.exited ? p.exited_at : now());
+  if (!req.exec_id().empty()) {
+    c.execs.erase(req.exec_id());
+    rep.ok(resp.SerializeAsString());
+    return;
+  }
+  stop_oom(c);
+  runtime_.run({"delete", "--force", c.id}, c.bundle + "/log.json");
+  if (c.rootfs_mounted) unmount_all(c.bundle + "/rootfs");
+  unlink((c.bundle + "/init.pid").c_str());
+  ev::TaskDelete e;
+  e.set_container_id(c.id);
+  e.set_id(c.id);
+  e.set_pid(resp.pid());
+  e.set_exit_status(resp.exit_status());
+  *e.mutable_exited_at() = resp.exited_at();
+  publisher_.publish("/tasks/delete", "containerd.events.TaskDelete", e);
+  // Waiters of a never-started init hear the deletion as its end.
+  for (auto& w : c.init.waiters) {
+    tv2::WaitResponse wr;
+    wr.set_exit_status(resp.exit_status());
+    *wr.mutable_exited_at() = resp.exited_at();
+    w.ok(wr.SerializeAsString());
+  }
+  containers_.erase(c.id);
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::exec(const Req& r, Reply& rep) {
+  auto req = parse<tv2::ExecProcessRequest>(r);
+  Container& c = container(req.id());
+  check_id("exec id", req.exec_id());
+  if (c.execs.count(req.exec_id()))
+    throw RpcError(Code::AlreadyExists, "exec " + req.exec_id() + " of " + c.id + ": already exists");
+  if (c.init.exited) throw RpcError(Code::FailedPrecondition, "container " + c.id + " is not running");
+  auto spec = nlohmann::json::parse(req.spec().value(), nullptr, false);
+  if (!spec.is_object()) throw RpcError(Code::InvalidArgument, "exec " + req.exec_id() + ": the process spec is not a JSON object");
+  auto p = std::make_unique<Process>();
+  p->exec_id = req.exec_id();
+  p->stdio = {req.stdin(), req.stdout(), req.stderr(), req.terminal()};
+  p->spec_json = req.spec().value();
+  c.execs[p->exec_id] = std::move(p);
+  ev::TaskExecAdded e;
+  e.set_container_id(c.id);
+  e.set_exec_id(req.exec_id());
+  publisher_.publish("/tasks/exec-added", "containerd.events.TaskExecAdded", e);
+  rep.ok(empty_reply());
+}
+
+void TaskService::state(const Req& r, Reply& rep) {
+  auto req = parse<tv2::StateRequest>(r);
+  Container& c = container(req.id());
+  Process& p = process(req.id(), req.exec_id());
+  tv2::StateResponse resp;
+  resp.set_id(req.exec_id().empty() ? c.id : req.exec_id());
+  resp.set_exec_id(req.exec_id());
+  resp.set_bundle(c.bundle);
+  resp.set_pid(static_cast<std::uint32_t>(p.pid));
+  namespace t = containerd::v1::types;
+  resp.set_status(p.exited ? t::STOPPED
+                  : (c.paused && p.started) ? t::PAUSED
+                  : p.started ? t::RUNNING
+                              : t::CREATED);
+  resp.set_stdin(p.stdio.in);
+  resp.set_stdout(p.stdio.out);
+  resp.set_stderr(p.stdio.err);
+  resp.set_terminal(p.stdio.terminal);
+  resp.set_exit_status(static_cast<std::uint32_t>(p.exit_status));
+  if (p.exited) set_time(resp.mutable_exited_at(), p.exited_at);
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::wait(const Req& r, Reply& rep) {
+  auto req = parse<tv2::WaitRequest>(r);
+  Process& p = process(req.id(), req.exec_id());
+  if (!p.exited) {
+    p.waiters.push_back(std::move(rep));
+    return;
+  }
+  tv2::WaitResponse resp;
+  resp.set_exit_status(static_cast<std::uint32_t>(p.exit_status));
+  set_time(resp.mutable_exited_at(), p.exited_at);
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::kill(const Req& r, Reply& rep) {
+  auto req = parse<tv2::KillRequest>(r);
+  Container& c = container(req.id());
+  Process& p = process(req.id(), req.exec_id());
+  if (req.signal() == 0 || req.signal() >= 65) throw RpcError(Code::InvalidArgument, "invalid signal " + std::to_string(req.signal()));
+  if (req.all() && req.exec_id().empty()) {
+    runtime_.run({"kill", "--all", c.id, std::to_string(req.signal())}, c.bundle + "/log.json");
+  } else {
+    if (p.exited || p.pid <= 0) throw RpcError(Code::NotFound, "process already finished");
+    // The pid is still ours: an exited child stays a zombie until the reaper collects it,
+    // and the reaper marks it exited in the same step.
+    if (::kill(p.pid, static_cast<int>(req.signal())) < 0 && errno != ESRCH)
+      throw RpcError(Code::Internal, "kill " + std::to_string(p.pid) + ": " + strerror(errno));
+  }
+  rep.ok(empty_reply());
+}
+
+void TaskService::pids(const Req& r, Reply& rep) {
+  auto req = parse<tv2::PidsRequest>(r);
+  Container& c = container(req.id());
+  std::string out;
+  runtime_.run({"ps", "--format", "json", c.id}, c.bundle + "/log.json", {}, &out);
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  if (!j.is_array()) throw RpcError(Code::Internal, "berth ps printed no pid list");
+  tv2::PidsResponse resp;
+  for (const auto& v : j) {
+    if (!v.is_number_integer()) continue;
+    auto* pi = resp.add_processes();
+    pi->set_pid(v.get<std::uint32_t>());
+    for (const auto& [id, e] : c.execs) {
+      if (e->pid == static_cast<pid_t>(pi->pid()) && !e->exited) {
+        containerd::runc::v1::ProcessDetails d;
+        d.set_exec_id(id);
+        pi->mutable_info()->set_type_url("containerd.runc.v1.ProcessDetails");
+        pi->mutable_info()->set_value(d.SerializeAsString());
+      }
+    }
+  }
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::pause(const Req& r, Reply& rep, bool do_pause) {
+  std::string id;
+  if (do_pause) id = parse<tv2::PauseRequest>(r).id();
+  else id = parse<tv2::ResumeRequest>(r).id();
+  Container& c = container(id);
+  runtime_.run({do_pause ? "pause" : "resume", c.id}, c.bundle + "/log.json");
+  c.paused = do_pause;
+  if (do_pause) {
+    ev::TaskPaused e;
+    e.set_container_id(c.id);
+    publisher_.publish("/tasks/paused", "containerd.events.TaskPaused", e);
+  } else {
+    ev::TaskResumed e;
+    e.set_container_id(c.id);
+    publisher_.publish("/tasks/resumed", "containerd.events.TaskResumed", e);
+  }
+  rep.ok(empty_reply());
+}
+
+void TaskService::resize_pty(const Req& r, Reply& rep) {
+  auto req = parse<tv2::ResizePtyRequest>(r);
+  Process& p = process(req.id(), req.exec_id());
+  if (!p.master) throw RpcError(Code::FailedPrecondition, "process has no terminal");
+  winsize ws{};
+  ws.ws_col = static_cast<unsigned short>(req.width());
+  ws.ws_row = static_cast<unsigned short>(req.height());
+  if (ioctl(p.master.get(), TIOCSWINSZ, &ws) < 0) throw RpcError(Code::Internal, std::string("resize pty: ") + strerror(errno));
+  rep.ok(empty_reply());
+}
+
+void TaskService::close_io(const Req& r, Reply& rep) {
+  auto req = parse<tv2::CloseIORequest>(r);
+  Process& p = process(req.id(), req.exec_id());
+  // The process reads EOF once containerd's writer is gone too.
+  if (req.stdin()) p.in_keeper.reset();
+  rep.ok(empty_reply());
+}
+
+void TaskService::update(const Req& r, Reply& rep) {
+  auto req = parse<tv2::UpdateTaskRequest>(r);
+  Container& c = container(req.id());
+  auto res = nlohmann::json::parse(req.resources().value(), nullptr, false);
+  if (!res.is_object()) throw RpcError(Code::InvalidArgument, "update: the resources are not a JSON object");
+  std::string file = c.bundle + "/.update-resources.json";
+  write_file(file, res.dump());
+  try {
+    runtime_.run({"update", "--resources", file, c.id}, c.bundle + "/log.json");
+  } catch (...) {
+    unlink(file.c_str());
+    throw;
+  }
+  unlink(file.c_str());
+  rep.ok(empty_reply());
+}
+
+void TaskService::stats(const Req& r, Reply& rep) {
+  auto req = parse<tv2::StatsRequest>(r);
+  Container& c = container(req.id());
+  std::string out;
+  runtime_.run({"events", "--stats", c.id}, c.bundle + "/log.json", {}, &out);
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  if (!j.is_object() || !j.contains("data")) throw RpcError(Code::Internal, "berth events --stats printed no stats");
+  const auto& d = j["data"];
+  auto u64 = [](const nlohmann::json& o, const char* k) -> std::uint64_t {
+    return o.is_object() && o.contains(k) && o[k].is_number() ? o[k].get<std::uint64_t>() : 0;
+  };
+  io::containerd::cgroups::v1::Metrics m;
+  if (d.contains("pids")) {
+    m.mutable_pids()->set_current(u64(d["pids"], "current"));
+    m.mutable_pids()->set_limit(u64(d["pids"], "limit"));
+  }
+  if (d.contains("cpu") && d["cpu"].contains("usage")) {
+    const auto& u = d["cpu"]["usage"];
+    auto* cu = m.mutable_cpu()->mutable_usage();
+    cu->set_total(u64(u, "total"));
+    cu->set_kernel(u64(u, "kernel"));
+    cu->set_user(u64(u, "user"));
+    if (u.contains("percpu") && u["percpu"].is_array())
+      for (const auto& v : u["percpu"]) cu->add_per_cpu(v.get<std::uint64_t>());
+    if (d["cpu"].contains("throttling")) {
+      const auto& t = d["cpu"]["throttling"];
+      m.mutable_cpu()->mutable_throttling()->set_periods(u64(t, "periods"));
+      m.mutable_cpu()->mutable_throttling()->set_throttled_periods(u64(t, "throttled_periods"));
+      m.mutable_cpu()->mutable_throttling()->set_throttled_time(u64(t, "throttled_time"));
+    }
+  }
+  if (d.contains("memory")) {
+    const auto& mem = d["memory"];
+    auto entry = [&](const char* k, io::containerd::cgroups::v1::MemoryEntry* e) {
+      if (!mem.contains(k)) return;
+      e->set_usage(u64(mem[k], "usage"));
+      e->set_max(u64(mem[k], "max_usage"));
+      e->set_failcnt(u64(mem[k], "failcnt"));
+      e->set_limit(u64(mem[k], "limit"));
+    };
+    entry("usage", m.mutable_memory()->mutable_usage());
+    entry("swap", m.mutable_memory()->mutable_swap());
+    entry("kernel", m.mutable_memory()->mutable_kernel());
+    entry("kernelTCP", m.mutable_memory()->mutable_kernel_tcp());
+    m.mutable_memory()->set_cache(u64(mem, "cache"));
+    if (mem.contains("raw")) {
+      const auto& raw = mem["raw"];
+      m.mutable_memory()->set_rss(u64(raw, "rss"));
+      m.mutable_memory()->set_mapped_file(u64(raw, "mapped_file"));
+      m.mutable_memory()->set_dirty(u64(raw, "dirty"));
+      m.mutable_memory()->set_writeback(u64(raw, "writeback"));
+      m.mutable_memory()->set_pg_fault(u64(raw, "pgfault"));
+      m.mutable_memory()->set_pg_maj_fault(u64(raw, "pgmajfault"));
+      m.mutable_memory()->set_inactive_anon(u64(raw, "inactive_anon"));
+      m.mutable_memory()->set_active_anon(u64(raw, "active_anon"));
+      m.mutable_memory()->set_inactive_file(u64(raw, "inactive_file"));
+      m.mutable_memory()->set_active_file(u64(raw, "active_file"));
+      m.mutable_memory()->set_unevictable(u64(raw, "unevictable"));
+    }
+  }
+  tv2::StatsResponse resp;
+  resp.mutable_stats()->set_type_url("io.containerd.cgroups.v1.Metrics");
+  resp.mutable_stats()->set_value(m.SerializeAsString());
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::connect(const Req& r, Reply& rep) {
+  auto req = parse<tv2::ConnectRequest>(r);
+  tv2::ConnectResponse resp;
+  resp.set_shim_pid(static_cast<std::uint32_t>(getpid()));
+  if (auto it = containers_.find(req.id()); it != containers_.end())
+    resp.set_task_pid(static_cast<std::uint32_t>(it->second->init.pid));
+  resp.set_version(BERTH_VERSION);
+  rep.ok(resp.SerializeAsString());
+}
+
+void TaskService::shutdown(const Req& r, Reply& rep) {
+  parse<tv2::ShutdownRequest>(r);
+  rep.ok(empty_reply());
+  // With containers left the shim stays, as the runc shim does.
+  if (containers_.empty() && on_shutdown) loop_.defer(on_shutdown);
+}
+
+void TaskService::watch_oom(Container& c) {
+  try {
+    c.oom = open_oom_watch(runtime_.root(), c.id);
+    if (!c.oom) return;  // no cgroup or no memory controller: no OOM events to see
+  } catch (const std::exception& e) {
+    log::warn("container " + c.id + ": no OOM events: " + e.what());
+    return;
+  }
+  std::string id = c.id;
+  c.oom_token = loop_.add(c.oom->fd(), 1 /*EPOLLIN*/, [this, id](std::uint32_t) {
+    auto it = containers_.find(id);
+    if (it == containers_.end() || !it->second->oom) return;
+    auto ev = it->second->oom->read();
+    for (int i = 0; i < ev.ooms; ++i) {
+      containerd::events::TaskOOM e;
+      e.set_container_id(id);
+      publisher_.publish("/tasks/oom", "containerd.events.TaskOOM", e);
+    }
+    if (ev.gone) loop_.defer([this, id] {
+      if (auto ct = containers_.find(id); ct != containers_.end()) stop_oom(*ct->second);
+    });
+  });
+}
+
+void TaskService::stop_oom(Container& c) {
+  if (c.oom_token) loop_.remove(c.oom_token);
+  c.oom_token = 0;
+  c.oom.reset();
+}
+
+void TaskService::send_exit(Container& c, Process& p) {
+  ev::TaskExit e;
+  e.set_container_id(c.id);
+  e.set_id(p.exec_id.empty() ? c.id : p.exec_id);
+  e.set_pid(static_cast<std::uint32_t>(p.pid));
+  e.set_exit_status(static_cast<std::uint32_t>(p.exit_status));
+  set_time(e.mutable_exited_at(), p.exited_at);
+  publisher_.publish("/tasks/exit", "containerd.events.TaskExit", e);
+  tv2::WaitResponse wr;
+  wr.set_exit_status(e.exit_status());
+  *wr.mutable_exited_at() = e.exited_at();
+  std::string payload = wr.SerializeAsString();
+  for (auto& w : p.waiters) w.ok(payload);
+  p.waiters.clear();
+}
+
+void TaskService::child_exited(pid_t pid, int status) {
+  for (auto& [id, c] : containers_) {
+    std::vector<Process*> procs = {&c->init};
+    for (auto& [eid, e] : c->execs) procs.push_back(e.get());
+    for (Process* p : procs) {
+      if (p->pid != pid || p->exited) continue;
+      p->exited = true;
+      p->exit_status = exit_code(status);
+      p->exited_at = now();
+      // A terminal's last output is still in the master: copy it before telling anyone.
+      if (p->out_pump) p->out_pump->drain(500);
+      if (p == &c->init && c->kill_all_on_exit) {
+        try {
+          runtime_.run({"kill", "--all", c->id, "KILL"}, c->bundle + "/log.json");
+        } catch (const std::exception& e) {
+          log::warn("container " + id + ": kill the processes left after the init: " + e.what());
+        }
+      }
+      log::debug("process " + std::to_string(pid) + " of " + id + " exited with " + std::to_string(p->exit_status));
+      send_exit(*c, *p);
+      return;
+    }
+  }
+}
+
+}  // namespace berth::shim
