@@ -2,6 +2,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
 JOBS ?= $(shell nproc)
 WERROR ?= ON
 
@@ -9,7 +10,7 @@ DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-de
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
   golang-github-opencontainers-specs-dev python3 file uidmap \
   protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah clang libclang-rt-14-dev
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 
@@ -43,6 +44,7 @@ test: build
 	tests/integration/run.sh $(BUILD)/berth
 	$(MAKE) --no-print-directory test-engines
 	$(MAKE) --no-print-directory bench-quick
+	$(MAKE) --no-print-directory fuzz-quick
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
 asan: deps
@@ -59,7 +61,7 @@ install: build
 	install -D -m 0755 $(BUILD)/berth-build $(DESTDIR)$(PREFIX)/bin/berth-build
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
 
 # Benchmarks against runc and crun (bench/bench.py: python3 >= 3.9, root; runc, crun, busybox-static
 # come with `deps`, python3 is installed here if missing). `bench` writes docs/performance.md and
@@ -106,3 +108,22 @@ test-engines: build
 	tests/integration/engines/run.sh /usr/bin/runc $${ENGINES_FILTER:+"$$ENGINES_FILTER"} || rc=1; \
 	tests/integration/engines/run.sh $(BUILD)/berth $${ENGINES_FILTER:+"$$ENGINES_FILTER"} || rc=1; \
 	exit $$rc
+
+# libFuzzer targets (tests/fuzz/README.md), built with Debian's clang into $(BUILD_FUZZ).
+# `fuzz` runs each target for FUZZ_SECONDS, `fuzz-quick` (in `test`) for FUZZ_QUICK_SECONDS.
+# Seeds come from tests/fuzz/corpus/<target>/ (read only); what a run discovers is kept in
+# $(BUILD_FUZZ)/corpus/<target>/ for the next run, crashes in $(BUILD_FUZZ)/artifacts/.
+FUZZ_SECONDS ?= 300
+FUZZ_QUICK_SECONDS ?= 4
+.PHONY: fuzz fuzz-quick fuzz-build
+
+fuzz-build: deps
+	cmake -S . -B $(BUILD_FUZZ) -DBERTH_WERROR=$(WERROR) -DBERTH_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+fuzz-quick: fuzz-build
+	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_QUICK_SECONDS)

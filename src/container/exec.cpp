@@ -31,12 +31,13 @@
 #include "berth/process/exec.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
+#include "berth/util/read_limited.hpp"
 
 namespace berth::container {
 namespace {
 
 oci::Process load_process_json(const std::string& path) {
-  std::string text = linux_::read_file(path);
+  std::string text = read_limited(path, kMaxConfigBytes);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

@@ -4,54 +4,14 @@
 #include <unistd.h>
 
 #include "berth/linux/process_attrs.hpp"
-#include "berth/oci/parse.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::container {
 
 Record load_record(const StateDir& dir, RecordSpec what) {
-  if (!dir.has_state()) {
-    // A create that was killed: what it recorded before anything could outlive it.
-    nlohmann::json p = dir.read_partial();
-    Record r;
-    r.partial = true;
-    try {
-      r.pid = p.value("pid", 0);
-      r.start_time = p.value("start_time", 0ULL);
-      r.bundle = p.value("bundle", "");
-      r.rootfs = p.value("rootfs", "");
-      r.created = p.value("created", "");
-      r.cgroup = p.value("cgroup", nlohmann::json());
-      r.rootless = p.value("rootless", false);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(dir.file("creating.json") + ": " + e.what());
-    }
-    return r;
-  }
-  nlohmann::json j = dir.read_state();
-  Record r;
-  try {
-    r.pid = j.at("pid").get<int>();
-    r.start_time = j.at("start_time").get<unsigned long long>();
-    r.bundle = j.at("bundle").get<std::string>();
-    r.rootfs = j.at("rootfs").get<std::string>();
-    r.created = j.at("created").get<std::string>();
-    r.owner = j.value("owner", "");
-    r.annotations = j.value("annotations", std::map<std::string, std::string>{});
-    r.cgroup = j.value("cgroup", nlohmann::json());
-    r.rootless = j.value("rootless", false);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(dir.file("state.json") + ": " + e.what());
-  }
-  const std::string doc = dir.file("state.json") + ": config";
-  if (what == RecordSpec::Full) {
-    r.spec = oci::parse_spec(j.at("config"), doc);
-  } else if (what == RecordSpec::HooksOnly) {
-    const nlohmann::json& config = j.at("config");
-    auto it = config.find("hooks");
-    if (it != config.end()) r.spec.hooks = oci::parse_hooks(*it, doc + ": hooks");
-  }
-  return r;
+  // A create that was killed has only what it recorded before anything could outlive it.
+  if (!dir.has_state()) return record_from_partial(dir.read_partial(), dir.file("creating.json"));
+  return record_from_state(dir.read_state(), dir.file("state.json"), what);
 }
 
 // Field 22 of /proc/<pid>/stat (start time) and field 3 (state); nullopt if gone.

@@ -12,11 +12,12 @@
 
 #include "berth/linux/process_attrs.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/read_limited.hpp"
 
 namespace berth::container {
 
 bool valid_id(const std::string& id) {
-  if (id.empty() || id.size() > 1024 || id[0] == '.') return false;
+  if (id.empty() || id.size() > kMaxIdLength || id[0] == '.') return false;
   return std::all_of(id.begin(), id.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '+' || c == '-' || c == '.';
   });
@@ -25,6 +26,11 @@ bool valid_id(const std::string& id) {
 std::string seccomp_cache_dir(const std::string& root) { return root + "/.seccomp-cache"; }
 
 void check_id(const std::string& id) {
+  // The id names a directory under --root: longer than a file name may be, every
+  // command would fail on it with ENAMETOOLONG (or take it for a missing container).
+  if (id.size() > kMaxIdLength)
+    throw Error("invalid container id \"" + id.substr(0, 32) + "...\": " + std::to_string(id.size()) +
+                " characters, at most " + std::to_string(kMaxIdLength) + " (it names a directory)");
   if (!valid_id(id)) throw Error("invalid container id \"" + id + "\": use letters, digits and _+-. (not starting with .)");
 }
 
@@ -80,7 +86,7 @@ StateDir StateDir::open(const std::string& root, const std::string& id) {
 }
 
 nlohmann::json StateDir::read_state() const {
-  std::string text = linux_::read_file(file("state.json"));
+  std::string text = read_limited(file("state.json"), kMaxStateBytes);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
@@ -102,7 +108,7 @@ static void write_atomic(const std::string& target, const nlohmann::json& j) {
 bool StateDir::has_state() const { return ::access(file("state.json").c_str(), F_OK) == 0; }
 
 nlohmann::json StateDir::read_partial() const {
-  std::string text = linux_::read_file(file("creating.json"));
+  std::string text = read_limited(file("creating.json"), kMaxStateBytes);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <vector>
 
+#include "berth/linux/copy_tree.hpp"
 #include "berth/linux/devices.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/mount_flags.hpp"
@@ -27,10 +28,6 @@
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
-
-// Recursive copy of a directory's contents (tmpcopyup): the image's files
-// become the initial content of the tmpfs mounted over them.
-void copy_tree(int srcdir, int dstdir);
 
 namespace {
 
@@ -239,45 +236,6 @@ bool dev_is_fresh_mount(const oci::Spec& spec) {
 }
 
 }  // namespace
-
-void copy_tree(int srcdir, int dstdir) {
-  UniqueFd dup(::fcntl(srcdir, F_DUPFD_CLOEXEC, 0));
-  if (!dup) throw_errno("tmpcopyup: dup");
-  DIR* d = ::fdopendir(dup.release());
-  if (!d) throw_errno("tmpcopyup: opendir");
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
-  while (dirent* e = ::readdir(dir.get())) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    struct stat st {};
-    if (::fstatat(srcdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("tmpcopyup: stat " + name);
-    if (S_ISDIR(st.st_mode)) {
-      if (::mkdirat(dstdir, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST)
-        throw_errno("tmpcopyup: mkdir " + name);
-      UniqueFd s(::openat(srcdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      UniqueFd t(::openat(dstdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!s || !t) throw_errno("tmpcopyup: open " + name);
-      copy_tree(s.get(), t.get());
-    } else if (S_ISLNK(st.st_mode)) {
-      char buf[PATH_MAX];
-      ssize_t n = ::readlinkat(srcdir, name.c_str(), buf, sizeof buf - 1);
-      if (n < 0) throw_errno("tmpcopyup: readlink " + name);
-      buf[n] = 0;
-      if (::symlinkat(buf, dstdir, name.c_str()) < 0) throw_errno("tmpcopyup: symlink " + name);
-    } else if (S_ISREG(st.st_mode)) {
-      UniqueFd s(::openat(srcdir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      UniqueFd t(::openat(dstdir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777));
-      if (!s || !t) throw_errno("tmpcopyup: copy " + name);
-      char buf[65536];
-      ssize_t n;
-      while ((n = ::read(s.get(), buf, sizeof buf)) > 0)
-        if (::write(t.get(), buf, static_cast<size_t>(n)) != n) throw_errno("tmpcopyup: write " + name);
-    } else {
-      if (::mknodat(dstdir, name.c_str(), st.st_mode, st.st_rdev) < 0) throw_errno("tmpcopyup: mknod " + name);
-    }
-    ::fchownat(dstdir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-  }
-}
 
 namespace {
 // Keep host mount events out (and ours off the host): rslave unless asked otherwise.

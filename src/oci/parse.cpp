@@ -3,14 +3,10 @@
 // parse_resources.cpp; cross-field rules in validate.cpp.
 #include "berth/oci/parse.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <set>
 
 #include "berth/util/error.hpp"
-#include "berth/util/fd.hpp"
+#include "berth/util/read_limited.hpp"
 #include "known.hpp"
 #include "parse_internal.hpp"
 
@@ -280,22 +276,6 @@ Hooks parse_hooks(const Cursor& c) {
   return h;
 }
 
-std::string read_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw_errno("open " + path);
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("read " + path);
-    }
-    data.append(buf, static_cast<size_t>(n));
-  }
-  return data;
-}
 
 // nlohmann prefixes "[json.exception.parse_error.101] "; the rest (line,
 // column, what was expected) is what a user needs.
@@ -365,7 +345,7 @@ Hooks parse_hooks(const nlohmann::json& j, const std::string& doc) {
 }
 
 Spec load_spec(const std::string& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_limited(path, kMaxConfigBytes);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

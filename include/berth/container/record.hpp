@@ -36,6 +36,9 @@ struct Record {
 // start and delete only its hooks.
 enum class RecordSpec { Full, HooksOnly, None };
 Record load_record(const StateDir& dir, RecordSpec spec = RecordSpec::Full);
+// The same from parsed JSON (state.json / creating.json); `doc` names it in errors.
+Record record_from_state(const nlohmann::json& state, const std::string& doc, RecordSpec spec);
+Record record_from_partial(const nlohmann::json& creating, const std::string& doc);
 // (start time, state letter) from /proc/<pid>/stat; nullopt if the process is gone.
 std::optional<std::pair<unsigned long long, char>> proc_stat(int pid);
 // The init still runs (same start time, not a zombie).

@@ -2,6 +2,7 @@
 // The directory itself is flock()ed while a command works on the container,
 // so concurrent commands on one id are serialised.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,10 @@ namespace berth::container {
 // container id cannot start with ".", so it never clashes with one.
 std::string seccomp_cache_dir(const std::string& root);
 
-// Runc's rule: letters, digits and "_+-.", not starting with ".", at most 1024 chars.
+// Runc's rule: letters, digits and "_+-.", not starting with "."; at most
+// kMaxIdLength characters, the longest file name (runc allows 1024, which then
+// fails with ENAMETOOLONG on the state directory).
+inline constexpr std::size_t kMaxIdLength = 255;
 bool valid_id(const std::string& id);
 void check_id(const std::string& id);  // throws berth::Error
 

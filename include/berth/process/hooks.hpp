@@ -1,6 +1,8 @@
 // Runs OCI hooks: fork + execve(path, args, env) with the container state JSON
-// on stdin, a timeout (SIGKILL when it expires) and the hook's output kept for
-// the error message.
+// on stdin, a timeout (SIGKILL to the hook's process group when it expires; it
+// covers writing the state too) and the hook's output (first 64 KiB) kept for
+// the error message. A terminating signal the caller has blocked (`berth run`)
+// ends the wait for a hook: it is killed and the error names the signal.
 #pragma once
 #include <string>
 #include <vector>
