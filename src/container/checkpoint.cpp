@@ -263,8 +263,10 @@ void checkpoint(const CheckpointOptions& o) {
   remove(o.root, o.id, true);
 }
 
-int restore(const RestoreOptions& given) {
-  check_common(given, "restore");
+namespace {
+
+// The restore up to a recorded, running container; returns the restored init's pid.
+pid_t restore_tree(const RestoreOptions& given) {
   // Paths on the command line are the caller's: resolved before the chdir into the bundle.
   RestoreOptions o = given;
   o.image_path = image_dir(given);
@@ -354,8 +356,17 @@ int restore(const RestoreOptions& given) {
   dir.write_state(j);
   if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
   ok = true;
+  return pid;
+}
+
+}  // namespace
+
+int restore(const RestoreOptions& o) {
+  check_common(o, "restore");
+  pid_t pid = restore_tree(o);
   if (o.detach || o.no_subreaper) return 0;
-  // Foreground: the restored init's exit is ours (runc restore without -d).
+  // Foreground: the restored init's exit is ours, and the container goes with it
+  // (runc restore without -d, like run).
   int status = 0;
   for (;;) {
     pid_t w = ::waitpid(-1, &status, 0);
@@ -365,6 +376,7 @@ int restore(const RestoreOptions& given) {
     }
     if (w == pid) break;
   }
+  remove(o.root, o.id, true);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -178,7 +178,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -n "$pidfile" ] && [ "${FAKE_RESTORE:-}" = 1 ]; then
-  setsid sleep 100 </dev/null >/dev/null 2>&1 &
+  setsid sh -c "${FAKE_INIT:-exec sleep 100}" </dev/null >/dev/null 2>&1 &
   echo $! > "$pidfile"
   exit 0
 fi
@@ -236,5 +236,19 @@ test_berth_restore_records_the_restored_init() {
   rt kill "$ID" KILL
   wait_for_status "$ID" stopped
   rt delete "$ID"
+  assert_no_container "$ID"
+}
+
+test_berth_restore_foreground_waits() {
+  berth_only "a stand-in criu: the foreground restore waits for the restored init and deletes the container"
+  fake_criu
+  counter_bundle
+  mkdir -p "$T/img"
+  touch "$T/img/inventory.img"
+  RC=0
+  FAKE_RESTORE=1 FAKE_INIT='sleep 0.5; exit 3' rt --criu "$T/fake-criu" restore --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 3 "restore returns the restored init's exit status"
   assert_no_container "$ID"
 }
