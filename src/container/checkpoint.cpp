@@ -254,8 +254,6 @@ void checkpoint(const CheckpointOptions& o) {
       if (auto it = dirs.find("freezer"); it != dirs.end()) freezer = it->second;
     }
     auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer);
-    // Restore reads the bundle again; keep the config the container ran with next to the images.
-    std::ofstream(images + "/berth-config.json") << oci::to_json(r.spec).dump(2) << "\n";
     check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
     if (o.leave_running || o.pre_dump) return;
   }
