@@ -6,6 +6,10 @@
 #include <functional>
 #include <string>
 
+namespace berth::container {
+struct CriuOptions;
+}
+
 namespace berth::cli {
 
 struct Globals {
@@ -38,6 +42,10 @@ void add_resume(CLI::App& app, Globals& g, Action& act);
 void add_update(CLI::App& app, Globals& g, Action& act);
 void add_events(CLI::App& app, Globals& g, Action& act);
 void add_exec(CLI::App& app, Globals& g, Action& act);
+void add_checkpoint(CLI::App& app, Globals& g, Action& act);
+void add_restore(CLI::App& app, Globals& g, Action& act);
+// The flags checkpoint and restore share (checkpoint.cpp).
+void add_criu_flags(CLI::App* cmd, container::CriuOptions& o);
 
 // The command word: the first argument that is not a global flag or a global
 // option's value (main.cpp registers only that command; seal.cpp decides on it).

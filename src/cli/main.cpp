@@ -37,6 +37,7 @@ constexpr Command kCommands[] = {
     {"delete", berth::cli::add_delete}, {"ps", berth::cli::add_ps},           {"spec", berth::cli::add_spec},
     {"features", berth::cli::add_features}, {"pause", berth::cli::add_pause}, {"resume", berth::cli::add_resume},
     {"update", berth::cli::add_update}, {"events", berth::cli::add_events},   {"exec", berth::cli::add_exec},
+    {"checkpoint", berth::cli::add_checkpoint}, {"restore", berth::cli::add_restore},
 };
 
 int fail(const std::string& msg, int status) {
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", g.debug, "enable debug logging");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (cgroup v2 hosts with systemd)");
-  app.add_option("--criu", g.criu, "path to criu (accepted for compatibility; checkpointing is not supported)");
+  app.add_option("--criu", g.criu, "path to the criu binary used for checkpoint and restore (default: criu in $PATH)");
   app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto (auto: when not root)")
       ->check(CLI::IsMember({"true", "false", "auto"}))
       ->capture_default_str();

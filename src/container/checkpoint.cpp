@@ -1,0 +1,381 @@
+// berth checkpoint / restore through the criu command line (see checkpoint.hpp
+// for why not the RPC). What goes on criu's command line mirrors the options
+// runc puts in its RPC request (libcontainer/container_linux.go).
+#include "berth/container/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <ctime>
+#include <fstream>
+
+#include "berth/cgroups/devices.hpp"
+#include "berth/cgroups/fs.hpp"
+#include "berth/cgroups/manager.hpp"
+#include "berth/container/container.hpp"
+#include "berth/container/host_files.hpp"
+#include "berth/container/record.hpp"
+#include "berth/container/state_store.hpp"
+#include "berth/oci/parse.hpp"
+#include "berth/oci/state.hpp"
+#include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
+
+namespace berth::container {
+
+namespace {
+
+std::string absolute_path(const std::string& p) {
+  if (!p.empty() && p[0] == '/') return p;
+  char cwd[4096];
+  if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+  return p.empty() ? std::string(cwd) : std::string(cwd) + "/" + p;
+}
+
+std::string now_rfc3339() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  return out;
+}
+
+bool is_bind(const oci::Mount& m) {
+  if (m.type == "bind") return true;
+  for (const auto& opt : m.options)
+    if (opt == "bind" || opt == "rbind") return true;
+  return false;
+}
+
+// Options both commands refuse or check before criu runs.
+void check_common(const CriuOptions& o, const char* command) {
+  const std::string cmd = command;
+  if (o.lazy_pages)
+    throw Error(cmd + ": --lazy-pages: berth runs criu without a page server or lazy-pages daemon; "
+                      "checkpoint and restore without --lazy-pages");
+  const std::string& m = o.manage_cgroups_mode;
+  if (!m.empty() && m != "soft" && m != "full" && m != "strict" && m != "ignore")
+    throw Error(cmd + ": --manage-cgroups-mode \"" + m + "\": must be soft, full, strict or ignore");
+  for (const auto& ns : o.empty_ns)
+    if (ns != "network")
+      throw Error(cmd + ": --empty-ns \"" + ns + "\": only network is supported (as runc)");
+}
+
+void add_common(std::vector<std::string>& a, const CriuOptions& o) {
+  if (o.tcp_established) a.push_back("--tcp-established");
+  if (o.ext_unix_sk) a.push_back("--ext-unix-sk");
+  if (o.shell_job) a.push_back("--shell-job");
+  if (o.file_locks) a.push_back("--file-locks");
+  if (o.auto_dedup) a.push_back("--auto-dedup");
+  a.push_back("--manage-cgroups=" + (o.manage_cgroups_mode.empty() ? std::string("soft") : o.manage_cgroups_mode));
+  for (const auto& ns : o.empty_ns)
+    if (ns == "network") a.insert(a.end(), {"--empty-ns", "net"});
+}
+
+std::string image_dir(const CriuOptions& o) { return absolute_path(o.image_path.empty() ? "checkpoint" : o.image_path); }
+std::string work_dir(const CriuOptions& o) { return o.work_path.empty() ? image_dir(o) : absolute_path(o.work_path); }
+
+void make_dir(const std::string& d, const char* what) {
+  if (::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) throw_errno(std::string(what) + " " + d);
+}
+
+// Runs criu with `args`; `in_child` runs in the child before exec (may be null).
+// Returns criu's wait status.
+int run_criu(const std::string& criu, const std::vector<std::string>& args, const std::function<void()>& in_child) {
+  std::vector<std::string> full{criu};
+  full.insert(full.end(), args.begin(), args.end());
+  std::string line;
+  for (const auto& s : full) line += (line.empty() ? "" : " ") + s;
+  log::debug("running " + line);
+  std::vector<char*> argv;
+  for (auto& s : full) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork for criu");
+  if (pid == 0) {
+    try {
+      if (in_child) in_child();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ::_exit(126);
+    }
+    ::execv(criu.c_str(), argv.data());
+    std::fprintf(stderr, "exec %s: %s\n", criu.c_str(), std::strerror(errno));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw_errno("waitpid criu");
+  return status;
+}
+
+// The last error lines of criu's log, for the message.
+std::string log_tail(const std::string& log) {
+  std::ifstream in(log);
+  std::string line, errors;
+  while (std::getline(in, line))
+    if (line.find("Error") != std::string::npos) errors = line;  // the last one
+  return errors.empty() ? "" : ": " + errors;
+}
+
+void check_status(int status, const std::string& what, const std::string& log) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                      : "signal " + std::to_string(WTERMSIG(status));
+  throw Error(what + " failed (" + how + "), see " + log + log_tail(log));
+}
+
+// The container's cgroup directory per hierarchy, relative to the hierarchy's
+// mount point, keyed by criu's controller names ("cpu,cpuacct"; "" for cgroup2).
+std::map<std::string, std::string> cgroup_roots(const cgroups::Manager& cg) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, dir] : cg.dirs()) {
+    for (const auto& h : cgroups::host_hierarchies()) {
+      if (dir.compare(0, h.mountpoint.size(), h.mountpoint) != 0) continue;
+      if (dir.size() > h.mountpoint.size() && dir[h.mountpoint.size()] != '/') continue;
+      std::string key;
+      for (const auto& c : h.controllers) key += (key.empty() ? "" : ",") + c;
+      std::string rel = dir.substr(h.mountpoint.size());
+      out[key] = rel.empty() ? "/" : rel;
+      break;
+    }
+    (void)name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string find_criu(const std::string& flag) {
+  std::string name = flag.empty() ? "criu" : flag;
+  auto usable = [](const std::string& p) { return ::access(p.c_str(), X_OK) == 0; };
+  if (name.find('/') != std::string::npos) {
+    if (usable(name)) return name;
+    throw Error("criu: " + name + ": " + std::strerror(errno) + " (install criu or give its path with --criu)",
+                errno);
+  }
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::string candidate = p.substr(start, end - start);
+    candidate = (candidate.empty() ? "." : candidate) + "/" + name;
+    if (usable(candidate)) return candidate;
+    start = end + 1;
+  }
+  throw Error("criu: \"" + name + "\" not found in $PATH (install the criu package or give its path with --criu)",
+              ENOENT);
+}
+
+std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::Spec& spec, pid_t pid,
+                                        const std::string& root, const std::string& freezer_dir) {
+  std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump",
+                             "--tree", std::to_string(pid),
+                             "--images-dir", image_dir(o),
+                             "--work-dir", work_dir(o),
+                             "--log-file", o.pre_dump ? "pre-dump.log" : "dump.log",
+                             "-v4",
+                             "--root", root};
+  add_common(a, o);
+  if (o.leave_running && !o.pre_dump) a.push_back("--leave-running");
+  if (o.pre_dump) a.push_back("--track-mem");
+  if (!o.parent_path.empty()) {
+    if (!o.pre_dump) a.push_back("--track-mem");
+    a.insert(a.end(), {"--prev-images-dir", o.parent_path});
+  }
+  if (!freezer_dir.empty()) a.insert(a.end(), {"--freeze-cgroup", freezer_dir});
+  // Bind mounts come from outside the container: criu records them as external,
+  // keyed by their destination (restore maps the key back to a source).
+  for (const auto& m : spec.mounts)
+    if (is_bind(m)) a.insert(a.end(), {"--ext-mount-map", m.destination + ":" + m.destination});
+  // Masked files are /dev/null bound over them (runc's addMaskPaths).
+  if (spec.linux)
+    for (const auto& p : spec.linux->maskedPaths) a.insert(a.end(), {"--ext-mount-map", p + ":" + p});
+  return a;
+}
+
+std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::Spec& spec, const std::string& root,
+                                           const std::string& pid_file,
+                                           const std::map<std::string, std::string>& cgroup_roots) {
+  std::vector<std::string> a{"restore",
+                             "--images-dir", image_dir(o),
+                             "--work-dir", work_dir(o),
+                             "--log-file", "restore.log",
+                             "-v4",
+                             "--root", root,
+                             "--restore-detached",
+                             "--pidfile", pid_file};
+  add_common(a, o);
+  for (const auto& [ctrl, path] : cgroup_roots)
+    a.insert(a.end(), {"--cgroup-root", ctrl.empty() ? path : ctrl + ":" + path});
+  for (const auto& m : spec.mounts)
+    if (is_bind(m)) a.insert(a.end(), {"--ext-mount-map", m.destination + ":" + m.source});
+  if (spec.linux)
+    for (const auto& p : spec.linux->maskedPaths) a.insert(a.end(), {"--ext-mount-map", p + ":/dev/null"});
+  return a;
+}
+
+void checkpoint(const CheckpointOptions& o) {
+  check_common(o, "checkpoint");
+  const std::string criu = find_criu(o.criu);
+  {
+    StateDir dir = StateDir::open(o.root, o.id);
+    Record r = load_record(dir, RecordSpec::Full);
+    oci::Status s = status_of(r, dir);
+    if (s != oci::Status::Running)
+      throw Error("checkpoint: container " + o.id + " is not running: " + oci::status_name(s));
+    const std::string images = image_dir(o), work = work_dir(o);
+    make_dir(images, "checkpoint: image path");
+    make_dir(work, "checkpoint: work path");
+    if (!o.parent_path.empty()) {
+      std::string parent = o.parent_path[0] == '/' ? o.parent_path : images + "/" + o.parent_path;
+      struct stat st {};
+      if (::stat(parent.c_str(), &st) < 0) throw_errno("checkpoint: --parent-path " + parent);
+    }
+    std::string freezer;
+    if (auto cg = record_cgroup(r)) {
+      auto dirs = cg->dirs();
+      if (auto it = dirs.find("freezer"); it != dirs.end()) freezer = it->second;
+    }
+    auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer);
+    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
+    if (o.leave_running || o.pre_dump) return;
+  }
+  // criu killed the tasks: the container is gone, as after runc's checkpoint.
+  remove(o.root, o.id, true);
+}
+
+namespace {
+
+// The restore up to a recorded, running container; returns the restored init's pid.
+pid_t restore_tree(const RestoreOptions& given) {
+  // Paths on the command line are the caller's: resolved before the chdir into the bundle.
+  RestoreOptions o = given;
+  o.image_path = image_dir(given);
+  o.work_path = work_dir(given);
+  if (!o.pid_file.empty()) o.pid_file = absolute_path(o.pid_file);
+  if (!o.console_socket.empty())
+    throw Error("restore: --console-socket: berth cannot restore a container with a terminal "
+                "(criu's command line has no way to hand over the pty master)");
+  const std::string criu = find_criu(o.criu);
+  check_id(o.id);
+  const std::string bundle = absolute_path(o.bundle);
+  if (::chdir(bundle.c_str()) < 0) throw_errno("restore: chdir to bundle " + bundle);
+  oci::Spec spec = oci::load_spec("config.json");
+  if (spec.process && spec.process->terminal)
+    throw Error("restore: config.json: process.terminal: berth cannot restore a container with a terminal");
+  const std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : bundle + "/" + spec.root.path;
+  const std::string images = image_dir(o), work = work_dir(o);
+  struct stat st {};
+  if (::stat((images + "/inventory.img").c_str(), &st) < 0)
+    throw_errno("restore: image path " + images + ": no checkpoint (inventory.img)");
+  make_dir(work, "restore: work path");
+
+  StateDir dir = StateDir::create(o.root, o.id);
+  std::unique_ptr<cgroups::Manager> cg;
+  std::string mnt;
+  bool ok = false;
+  pid_t pid = 0;
+  // On failure nothing is left: the tree criu may have started, the cgroup, the mount, the state dir.
+  struct Cleanup {
+    std::function<void()> f;
+    ~Cleanup() { f(); }
+  } cleanup{[&] {
+    if (!mnt.empty()) {
+      ::umount2(mnt.c_str(), MNT_DETACH);
+      ::rmdir(mnt.c_str());
+    }
+    if (ok) return;
+    if (pid > 0) ::kill(pid, SIGKILL);
+    if (cg) {
+      for (pid_t p : cg->pids()) ::kill(p, SIGKILL);
+      try {
+        cg->destroy();
+      } catch (const std::exception& e) {
+        log::warn(std::string("restore: cleaning up the cgroup: ") + e.what());
+      }
+    }
+    dir.remove();
+  }};
+
+  cg = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o.id, o.systemd_cgroup);
+  cg->create();
+  // The limits and device rules create would apply: runc's default devices + the config's.
+  oci::Resources res = spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{};
+  res.devices = cgroups::effective_device_rules(spec);
+  cg->apply(res);
+
+  // criu wants the root to be a mount point of its own (runc's criu-root).
+  mnt = dir.file("criu-root");
+  make_dir(mnt, "restore: criu root");
+  if (::mount(rootfs.c_str(), mnt.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    int e = errno;
+    ::rmdir(mnt.c_str());
+    mnt.clear();
+    throw_errno("restore: bind mount " + rootfs + " on criu root", e);
+  }
+
+  const std::string pidfile = dir.file("restore.pid");
+  auto args = criu_restore_args(o, spec, mnt, pidfile, cgroup_roots(*cg));
+  // The restored init becomes our child when criu detaches: we are its subreaper.
+  if (!o.detach && !o.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
+  cgroups::Manager* cgp = cg.get();
+  // criu itself joins the container's cgroup, so the tasks it forks start there.
+  check_status(run_criu(criu, args, [cgp] { cgp->add(::getpid()); }), "criu restore", work + "/restore.log");
+  {
+    std::ifstream in(pidfile);
+    if (!(in >> pid) || pid <= 0) throw Error("restore: criu wrote no pid to " + pidfile);
+  }
+  ::unlink(pidfile.c_str());
+  auto ps = proc_stat(pid);
+  if (!ps) throw Error("restore: the restored init " + std::to_string(pid) + " is gone");
+  nlohmann::json j = {
+      {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", pid},
+      {"start_time", ps->first}, {"bundle", bundle}, {"rootfs", rootfs},
+      {"created", now_rfc3339()}, {"owner", ""}, {"annotations", spec.annotations},
+      {"cgroup", cg->save()}, {"rootless", false}, {"config", oci::to_json(spec)},
+  };
+  dir.write_state(j);
+  if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
+  ok = true;
+  return pid;
+}
+
+}  // namespace
+
+int restore(const RestoreOptions& o) {
+  check_common(o, "restore");
+  pid_t pid = restore_tree(o);
+  if (o.detach || o.no_subreaper) return 0;
+  // Foreground: the restored init's exit is ours, and the container goes with it
+  // (runc restore without -d, like run).
+  int status = 0;
+  for (;;) {
+    pid_t w = ::waitpid(-1, &status, 0);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("restore: waitpid");
+    }
+    if (w == pid) break;
+  }
+  remove(o.root, o.id, true);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace berth::container

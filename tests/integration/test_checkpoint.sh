@@ -1,0 +1,254 @@
+# checkpoint / restore with CRIU (runc 1.1.5 as the reference). The tests that need criu SKIP
+# with criu's own reason when it is missing or `criu check` fails on this kernel (Debian 12's
+# criu 3.17 predates kernel 6.13's vvar_vclock mapping and cannot start on newer kernels).
+# shellcheck shell=bash
+
+# criu_usable: skip unless criu is installed and works on this kernel.
+criu_usable() {
+  command -v criu >/dev/null 2>&1 || skip "criu is not installed (apt-get install criu)"
+  local out
+  if ! out=$(criu check 2>&1); then
+    skip "criu check fails on this kernel ($(uname -r)): $(grep -m1 'Error' <<<"$out")"
+  fi
+}
+
+# A container counting into /shared/c every 0.1 s; its stdio is /dev/null, which criu can
+# restore (a pipe or a host file as stdio would need --inherit-fd).
+counter_bundle() {
+  mkbundle
+  add_bind "$T/shared" /shared
+  set_sh 'exec </dev/null >/dev/null 2>&1; i=${START:-0}; while :; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done'
+}
+counter() { cat "$T/shared/c" 2>/dev/null || echo 0; }
+# wait_counter_above N: the counter moves past N (5 s at most).
+wait_counter_above() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(counter)" -gt "$1" ] 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "counter stuck at $(counter) (expected more than $1)"
+}
+
+test_checkpoint_criu_missing() {
+  counter_bundle
+  run_detached "$ID"
+  wait_counter_above 2
+  RC=0
+  rt --criu /nonexistent/criu checkpoint --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero "checkpoint with --criu /nonexistent/criu"
+  if is_berth; then assert_contains "$(cat "$T/out")" "/nonexistent/criu" "the error names the criu path"; fi
+  assert_eq running "$(state_of "$ID")" "the container is untouched"
+  RC=0
+  rt --criu /nonexistent/criu restore --image-path "$T/img" --bundle "$BUNDLE" "$ID-b" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero "restore with --criu /nonexistent/criu"
+  assert_no_container "$ID-b"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_checkpoint_unknown_container() {
+  command -v criu >/dev/null 2>&1 || skip "criu is not installed"
+  RC=0
+  rt checkpoint --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero
+  assert_contains "$(cat "$T/out")" "does not exist"
+}
+
+test_berth_checkpoint_refuses_lazy_pages() {
+  berth_only "--lazy-pages is refused, not ignored"
+  counter_bundle
+  run_detached "$ID"
+  RC=0
+  rt checkpoint --lazy-pages --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero
+  assert_contains "$(cat "$T/out")" "--lazy-pages"
+  assert_eq running "$(state_of "$ID")"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_checkpoint_restore_counter_continues() {
+  criu_usable
+  counter_bundle
+  run_detached "$ID"
+  wait_counter_above 5
+  RT_TIMEOUT=60 rt checkpoint --image-path "$T/img" --work-path "$T/work" "$ID"
+  assert_no_container "$ID"   # runc: a checkpointed container is gone unless --leave-running
+  local at
+  at=$(counter)
+  sleep 0.5
+  assert_eq "$at" "$(counter)" "nothing counts while checkpointed"
+  RT_TIMEOUT=60 rt restore --detach --image-path "$T/img" --work-path "$T/work" --bundle "$BUNDLE" "$ID"
+  container_pid "$ID" >/dev/null
+  assert_eq running "$(state_of "$ID")"
+  wait_counter_above $((at + 3))
+  local now
+  now=$(counter)
+  [ "$now" -lt $((at + 100)) ] || fail "counter jumped from $at to $now"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_checkpoint_leave_running() {
+  criu_usable
+  counter_bundle
+  run_detached "$ID"
+  wait_counter_above 3
+  local pid
+  pid=$(container_pid "$ID")
+  RT_TIMEOUT=60 rt checkpoint --leave-running --image-path "$T/img" "$ID"
+  assert_eq running "$(state_of "$ID")" "--leave-running keeps the container"
+  assert_eq "$pid" "$(container_pid "$ID")"
+  local at
+  at=$(counter)
+  wait_counter_above "$at"
+  assert_file_exists "$T/img/inventory.img"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_checkpoint_pre_dump_then_dump() {
+  criu_usable
+  counter_bundle
+  run_detached "$ID"
+  wait_counter_above 3
+  mkdir -p "$T/img"
+  RT_TIMEOUT=60 rt checkpoint --pre-dump --image-path "$T/img/1" "$ID"
+  assert_eq running "$(state_of "$ID")" "a pre-dump leaves the container running"
+  wait_counter_above "$(counter)"
+  RT_TIMEOUT=60 rt checkpoint --parent-path ../1 --image-path "$T/img/2" "$ID"
+  assert_no_container "$ID"
+  local at
+  at=$(counter)
+  RT_TIMEOUT=60 rt restore --detach --image-path "$T/img/2" --bundle "$BUNDLE" "$ID"
+  container_pid "$ID" >/dev/null
+  wait_counter_above "$at"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_restore_under_another_id() {
+  criu_usable
+  counter_bundle
+  run_detached "$ID-a"
+  wait_counter_above 3
+  RT_TIMEOUT=60 rt checkpoint --image-path "$T/img" "$ID-a"
+  local at pid
+  at=$(counter)
+  RT_TIMEOUT=60 rt restore --detach --pid-file "$T/pid" --image-path "$T/img" --bundle "$BUNDLE" "$ID-b"
+  pid=$(container_pid "$ID-b")
+  assert_eq "$pid" "$(cat "$T/pid")" "--pid-file holds the restored init"
+  assert_eq running "$(state_of "$ID-b")"
+  assert_no_container "$ID-a"
+  wait_counter_above "$at"
+  # A first-class container: exec, kill, delete.
+  local out
+  out=$(rt exec "$ID-b" cat /shared/c)
+  [ "$out" -gt "$at" ] || fail "exec in the restored container read [$out]"
+  rt kill "$ID-b" KILL
+  wait_for_status "$ID-b" stopped
+  rt delete "$ID-b"
+  assert_no_container "$ID-b"
+}
+
+# fake_criu: a criu that fails like a real one (an Error line in its log, exit 1), or, for
+# restore with FAKE_RESTORE=1, starts a stand-in for the restored init and writes its pid to
+# --pidfile (what criu --restore-detached does): berth's own bookkeeping around criu is
+# tested without a criu that works on this kernel.
+fake_criu() {
+  cat > "$T/fake-criu" <<'SH'
+#!/bin/sh
+work=. log=criu.log pidfile=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --work-dir) work=$2; shift ;;
+    --log-file) log=$2; shift ;;
+    --pidfile) pidfile=$2; shift ;;
+  esac
+  shift
+done
+if [ -n "$pidfile" ] && [ "${FAKE_RESTORE:-}" = 1 ]; then
+  setsid sh -c "${FAKE_INIT:-exec sleep 100}" </dev/null >/dev/null 2>&1 &
+  echo $! > "$pidfile"
+  exit 0
+fi
+echo "(00.000001) Error (fake-criu): no dump today" > "$work/$log"
+exit 1
+SH
+  chmod +x "$T/fake-criu"
+}
+
+test_checkpoint_criu_failure_is_reported() {
+  berth_only "criu's failure and log named in the error"
+  fake_criu
+  counter_bundle
+  run_detached "$ID"
+  RC=0
+  rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero
+  assert_contains "$(cat "$T/out")" "criu dump failed (exit status 1), see $T/img/dump.log"
+  assert_contains "$(cat "$T/out")" "no dump today"
+  assert_eq running "$(state_of "$ID")" "a failed dump leaves the container running"
+  RC=0
+  rt --criu "$T/fake-criu" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-b" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero
+  assert_contains "$(cat "$T/out")" "inventory.img"
+  assert_no_container "$ID-b"
+  touch "$T/img/inventory.img"
+  RC=0
+  rt --criu "$T/fake-criu" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-b" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc_nonzero
+  assert_contains "$(cat "$T/out")" "criu restore failed"
+  assert_no_container "$ID-b"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_berth_restore_records_the_restored_init() {
+  berth_only "a stand-in criu: berth's state.json, pid file, kill and delete around it"
+  fake_criu
+  counter_bundle
+  mkdir -p "$T/img"
+  touch "$T/img/inventory.img"
+  FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --pid-file "$T/pid" --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID"
+  local pid
+  pid=$(container_pid "$ID")
+  assert_eq "$pid" "$(cat "$T/pid")" "--pid-file holds the restored init"
+  assert_eq sleep "$(cat "/proc/$pid/comm")"
+  assert_eq running "$(state_of "$ID")"
+  assert_eq "$BUNDLE" "$(rt state "$ID" | jq -r .bundle)"
+  rt ps "$ID" | grep -qw "$pid" || fail "ps does not list the restored init (not in the container's cgroup)"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+  assert_no_container "$ID"
+}
+
+test_berth_restore_foreground_waits() {
+  berth_only "a stand-in criu: the foreground restore waits for the restored init and deletes the container"
+  fake_criu
+  counter_bundle
+  mkdir -p "$T/img"
+  touch "$T/img/inventory.img"
+  RC=0
+  FAKE_RESTORE=1 FAKE_INIT='sleep 0.5; exit 3' rt --criu "$T/fake-criu" restore --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 3 "restore returns the restored init's exit status"
+  assert_no_container "$ID"
+}

@@ -1,0 +1,110 @@
+// criu's command lines for checkpoint and restore (container/checkpoint.hpp).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "berth/container/checkpoint.hpp"
+#include "berth/util/error.hpp"
+
+using namespace berth;
+using container::CheckpointOptions;
+using container::RestoreOptions;
+
+namespace {
+
+bool has(const std::vector<std::string>& a, const std::string& x) { return std::find(a.begin(), a.end(), x) != a.end(); }
+// The value after option `opt` (first occurrence).
+std::string after(const std::vector<std::string>& a, const std::string& opt) {
+  auto it = std::find(a.begin(), a.end(), opt);
+  return it == a.end() || it + 1 == a.end() ? "" : *(it + 1);
+}
+
+oci::Spec spec_with_bind() {
+  oci::Spec s;
+  oci::Mount bind;
+  bind.destination = "/data";
+  bind.source = "/srv/data";
+  bind.type = "none";
+  bind.options = {"rbind", "ro"};
+  oci::Mount proc;
+  proc.destination = "/proc";
+  proc.type = "proc";
+  proc.source = "proc";
+  s.mounts = {proc, bind};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("criu dump: tree, images, root, bind mounts external, runc's flags") {
+  CheckpointOptions o;
+  o.image_path = "/img";
+  o.work_path = "/work";
+  o.leave_running = true;
+  o.tcp_established = o.ext_unix_sk = o.shell_job = o.file_locks = true;
+  auto a = container::criu_dump_args(o, spec_with_bind(), 1234, "/rootfs", "/sys/fs/cgroup/freezer/x");
+  CHECK(a[0] == "dump");
+  CHECK(after(a, "--tree") == "1234");
+  CHECK(after(a, "--images-dir") == "/img");
+  CHECK(after(a, "--work-dir") == "/work");
+  CHECK(after(a, "--root") == "/rootfs");
+  CHECK(after(a, "--freeze-cgroup") == "/sys/fs/cgroup/freezer/x");
+  CHECK(after(a, "--ext-mount-map") == "/data:/data");
+  CHECK(std::count(a.begin(), a.end(), "--ext-mount-map") == 1);  // proc is the container's own
+  for (const char* f : {"--leave-running", "--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks",
+                        "--manage-cgroups=soft"})
+    CHECK(has(a, f));
+  CHECK_FALSE(has(a, "--track-mem"));
+}
+
+TEST_CASE("criu pre-dump and a dump on top of it") {
+  CheckpointOptions o;
+  o.image_path = "/img/2";
+  o.pre_dump = true;
+  auto pre = container::criu_dump_args(o, {}, 7, "/r", "");
+  CHECK(pre[0] == "pre-dump");
+  CHECK(has(pre, "--track-mem"));
+  CHECK_FALSE(has(pre, "--freeze-cgroup"));
+  o.pre_dump = false;
+  o.parent_path = "../1";
+  o.manage_cgroups_mode = "ignore";
+  o.auto_dedup = true;
+  auto dump = container::criu_dump_args(o, {}, 7, "/r", "");
+  CHECK(dump[0] == "dump");
+  CHECK(has(dump, "--track-mem"));
+  CHECK(after(dump, "--prev-images-dir") == "../1");
+  CHECK(has(dump, "--manage-cgroups=ignore"));
+  CHECK(has(dump, "--auto-dedup"));
+}
+
+TEST_CASE("criu restore: detached with a pid file, binds mapped to their sources, cgroup roots") {
+  RestoreOptions o;
+  o.image_path = "/img";
+  o.empty_ns = {"network"};
+  oci::Spec s = spec_with_bind();
+  s.linux.emplace();
+  s.linux->maskedPaths = {"/proc/kcore"};
+  auto a = container::criu_restore_args(o, s, "/state/criu-root", "/state/pid",
+                                        {{"memory", "/berth/c1"}, {"", "/berth/c1"}});
+  CHECK(a[0] == "restore");
+  CHECK(has(a, "--restore-detached"));
+  CHECK(after(a, "--pidfile") == "/state/pid");
+  CHECK(after(a, "--root") == "/state/criu-root");
+  CHECK(after(a, "--work-dir") == "/img");  // work path defaults to the image path
+  CHECK(after(a, "--empty-ns") == "net");
+  CHECK(has(a, "/data:/srv/data"));
+  CHECK(has(a, "/proc/kcore:/dev/null"));
+  CHECK(has(a, "memory:/berth/c1"));
+  CHECK(has(a, "/berth/c1"));
+}
+
+TEST_CASE("find_criu: a missing path is a clear error") {
+  try {
+    container::find_criu("/nonexistent/criu");
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/criu") != std::string::npos);
+    CHECK(std::string(e.what()).find("--criu") != std::string::npos);
+  }
+  CHECK(container::find_criu("/bin/sh") == "/bin/sh");
+}
