@@ -1,0 +1,70 @@
+// Image references normalised as docker (distribution/reference) does.
+#include <doctest/doctest.h>
+
+#include "berth/image/reference.hpp"
+#include "berth/util/error.hpp"
+
+using namespace berth::image;
+
+namespace {
+std::string norm(const std::string& s) { return parse_reference(s).str(); }
+std::string err(const std::string& s) {
+  try {
+    parse_reference(s);
+  } catch (const berth::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+const std::string D = "sha256:" + std::string(64, 'a');
+}  // namespace
+
+TEST_CASE("reference: docker hub short names") {
+  CHECK(norm("busybox") == "docker.io/library/busybox:latest");
+  CHECK(norm("busybox:1.36") == "docker.io/library/busybox:1.36");
+  CHECK(norm("user/app") == "docker.io/user/app:latest");
+  CHECK(norm("index.docker.io/library/busybox") == "docker.io/library/busybox:latest");
+  CHECK(norm("docker.io/busybox") == "docker.io/library/busybox:latest");
+  CHECK(norm("a/b/c") == "docker.io/a/b/c:latest");
+  CHECK(parse_reference("busybox").familiar() == "busybox:latest");
+  CHECK(parse_reference("docker.io/user/app:1").familiar() == "user/app:1");
+}
+
+TEST_CASE("reference: registries, ports, digests") {
+  auto r = parse_reference("host:5000/a/b@" + D);
+  CHECK(r.domain == "host:5000");
+  CHECK(r.path == "a/b");
+  CHECK(r.tag.empty());
+  CHECK(r.digest == D);
+  CHECK(r.manifest_ref() == D);
+  CHECK(r.str() == "host:5000/a/b@" + D);
+  CHECK(norm("localhost/x") == "localhost/x:latest");
+  CHECK(norm("127.0.0.1:5000/x:v1") == "127.0.0.1:5000/x:v1");
+  CHECK(norm("quay.io/a/b:t@" + D) == "quay.io/a/b:t@" + D);
+  CHECK(norm("Registry.Example/x") == "Registry.Example/x:latest");
+  CHECK(norm("[::1]:5000/x") == "[::1]:5000/x:latest");
+  CHECK(norm("a__b/c--d") == "docker.io/a__b/c--d:latest");
+  CHECK(norm("x:" + std::string(128, 't')) == "docker.io/library/x:" + std::string(128, 't'));
+}
+
+TEST_CASE("reference: malformed names are refused with the reason") {
+  CHECK(err("").find("empty") != std::string::npos);
+  CHECK(err("BusyBox").find("must be lowercase") != std::string::npos);
+  CHECK(err("busybox:").find("tag \"\"") != std::string::npos);
+  CHECK(err("busybox:-x").find("tag") != std::string::npos);
+  CHECK(err("x:" + std::string(129, 't')).find("tag") != std::string::npos);
+  CHECK(err("busybox@sha256:abc").find("64") != std::string::npos);
+  CHECK(err("busybox@md5:" + std::string(32, 'a')).find("not supported") != std::string::npos);
+  CHECK(err("busybox@").find("ALGORITHM:HEX") != std::string::npos);
+  CHECK(err("a//b").find("path component") != std::string::npos);
+  CHECK(err("a/-b").find("path component") != std::string::npos);
+  CHECK(err("a/b_").find("path component") != std::string::npos);
+  CHECK(err("a/b..c").find("path component") != std::string::npos);
+  CHECK(err("a/b___c").find("path component") != std::string::npos);
+  CHECK(err("host:port/x").find("registry") != std::string::npos);
+  CHECK(err("-h.io/x").find("registry") != std::string::npos);
+  CHECK(err(":tag").find("no repository") != std::string::npos);
+  CHECK(err(std::string(64, 'a')).find("image ID") != std::string::npos);
+  CHECK(err("a b").find("path component") != std::string::npos);
+  CHECK(err("h.io/" + std::string(260, 'a')).find("255") != std::string::npos);
+}
