@@ -68,3 +68,21 @@ TEST_CASE("reference: malformed names are refused with the reason") {
   CHECK(err("a b").find("path component") != std::string::npos);
   CHECK(err("h.io/" + std::string(260, 'a')).find("255") != std::string::npos);
 }
+
+#include "berth/image/registry.hpp"
+
+TEST_CASE("registry: WWW-Authenticate challenges") {
+  auto c = parse_auth_challenge(R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull")");
+  CHECK(c.scheme == "bearer");
+  CHECK(c.params["realm"] == "https://auth.docker.io/token");
+  CHECK(c.params["service"] == "registry.docker.io");
+  CHECK(c.params["scope"] == "repository:library/busybox:pull");
+  auto b = parse_auth_challenge(R"(Basic realm="Registry Realm")");
+  CHECK(b.scheme == "basic");
+  CHECK(b.params["realm"] == "Registry Realm");
+  CHECK(parse_auth_challenge(R"(Bearer realm="a\"b", x=tok)").params["x"] == "tok");
+  CHECK_THROWS_WITH(parse_auth_challenge(""), doctest::Contains("no scheme"));
+  CHECK_THROWS_WITH(parse_auth_challenge(R"(Bearer realm="open)"), doctest::Contains("unterminated"));
+  CHECK_THROWS_WITH(parse_auth_challenge("Bearer realm"), doctest::Contains("has no value"));
+  CHECK_THROWS_WITH(parse_auth_challenge(R"(Bearer realm="a" service="b")"), doctest::Contains("expected \",\""));
+}

@@ -1,0 +1,96 @@
+# berth-build and a registry (distribution API v2): a private docker-registry (Debian's
+# package) on 127.0.0.1 with its storage under $T, started here and killed by pid at cleanup.
+# shellcheck shell=bash
+
+_reg_setup() {
+  BB=${BERTH_BUILD:-$REPO/build/berth-build}
+  [ -x "$BB" ] || skip "berth-build not built ($BB)"
+  [ -x /usr/bin/docker-registry ] || skip "docker-registry not installed (apt-get install docker-registry)"
+  command -v busybox >/dev/null || skip "busybox-static not installed"
+  file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' || skip "busybox is not the static one"
+  command -v curl >/dev/null || skip "curl not installed"
+  STORE=$T/store
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  REG=127.0.0.1:$PORT
+  mkdir -p "$T/registry"
+  # A private config: filesystem storage under $T, 127.0.0.1 only (the packaged config
+  # listens on all interfaces).
+  cat >"$T/registry.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $T/registry
+http:
+  addr: $REG
+YML
+  /usr/bin/docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+  track_pid $!
+  for _ in $(seq 100); do
+    curl -sf "http://$REG/v2/" >/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$T/registry.log"
+  fail "docker-registry did not answer on $REG"
+}
+bb() { timeout -k 2 120 "$BB" --root "$STORE" --runtime "$RUNTIME" "$@"; }
+
+_reg_build_image() { # NAME
+  local ctx=$T/ctx
+  mkdir -p "$ctx"
+  cp "$(command -v busybox)" "$ctx/busybox"
+  printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' 'RUN ["/bin/busybox", "--install", "-s", "/bin"]' \
+    'RUN echo pushed-and-pulled >/greeting' 'CMD ["cat", "/greeting"]' >"$ctx/Dockerfile"
+  bb build -q -t "$1" "$ctx" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build failed"; }
+}
+
+test_registry_push_inspect_pull_run() {
+  _reg_setup
+  _reg_build_image app:1
+  bb push app:1 "docker://$REG/x:1" 2>"$T/err" || { cat "$T/err"; fail "push failed"; }
+  # skopeo reads what berth-build pushed
+  out=$(skopeo inspect --tls-verify=false "docker://$REG/x:1")
+  assert_eq 3 "$(jq '.Layers | length' <<<"$out")" "skopeo sees the three layers"
+  want=$(bb inspect app:1 | jq -r '.digest // .Digest // empty' 2>/dev/null || true)
+  # pushing again finds every blob there (HEAD) and succeeds
+  bb push app:1 "docker://$REG/x:1"
+  # out of the store, then back from the registry
+  bb rmi app:1 >/dev/null
+  bb prune --cache >/dev/null
+  bb pull "docker://$REG/x:1" >"$T/pull.out" 2>"$T/err" || { cat "$T/err"; fail "pull failed"; }
+  bb images | grep -q "^$REG/x:1 " || { bb images; fail "$REG/x:1 not in the store after pull"; }
+  [ -z "$want" ] || assert_contains "$(cat "$T/pull.out")" "$want" "same manifest digest"
+  bb unpack "$REG/x:1" "$T/bundle"
+  BUNDLE=$T/bundle
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq pushed-and-pulled "$OUT" "the pulled image ran"
+  # plain REF (no docker://) is a registry reference too; an unknown tag is a clear error
+  RC=0; bb pull "$REG/x:nope" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "manifest unknown"
+}
+
+test_registry_corrupt_blob_refused() {
+  _reg_setup
+  _reg_build_image app:1
+  bb push app:1 "docker://$REG/x:1"
+  layer=$(skopeo inspect --tls-verify=false "docker://$REG/x:1" | jq -r '.Layers[0]')
+  hex=${layer#sha256:}
+  data=$T/registry/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
+  assert_file_exists "$data"
+  # same size, other content: only the digest check can catch it
+  size=$(stat -c %s "$data")
+  head -c "$size" /dev/urandom >"$T/junk"
+  cat "$T/junk" >"$data"
+  bb rmi app:1 >/dev/null
+  bb prune --cache >/dev/null
+  RC=0; bb pull "docker://$REG/x:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "corrupt, refused"
+  assert_not_exists "$STORE/blobs/sha256/$hex"
+  if bb images | grep -q "x:1"; then fail "a half-pulled image was named"; fi
+  leftovers=$(find "$STORE/berth/tmp" -mindepth 1 2>/dev/null | head -3)
+  assert_eq "" "$leftovers" "no temporary left in the store"
+}
