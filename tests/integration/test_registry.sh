@@ -24,11 +24,12 @@ storage:
     rootdirectory: $T/registry
 http:
   addr: $REG
+${REG_EXTRA:-}
 YML
   /usr/bin/docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
   track_pid $!
   for _ in $(seq 100); do
-    curl -sf "http://$REG/v2/" >/dev/null && return 0
+    case $(curl -s -o /dev/null -w "%{http_code}" "http://$REG/v2/") in 200 | 401) return 0 ;; esac
     sleep 0.1
   done
   cat "$T/registry.log"
@@ -66,6 +67,13 @@ test_registry_push_inspect_pull_run() {
   run_ctr "$ID"
   assert_rc 0
   assert_eq pushed-and-pulled "$OUT" "the pulled image ran"
+  # FROM of a registry image that is not in the store pulls it
+  bb rmi "$REG/x:1" >/dev/null
+  mkdir -p "$T/ctx2"
+  printf '%s\n' "FROM $REG/x:1" 'RUN echo derived >>/greeting' >"$T/ctx2/Dockerfile"
+  bb build -q -t derived "$T/ctx2" >"$T/build2.log" 2>&1 || { cat "$T/build2.log"; fail "FROM $REG/x:1 failed"; }
+  assert_eq "pushed-and-pulled
+derived" "$(bb run derived)" "FROM pulled the base from the registry"
   # plain REF (no docker://) is a registry reference too; an unknown tag is a clear error
   RC=0; bb pull "$REG/x:nope" 2>"$T/err" || RC=$?
   assert_rc 1
@@ -93,4 +101,26 @@ test_registry_corrupt_blob_refused() {
   if bb images | grep -q "x:1"; then fail "a half-pulled image was named"; fi
   leftovers=$(find "$STORE/berth/tmp" -mindepth 1 2>/dev/null | head -3)
   assert_eq "" "$leftovers" "no temporary left in the store"
+}
+
+test_registry_basic_auth() {
+  T_HASH=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))')
+  mkdir -p "$T"
+  echo "tester:$T_HASH" >"$T/htpasswd"
+  REG_EXTRA="auth:
+  htpasswd:
+    realm: berth-test
+    path: $T/htpasswd"
+  _reg_setup
+  _reg_build_image app:1
+  RC=0; bb push app:1 "docker://$REG/x:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "wants a user name and password"
+  RC=0; bb push --creds tester:wrong app:1 "docker://$REG/x:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "refused the credentials"
+  bb push --creds tester:s3cret app:1 "docker://$REG/x:1"
+  bb rmi app:1 >/dev/null
+  bb pull --creds tester:s3cret "$REG/x:1" >/dev/null
+  bb images | grep -q "^$REG/x:1 " || fail "not pulled with basic auth"
 }
