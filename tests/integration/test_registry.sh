@@ -101,6 +101,12 @@ test_registry_corrupt_blob_refused() {
   if bb images | grep -q "x:1"; then fail "a half-pulled image was named"; fi
   leftovers=$(find "$STORE/berth/tmp" -mindepth 1 2>/dev/null | head -3)
   assert_eq "" "$leftovers" "no temporary left in the store"
+  # a truncated blob: the size check
+  head -c $((size / 2)) "$T/junk" >"$data"
+  RC=0; bb pull "docker://$REG/x:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "the manifest says $size"
+  assert_not_exists "$STORE/blobs/sha256/$hex"
 }
 
 test_registry_basic_auth() {
