@@ -10,7 +10,8 @@ DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-de
   libcli11-dev doctest-dev libsystemd-dev busybox-static runc crun jq iproute2 util-linux procps \
   golang-github-opencontainers-specs-dev python3 file uidmap \
   protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah clang libclang-rt-14-dev criu
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah clang libclang-rt-14-dev criu \
+  libcurl4-openssl-dev docker-registry
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 

@@ -20,6 +20,7 @@
 #include "berth/build/shell_words.hpp"
 #include "berth/image/digest.hpp"
 #include "berth/image/layer.hpp"
+#include "berth/image/registry.hpp"
 #include "berth/image/transports.hpp"
 #include "berth/image/users.hpp"
 #include "berth/linux/safepath.hpp"
@@ -168,10 +169,17 @@ class Builder {
   image::Image resolve_image(const Instruction& in, const std::string& ref) {
     try {
       if (image::is_transport_ref(ref)) return store_.load(image::pull(store_, ref, "").manifest_desc);
+      if (image::is_registry_ref(ref)) return image::registry_pull(store_, image::parse_reference(ref.substr(9)), {});
       auto d = store_.find(ref);
       if (!d) {
-        throw Error("image \"" + ref + "\" is not in the local store (import it with `berth-build pull oci-archive:PATH` "
-                    "or another archive transport; registries are not supported yet)");
+        // Not in the store: the registry it names (docker.io for a short name), as docker does.
+        image::Reference r = image::parse_reference(ref);
+        if (auto f = store_.find(r.familiar())) return store_.load(*f);
+        try {
+          return image::registry_pull(store_, r, {});
+        } catch (const Error& e) {
+          throw Error("image \"" + ref + "\" is not in the local store, and " + e.what());
+        }
       }
       return store_.load(*d);
     } catch (const Error& e) {

@@ -17,6 +17,7 @@
 #include "berth/image/digest.hpp"
 #include "berth/image/layer.hpp"
 #include "berth/image/store.hpp"
+#include "berth/image/registry.hpp"
 #include "berth/image/transports.hpp"
 #include "berth/util/error.hpp"
 
@@ -266,19 +267,43 @@ int main(int argc, char** argv) {
     };
   });
 
-  auto* pull = app.add_subcommand("pull", "import an image: oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
+  // Registry options of pull and push: --insecure (plain HTTP / unverified TLS), --creds USER[:PASS].
+  bool reg_insecure = false;
+  std::string reg_creds;
+  auto reg_options = [&] {
+    img::RegistryOptions o;
+    o.insecure = reg_insecure;
+    if (!reg_creds.empty()) {
+      size_t c = reg_creds.find(':');
+      o.username = reg_creds.substr(0, c);
+      if (c != std::string::npos) o.password = reg_creds.substr(c + 1);
+    }
+    return o;
+  };
+  auto* pull = app.add_subcommand("pull", "import an image: [docker://]REF from a registry, oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
+  pull->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
+  pull->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
   pull->add_option("source", name1)->required();
   pull->add_option("name", name2, "name in the store (default: the name inside)");
   pull->callback([&] {
     action = [&]() -> int {
       img::Store store(root);
-      auto im = img::pull(store, name1, name2);
+      img::Image im;
+      if (img::is_transport_ref(name1)) {
+        im = img::pull(store, name1, name2);
+      } else {
+        auto ref = img::parse_reference(img::is_registry_ref(name1) ? name1.substr(9) : name1);
+        im = img::registry_pull(store, ref, reg_options());
+        if (!name2.empty()) store.tag(name2, im.manifest_desc);
+      }
       std::cout << im.manifest_desc.digest << "\n";
       return 0;
     };
   });
 
-  auto* push = app.add_subcommand("push", "export an image to oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
+  auto* push = app.add_subcommand("push", "export an image to docker://HOST[:PORT]/REPO[:TAG], oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
+  push->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
+  push->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
   push->add_option("image", name1)->required();
   push->add_option("dest", name2)->required();
   push->callback([&] {
@@ -291,7 +316,11 @@ int main(int argc, char** argv) {
       } catch (const Error&) {
       }
       if (img::valid_digest(name1)) n.clear();
-      img::push(store, im, name2, n);
+      if (img::is_registry_ref(name2)) {
+        img::registry_push(store, im, img::parse_reference(name2.substr(9)), reg_options());
+      } else {
+        img::push(store, im, name2, n);
+      }
       return 0;
     };
   });
