@@ -42,6 +42,7 @@
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/sched_attrs.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
@@ -177,6 +178,11 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
     send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
     ::_exit(target.status);
   }
+
+  // process.scheduler and process.ioPriority apply to an exec'd process too
+  // (the init's set_scheduler / set_io_priority), before the capabilities go.
+  if (proc.scheduler) linux_::apply_scheduler(*proc.scheduler);
+  if (proc.ioPriority) linux_::apply_io_priority(*proc.ioPriority);
 
   linux_::apply_selinux_label(proc.selinuxLabel);
 

@@ -66,6 +66,9 @@ enum class InitStep : uint8_t {
   Terminal,            // a pty of the container's devpts; its master to the console socket
   SessionKeyring,      // a session keyring of the container's own
   FindExecutable,      // HOME, process.args[0] found (126/127 reported to the parent)
+  SetPersonality,      // linux.personality: execution domain and flags
+  SetScheduler,        // process.scheduler: sched_setattr (before the capabilities go)
+  SetIoPriority,       // process.ioPriority: ioprio_set
   TrimHeap,            // give back the set-up's heap before a filter could forbid it
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
   SwitchUser,          // bounding set, then process.user (keeping the permitted caps)
