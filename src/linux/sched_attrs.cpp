@@ -1,6 +1,7 @@
 // process.scheduler, process.ioPriority, linux.personality: see sched_attrs.hpp.
 #include "berth/linux/sched_attrs.hpp"
 
+#include <sched.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -114,6 +115,28 @@ void apply_personality(const oci::Personality& p) {
   int now = ::personality(0xffffffff);
   if (now < 0 || static_cast<unsigned long>(now) != persona)
     throw Error("linux.personality: the kernel did not take " + p.domain);
+}
+
+void apply_cpu_affinity(const std::string& cpus, const std::string& field) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  size_t i = 0;
+  auto number = [&] {
+    size_t start = i;
+    while (i < cpus.size() && cpus[i] >= '0' && cpus[i] <= '9') ++i;
+    return std::stoul(cpus.substr(start, i - start));
+  };
+  while (i < cpus.size()) {
+    unsigned long a = number(), b = a;
+    if (i < cpus.size() && cpus[i] == '-') {
+      ++i;
+      b = number();
+    }
+    if (b >= CPU_SETSIZE) throw Error(field + ": CPU " + std::to_string(b) + " is beyond what the kernel supports");
+    for (unsigned long c = a; c <= b; ++c) CPU_SET(c, &set);
+    if (i < cpus.size()) ++i;  // ','
+  }
+  if (::sched_setaffinity(0, sizeof set, &set) < 0) throw_errno(field + ": sched_setaffinity " + cpus);
 }
 
 }  // namespace berth::linux_

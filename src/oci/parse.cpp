@@ -222,6 +222,41 @@ void check_scheduler(const Scheduler& s, const Cursor& c) {
     c["flags"].fail("SCHED_FLAG_KEEP_PARAMS would ignore runtime, deadline and period");
 }
 
+// A CPU list as the kernel's cpulist format ("0-3,7"): checked here so that a
+// typo fails before anything is created.
+std::string parse_cpu_list(const Cursor& c) {
+  std::string s = c.str();
+  if (s.empty()) c.fail("empty CPU list");
+  size_t i = 0;
+  auto number = [&]() -> unsigned long {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start || i - start > 5) c.fail("invalid CPU list " + quote(s) + ": expected a CPU number at offset " +
+                                            std::to_string(start));
+    return std::stoul(s.substr(start, i - start));
+  };
+  for (;;) {
+    unsigned long a = number();
+    if (i < s.size() && s[i] == '-') {
+      ++i;
+      unsigned long b = number();
+      if (b < a) c.fail("invalid CPU list " + quote(s) + ": range " + std::to_string(a) + "-" + std::to_string(b) +
+                        " is reversed");
+    }
+    if (i == s.size()) break;
+    if (s[i] != ',') c.fail("invalid CPU list " + quote(s) + ": unexpected " + quote(std::string(1, s[i])));
+    ++i;
+  }
+  return s;
+}
+
+ExecCPUAffinity parse_exec_cpu_affinity(const Cursor& c) {
+  ExecCPUAffinity a;
+  if (const Cursor i = c["initial"]) a.initial = parse_cpu_list(i);
+  if (const Cursor f = c["final"]) a.final = parse_cpu_list(f);
+  return a;
+}
+
 Scheduler parse_scheduler(const Cursor& c) {
   Scheduler s;
   const Cursor policy = c["policy"];
@@ -374,6 +409,7 @@ Process parse_process_object(const Cursor& c) {
   optional_member(c, "selinuxLabel", p.selinuxLabel);
   if (const Cursor io = c["ioPriority"]) p.ioPriority = parse_io_priority(io);
   if (const Cursor s = c["scheduler"]) p.scheduler = parse_scheduler(s);
+  if (const Cursor a = c["execCPUAffinity"]) p.execCPUAffinity = parse_exec_cpu_affinity(a);
   return p;
 }
 

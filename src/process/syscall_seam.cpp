@@ -115,6 +115,9 @@ class LinuxSyscalls final : public SyscallSeam {
   void set_personality(const oci::Personality& p) override { linux_::apply_personality(p); }
   void set_scheduler(const oci::Scheduler& s) override { linux_::apply_scheduler(s); }
   void set_io_priority(const oci::IOPriority& p) override { linux_::apply_io_priority(p); }
+  void set_cpu_affinity(const std::string& cpus, const std::string& field) override {
+    linux_::apply_cpu_affinity(cpus, field);
+  }
 
   void terminal(const oci::Process& proc, int console_socket, bool mount_console) override {
     linux_::Pty pty = linux_::open_pty(proc.consoleSize);

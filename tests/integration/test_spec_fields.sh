@@ -124,3 +124,30 @@ test_personality() {
   assert_eq "$(uname -m)" "$(head -n1 <<<"$OUT")" "uname -m with LINUX"
   assert_eq 00040000 "$(tail -n1 <<<"$OUT")" "/proc/self/personality with ADDR_NO_RANDOMIZE"
 }
+
+test_exec_cpu_affinity() {
+  needs_fields process.execCPUAffinity
+  [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+  mkbundle
+  cfg '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+  set_sh 'grep Cpus_allowed_list /proc/self/status'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "Cpus_allowed_list:	1" "$OUT" "init: final affinity"
+  cfg '.process.args = ["sleep", "60"] | .process.execCPUAffinity = {"final": "0"}'
+  run_detached "$ID-b"
+  cat >"$T/proc.json" <<'JSON'
+{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "env": ["PATH=/bin"],
+ "user": {"uid": 0, "gid": 0}, "execCPUAffinity": {"initial": "0", "final": "1"}}
+JSON
+  RC=0
+  rt exec --process "$T/proc.json" "$ID-b" >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0
+  assert_eq "Cpus_allowed_list:	1" "$(cat "$T/out")" "exec: final affinity"
+  berth_only "path-precise validation"
+  cfg '.process.execCPUAffinity = {"final": "1-0"}'
+  run_ctr "$ID"
+  assert_rc 1
+  assert_contains "$(cat "$T/err")" 'process.execCPUAffinity.final: invalid CPU list \"1-0\": range 1-0 is reversed'
+}

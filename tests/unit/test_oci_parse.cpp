@@ -685,3 +685,13 @@ TEST_CASE("namespace vocabulary") {
   CHECK(s.find_namespace(NamespaceType::Ipc)->path == "/proc/1/ns/ipc");
   CHECK_FALSE(s.has_namespace(NamespaceType::Uts));
 }
+
+TEST_CASE("process.execCPUAffinity: CPU lists checked, kept for to_json") {
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"initial": "0-1,3", "final": "1"}}})") == "no error");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"final": "1-0"}}})") ==
+        R"(config.json: process.execCPUAffinity.final: invalid CPU list "1-0": range 1-0 is reversed)");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"initial": "0,x"}}})") ==
+        R"(config.json: process.execCPUAffinity.initial: invalid CPU list "0,x": expected a CPU number at offset 2)");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"final": ""}}})") ==
+        "config.json: process.execCPUAffinity.final: empty CPU list");
+}

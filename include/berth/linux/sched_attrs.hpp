@@ -24,5 +24,7 @@ std::optional<unsigned long> personality_flag_number(const std::string& name);
 void apply_scheduler(const oci::Scheduler& s);
 void apply_io_priority(const oci::IOPriority& p);
 void apply_personality(const oci::Personality& p);
+// sched_setaffinity of the caller to a CPU list ("0-3,7"); `field` names it in errors.
+void apply_cpu_affinity(const std::string& cpus, const std::string& field);
 
 }  // namespace berth::linux_
