@@ -58,5 +58,9 @@ inline constexpr std::array<std::string_view, 9> kRootfsPropagations = {
 inline constexpr std::array<std::string_view, 2> kTimeOffsetClocks = {"monotonic", "boottime"};
 
 inline constexpr std::array<std::string_view, 2> kPersonalityDomains = {"LINUX", "LINUX32"};
+// The kernel's persona flags (<sys/personality.h>), by their C names.
+inline constexpr std::array<std::string_view, 11> kPersonalityFlags = {
+    "UNAME26",          "ADDR_NO_RANDOMIZE", "FDPIC_FUNCPTRS", "MMAP_PAGE_ZERO", "ADDR_COMPAT_LAYOUT", "READ_IMPLIES_EXEC",
+    "ADDR_LIMIT_32BIT", "SHORT_INODE",       "WHOLE_SECONDS",  "STICKY_TIMEOUTS", "ADDR_LIMIT_3GB"};
 
 }  // namespace berth::oci::detail

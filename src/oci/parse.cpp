@@ -3,6 +3,11 @@
 // parse_resources.cpp; cross-field rules in validate.cpp.
 #include "berth/oci/parse.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <set>
 
 #include "berth/util/error.hpp"
@@ -163,19 +168,93 @@ IOPriority parse_io_priority(const Cursor& c) {
   if (const Cursor prio = c["priority"]) {
     p.priority = prio.integer<int>();
     if (p.priority < 0 || p.priority > 7) prio.fail("must be between 0 and 7, got " + std::to_string(p.priority));
+    // The kernel takes and ignores a level with the idle class: refused, not ignored.
+    if (p.ioClass == "IOPRIO_CLASS_IDLE" && p.priority != 0)
+      prio.fail("IOPRIO_CLASS_IDLE has no priority levels (must be 0)");
   }
   return p;
 }
 
-// Mirrors runc's scheduler validation: sched_setattr(2) would reject these
-// combinations only after the container exists.
+// The kernel's own rules for sched_setattr(2) (kernel/sched/syscalls.c,
+// __checkparam_dl), checked here so that a config it would refuse fails before
+// anything is created, with the field that is wrong; and what the kernel would
+// silently ignore is refused too.
 void check_scheduler(const Scheduler& s, const Cursor& c) {
+  auto has_flag = [&](std::string_view f) { return std::find(s.flags.begin(), s.flags.end(), f) != s.flags.end(); };
   if (s.nice < -20 || s.nice > 19) c["nice"].fail("must be between -20 and 19, got " + std::to_string(s.nice));
+  if (s.policy == "SCHED_ISO") c["policy"].fail("SCHED_ISO is reserved and not implemented by Linux");
   const bool realtime = s.policy == "SCHED_FIFO" || s.policy == "SCHED_RR";
-  if (s.priority != 0 && !realtime) c["priority"].fail("can only be set for SCHED_FIFO or SCHED_RR");
+  const bool fair = s.policy == "SCHED_OTHER" || s.policy == "SCHED_BATCH";
+  if (realtime && (s.priority < 1 || s.priority > 99))
+    c["priority"].fail("must be between 1 and 99 for " + s.policy + ", got " + std::to_string(s.priority));
+  if (!realtime && s.priority != 0) c["priority"].fail("can only be set for SCHED_FIFO or SCHED_RR");
+  if (s.nice != 0 && !fair) c["nice"].fail("can only be set for SCHED_OTHER or SCHED_BATCH");
+  for (std::string_view f : {"SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX"})
+    if (has_flag(f)) c["flags"].fail(std::string(f) + ": the runtime-spec has no utilization value to clamp to");
   const bool deadline_params = s.runtime != 0 || s.deadline != 0 || s.period != 0;
-  if (deadline_params && s.policy != "SCHED_DEADLINE")
-    c.fail("runtime, deadline and period can only be set for SCHED_DEADLINE");
+  if (s.policy != "SCHED_DEADLINE") {
+    if (deadline_params) c.fail("runtime, deadline and period can only be set for SCHED_DEADLINE");
+    for (std::string_view f : {"SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN"})
+      if (has_flag(f)) c["flags"].fail(std::string(f) + " can only be set for SCHED_DEADLINE");
+    return;
+  }
+  constexpr uint64_t kMinRuntime = 1024;                // 1 << DL_SCALE ns
+  constexpr uint64_t kMinPeriod = 100ULL * 1000;        // sched_deadline_period_min_us default, in ns
+  constexpr uint64_t kMaxPeriod = (1ULL << 22) * 1000;  // sched_deadline_period_max_us default, in ns
+  constexpr uint64_t kTopBit = 1ULL << 63;
+  if (s.deadline == 0) c["deadline"].fail("is required for SCHED_DEADLINE");
+  if (s.runtime < kMinRuntime)
+    c["runtime"].fail("must be at least 1024 ns for SCHED_DEADLINE, got " + std::to_string(s.runtime));
+  if (s.deadline & kTopBit) c["deadline"].fail("is out of range (bit 63 set)");
+  if (s.period & kTopBit) c["period"].fail("is out of range (bit 63 set)");
+  if (s.runtime > s.deadline)
+    c["runtime"].fail("must not exceed deadline (" + std::to_string(s.runtime) + " > " +
+                      std::to_string(s.deadline) + ")");
+  const uint64_t period = s.period ? s.period : s.deadline;  // the kernel's default
+  if (s.period && s.deadline > s.period)
+    c["deadline"].fail("must not exceed period (" + std::to_string(s.deadline) + " > " + std::to_string(s.period) +
+                       ")");
+  if (period < kMinPeriod || period > kMaxPeriod)
+    c[s.period ? "period" : "deadline"].fail("the period must be between 100 us and 4.194304 s (the kernel's "
+                                              "sched_deadline_period_{min,max}_us), got " +
+                                              std::to_string(period) + " ns");
+  if (has_flag("SCHED_FLAG_KEEP_PARAMS"))
+    c["flags"].fail("SCHED_FLAG_KEEP_PARAMS would ignore runtime, deadline and period");
+}
+
+// A CPU list as the kernel's cpulist format ("0-3,7"): checked here so that a
+// typo fails before anything is created.
+std::string parse_cpu_list(const Cursor& c) {
+  std::string s = c.str();
+  if (s.empty()) c.fail("empty CPU list");
+  size_t i = 0;
+  auto number = [&]() -> unsigned long {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start || i - start > 5) c.fail("invalid CPU list " + quote(s) + ": expected a CPU number at offset " +
+                                            std::to_string(start));
+    return std::stoul(s.substr(start, i - start));
+  };
+  for (;;) {
+    unsigned long a = number();
+    if (i < s.size() && s[i] == '-') {
+      ++i;
+      unsigned long b = number();
+      if (b < a) c.fail("invalid CPU list " + quote(s) + ": range " + std::to_string(a) + "-" + std::to_string(b) +
+                        " is reversed");
+    }
+    if (i == s.size()) break;
+    if (s[i] != ',') c.fail("invalid CPU list " + quote(s) + ": unexpected " + quote(std::string(1, s[i])));
+    ++i;
+  }
+  return s;
+}
+
+ExecCPUAffinity parse_exec_cpu_affinity(const Cursor& c) {
+  ExecCPUAffinity a;
+  if (const Cursor i = c["initial"]) a.initial = parse_cpu_list(i);
+  if (const Cursor f = c["final"]) a.final = parse_cpu_list(f);
+  return a;
 }
 
 Scheduler parse_scheduler(const Cursor& c) {
@@ -314,6 +393,7 @@ Process parse_process_object(const Cursor& c) {
   optional_member(c, "selinuxLabel", p.selinuxLabel);
   if (const Cursor io = c["ioPriority"]) p.ioPriority = parse_io_priority(io);
   if (const Cursor s = c["scheduler"]) p.scheduler = parse_scheduler(s);
+  if (const Cursor a = c["execCPUAffinity"]) p.execCPUAffinity = parse_exec_cpu_affinity(a);
   return p;
 }
 

@@ -146,7 +146,13 @@ Seccomp parse_seccomp(const Cursor& c) {
 Personality parse_personality(const Cursor& c) {
   Personality p;
   p.domain = parse_name(c["domain"], kPersonalityDomains, "personality domain");
-  optional_member(c, "flags", p.flags);
+  if (const Cursor flags = c["flags"]) {
+    for (const Cursor& f : flags.items()) {
+      std::string name = f.str();
+      if (!contains(kPersonalityFlags, name)) f.fail("unknown personality flag " + quote(name));
+      p.flags.push_back(std::move(name));
+    }
+  }
   return p;
 }
 

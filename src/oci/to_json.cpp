@@ -297,6 +297,12 @@ nlohmann::json to_json(const Process& p) {
   put(j, "selinuxLabel", p.selinuxLabel);
   if (p.ioPriority) j["ioPriority"] = {{"class", p.ioPriority->ioClass}, {"priority", p.ioPriority->priority}};
   if (p.scheduler) j["scheduler"] = scheduler_json(*p.scheduler);
+  if (p.execCPUAffinity) {
+    json a = json::object();
+    put(a, "initial", p.execCPUAffinity->initial);
+    put(a, "final", p.execCPUAffinity->final);
+    j["execCPUAffinity"] = std::move(a);
+  }
   return j;
 }
 

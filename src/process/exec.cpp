@@ -42,6 +42,7 @@
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/sched_attrs.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
@@ -115,6 +116,11 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // runtime-spec 1.2: the joining process runs on the initial CPUs, the final
+  // ones are set after the cgroup (whose cpuset would reset them).
+  const auto& affinity = proc.execCPUAffinity;
+  if (affinity && !affinity->initial.empty())
+    linux_::apply_cpu_affinity(affinity->initial, "process.execCPUAffinity.initial");
 
   // Nothing of berth's past the preserved fds: the state dir lock, the host's
   // files. The fds still needed are close-on-exec.
@@ -177,6 +183,12 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
     send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
     ::_exit(target.status);
   }
+
+  // process.scheduler and process.ioPriority apply to an exec'd process too
+  // (the init's set_scheduler / set_io_priority), before the capabilities go.
+  if (proc.scheduler) linux_::apply_scheduler(*proc.scheduler);
+  if (proc.ioPriority) linux_::apply_io_priority(*proc.ioPriority);
+  if (affinity && !affinity->final.empty()) linux_::apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
 
   linux_::apply_selinux_label(proc.selinuxLabel);
 

@@ -218,6 +218,22 @@ void find_executable(InitContext& ctx) {
   if (!ctx.target.error.empty()) throw ExecError(ctx.target.error, ctx.target.status);
 }
 
+// Set on the init itself: all three survive execve. Before the capabilities
+// go (a real-time policy and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN)
+// and before a seccomp filter could forbid the calls.
+void set_personality(InitContext& ctx) { ctx.sys.set_personality(*linux_of(ctx).personality); }
+void set_scheduler(InitContext& ctx) { ctx.sys.set_scheduler(*proc_of(ctx).scheduler); }
+void set_io_priority(InitContext& ctx) { ctx.sys.set_io_priority(*proc_of(ctx).ioPriority); }
+
+// runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
+// final ones (set after the cgroup, whose cpuset would reset it).
+void initial_cpu_affinity(InitContext& ctx) {
+  ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->initial, "process.execCPUAffinity.initial");
+}
+void final_cpu_affinity(InitContext& ctx) {
+  ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->final, "process.execCPUAffinity.final");
+}
+
 // The heavy part of the set-up is over: give back the heap it left, before a
 // filter might forbid madvise or brk.
 void trim_heap(InitContext&) { linux_::trim_heap(); }
@@ -301,6 +317,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::DieWithParent: return die_with_parent(ctx);
     case InitStep::HideFromContainer: return hide_from_container(ctx);
     case InitStep::ResetProcess: return reset_process(ctx);
+    case InitStep::InitialCpuAffinity: return initial_cpu_affinity(ctx);
     case InitStep::CloseHostFds: return close_host_fds(ctx);
     case InitStep::UnshareEarly: return unshare_early(ctx);
     case InitStep::AwaitGo: return await_go(ctx);
@@ -323,6 +340,10 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::Terminal: return terminal(ctx);
     case InitStep::SessionKeyring: return session_keyring(ctx);
     case InitStep::FindExecutable: return find_executable(ctx);
+    case InitStep::SetPersonality: return set_personality(ctx);
+    case InitStep::SetScheduler: return set_scheduler(ctx);
+    case InitStep::SetIoPriority: return set_io_priority(ctx);
+    case InitStep::FinalCpuAffinity: return final_cpu_affinity(ctx);
     case InitStep::TrimHeap: return trim_heap(ctx);
     case InitStep::SeccompEarly: return seccomp_early(ctx);
     case InitStep::SwitchUser: return switch_user(ctx);

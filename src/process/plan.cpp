@@ -28,6 +28,7 @@ constexpr InitStepName kInitSteps[] = {
     {InitStep::DieWithParent, "die_with_parent"},
     {InitStep::HideFromContainer, "hide_from_container"},
     {InitStep::ResetProcess, "reset_process"},
+    {InitStep::InitialCpuAffinity, "initial_cpu_affinity"},
     {InitStep::CloseHostFds, "close_host_fds"},
     {InitStep::UnshareEarly, "unshare_early"},
     {InitStep::AwaitGo, "await_go"},
@@ -50,6 +51,10 @@ constexpr InitStepName kInitSteps[] = {
     {InitStep::Terminal, "terminal"},
     {InitStep::SessionKeyring, "session_keyring"},
     {InitStep::FindExecutable, "find_executable"},
+    {InitStep::SetPersonality, "set_personality"},
+    {InitStep::SetScheduler, "set_scheduler"},
+    {InitStep::SetIoPriority, "set_io_priority"},
+    {InitStep::FinalCpuAffinity, "final_cpu_affinity"},
     {InitStep::TrimHeap, "trim_heap"},
     {InitStep::SeccompEarly, "seccomp_early"},
     {InitStep::SwitchUser, "switch_user"},
@@ -241,6 +246,13 @@ InitPlan make_plan(const oci::Spec& spec, const PlanOptions& opts, const HostFac
       case InitStep::Sysctl: use = !lx.sysctl.empty(); break;
       case InitStep::Terminal: use = proc.terminal; break;
       case InitStep::SessionKeyring: use = !opts.no_new_keyring; break;
+      case InitStep::InitialCpuAffinity:
+        use = proc.execCPUAffinity && !proc.execCPUAffinity->initial.empty();
+        break;
+      case InitStep::FinalCpuAffinity: use = proc.execCPUAffinity && !proc.execCPUAffinity->final.empty(); break;
+      case InitStep::SetPersonality: use = lx.personality.has_value(); break;
+      case InitStep::SetScheduler: use = proc.scheduler.has_value(); break;
+      case InitStep::SetIoPriority: use = proc.ioPriority.has_value(); break;
       case InitStep::SeccompEarly: use = p.seccomp_early; break;
       case InitStep::LsmLabels: use = !proc.selinuxLabel.empty() || !proc.apparmorProfile.empty(); break;
       case InitStep::NoNewPrivs: use = proc.noNewPrivileges; break;

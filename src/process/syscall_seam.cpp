@@ -15,6 +15,7 @@
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/safepath.hpp"
+#include "berth/linux/sched_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/process/exec_check.hpp"
 #include "berth/process/init.hpp"
@@ -110,6 +111,13 @@ class LinuxSyscalls final : public SyscallSeam {
   }
   void finalize_rootfs(const oci::Spec& spec) override { linux_::finalize_rootfs(spec); }
   void sysctl(const std::map<std::string, std::string>& values) override { linux_::apply_sysctl(values); }
+
+  void set_personality(const oci::Personality& p) override { linux_::apply_personality(p); }
+  void set_scheduler(const oci::Scheduler& s) override { linux_::apply_scheduler(s); }
+  void set_io_priority(const oci::IOPriority& p) override { linux_::apply_io_priority(p); }
+  void set_cpu_affinity(const std::string& cpus, const std::string& field) override {
+    linux_::apply_cpu_affinity(cpus, field);
+  }
 
   void terminal(const oci::Process& proc, int console_socket, bool mount_console) override {
     linux_::Pty pty = linux_::open_pty(proc.consoleSize);

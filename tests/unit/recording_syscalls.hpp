@@ -66,6 +66,10 @@ class RecordingSyscalls final : public process::SyscallSeam {
   void chroot(const std::string&) override { add("chroot"); }
   void finalize_rootfs(const oci::Spec&) override { add("finalize_rootfs"); }
   void sysctl(const std::map<std::string, std::string>&) override { add("sysctl"); }
+  void set_personality(const oci::Personality& p) override { add("set_personality " + p.domain); }
+  void set_scheduler(const oci::Scheduler& s) override { add("set_scheduler " + s.policy); }
+  void set_io_priority(const oci::IOPriority& p) override { add("set_io_priority " + p.ioClass); }
+  void set_cpu_affinity(const std::string& cpus, const std::string&) override { add("set_cpu_affinity " + cpus); }
   void terminal(const oci::Process&, int, bool mount_console) override {
     add(mount_console ? "terminal /dev/console" : "terminal");
   }

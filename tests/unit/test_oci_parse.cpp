@@ -47,8 +47,8 @@ const char* const kFullConfig = R"({
     "oomScoreAdj": -500,
     "selinuxLabel": "system_u:system_r:container_t:s0",
     "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},
-    "scheduler": {"policy": "SCHED_DEADLINE", "nice": -5, "flags": ["SCHED_FLAG_RESET_ON_FORK"],
-                  "runtime": 10000, "deadline": 20000, "period": 30000}
+    "scheduler": {"policy": "SCHED_DEADLINE", "flags": ["SCHED_FLAG_RESET_ON_FORK"],
+                  "runtime": 10000000, "deadline": 20000000, "period": 30000000}
   },
   "root": {"path": "/var/lib/rootfs", "readonly": true},
   "hostname": "box",
@@ -127,7 +127,7 @@ const char* const kFullConfig = R"({
     "maskedPaths": ["/proc/kcore"],
     "readonlyPaths": ["/proc/sys"],
     "mountLabel": "system_u:object_r:container_file_t:s0",
-    "personality": {"domain": "LINUX32", "flags": ["SOMETHING"]},
+    "personality": {"domain": "LINUX32", "flags": ["ADDR_NO_RANDOMIZE"]},
     "intelRdt": {"closID": "guaranteed", "l3CacheSchema": "L3:0=ff"}
   }
 })";
@@ -254,7 +254,7 @@ TEST_CASE("a config using every field parses and round-trips exactly") {
   REQUIRE(s.process->ioPriority);
   CHECK(s.process->ioPriority->ioClass == "IOPRIO_CLASS_BE");
   REQUIRE(s.process->scheduler);
-  CHECK(s.process->scheduler->period == 30000);
+  CHECK(s.process->scheduler->period == 30000000);
   REQUIRE(s.linux);
   const oci::Namespace* net = s.find_namespace(oci::NamespaceType::Network);
   REQUIRE(net != nullptr);
@@ -398,10 +398,68 @@ TEST_CASE("process capability, rlimit, priority and scheduler errors") {
         "config.json: process.scheduler.nice: must be between -20 and 19, got 20");
   CHECK(error_of_patch(R"({"process": {"scheduler": {"policy": "SCHED_OTHER", "priority": 5}}})") ==
         "config.json: process.scheduler.priority: can only be set for SCHED_FIFO or SCHED_RR");
-  CHECK(error_of_patch(R"({"process": {"scheduler": {"policy": "SCHED_RR", "runtime": 5}}})") ==
+  CHECK(error_of_patch(R"({"process": {"scheduler": {"policy": "SCHED_RR", "priority": 1, "runtime": 5}}})") ==
         "config.json: process.scheduler: runtime, deadline and period can only be set for SCHED_DEADLINE");
-  CHECK(error_of_patch(R"({"process": {"scheduler": {"policy": "SCHED_RR", "flags": ["SCHED_FLAG_X"]}}})") ==
+  CHECK(error_of_patch(R"({"process": {"scheduler": {"policy": "SCHED_RR", "priority": 1, "flags": ["SCHED_FLAG_X"]}}})") ==
         R"(config.json: process.scheduler.flags[0]: unknown scheduler flag "SCHED_FLAG_X")");
+}
+
+// The kernel's sched_setattr rules (kernel/sched/syscalls.c), each refused at
+// parse time with the field that breaks it.
+TEST_CASE("process.scheduler: the kernel's rules, before anything is created") {
+  auto sched = [](const std::string& body) {
+    return error_of_patch((R"({"process": {"scheduler": )" + body + "}}").c_str());
+  };
+  CHECK(sched(R"({"policy": "SCHED_FIFO"})") ==
+        "config.json: process.scheduler.priority: must be between 1 and 99 for SCHED_FIFO, got 0");
+  CHECK(sched(R"({"policy": "SCHED_RR", "priority": 100})") ==
+        "config.json: process.scheduler.priority: must be between 1 and 99 for SCHED_RR, got 100");
+  CHECK(sched(R"({"policy": "SCHED_FIFO", "priority": 99})") == "no error");
+  CHECK(sched(R"({"policy": "SCHED_BATCH", "nice": 5})") == "no error");
+  CHECK(sched(R"({"policy": "SCHED_IDLE"})") == "no error");
+  CHECK(sched(R"({"policy": "SCHED_IDLE", "nice": 5})") ==
+        "config.json: process.scheduler.nice: can only be set for SCHED_OTHER or SCHED_BATCH");
+  CHECK(sched(R"({"policy": "SCHED_ISO"})") ==
+        "config.json: process.scheduler.policy: SCHED_ISO is reserved and not implemented by Linux");
+  CHECK(sched(R"({"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_UTIL_CLAMP_MIN"]})") ==
+        "config.json: process.scheduler.flags: SCHED_FLAG_UTIL_CLAMP_MIN: the runtime-spec has no utilization "
+        "value to clamp to");
+  CHECK(sched(R"({"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_RECLAIM"]})") ==
+        "config.json: process.scheduler.flags: SCHED_FLAG_RECLAIM can only be set for SCHED_DEADLINE");
+  CHECK(sched(R"({"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_RESET_ON_FORK"]})") == "no error");
+  // SCHED_DEADLINE: runtime <= deadline <= period, the kernel's bounds.
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000})") ==
+        "config.json: process.scheduler.deadline: is required for SCHED_DEADLINE");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000, "deadline": 1000000})") ==
+        "config.json: process.scheduler.runtime: must be at least 1024 ns for SCHED_DEADLINE, got 1000");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 2000000, "deadline": 1000000})") ==
+        "config.json: process.scheduler.runtime: must not exceed deadline (2000000 > 1000000)");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 3000000, "period": 2000000})") ==
+        "config.json: process.scheduler.deadline: must not exceed period (3000000 > 2000000)");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 10000, "deadline": 50000})") ==
+        "config.json: process.scheduler.deadline: the period must be between 100 us and 4.194304 s (the kernel's "
+        "sched_deadline_period_{min,max}_us), got 50000 ns");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 10000, "deadline": 50000, "period": 5000000000})") ==
+        "config.json: process.scheduler.period: the period must be between 100 us and 4.194304 s (the kernel's "
+        "sched_deadline_period_{min,max}_us), got 5000000000 ns");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 9223372036854775809})") ==
+        "config.json: process.scheduler.deadline: is out of range (bit 63 set)");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 10000000,
+                  "flags": ["SCHED_FLAG_KEEP_PARAMS"]})") ==
+        "config.json: process.scheduler.flags: SCHED_FLAG_KEEP_PARAMS would ignore runtime, deadline and period");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 10000000, "period": 10000000,
+                  "flags": ["SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN"]})") == "no error");
+  CHECK(sched(R"({"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 10000000})") == "no error");
+}
+
+TEST_CASE("process.ioPriority and linux.personality: refused rather than ignored") {
+  CHECK(error_of_patch(R"({"process": {"ioPriority": {"class": "IOPRIO_CLASS_IDLE", "priority": 3}}})") ==
+        "config.json: process.ioPriority.priority: IOPRIO_CLASS_IDLE has no priority levels (must be 0)");
+  CHECK(error_of_patch(R"({"process": {"ioPriority": {"class": "IOPRIO_CLASS_IDLE"}}})") == "no error");
+  CHECK(error_of_patch(R"({"linux": {"personality": {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}}})") ==
+        "no error");
+  CHECK(error_of_patch(R"({"linux": {"personality": {"domain": "LINUX", "flags": ["FAST"]}}})") ==
+        R"(config.json: linux.personality.flags[0]: unknown personality flag "FAST")");
 }
 
 TEST_CASE("namespace and id-mapping errors") {
@@ -626,4 +684,14 @@ TEST_CASE("namespace vocabulary") {
   CHECK(s.has_namespace(NamespaceType::Ipc));
   CHECK(s.find_namespace(NamespaceType::Ipc)->path == "/proc/1/ns/ipc");
   CHECK_FALSE(s.has_namespace(NamespaceType::Uts));
+}
+
+TEST_CASE("process.execCPUAffinity: CPU lists checked, kept for to_json") {
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"initial": "0-1,3", "final": "1"}}})") == "no error");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"final": "1-0"}}})") ==
+        R"(config.json: process.execCPUAffinity.final: invalid CPU list "1-0": range 1-0 is reversed)");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"initial": "0,x"}}})") ==
+        R"(config.json: process.execCPUAffinity.initial: invalid CPU list "0,x": expected a CPU number at offset 2)");
+  CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"final": ""}}})") ==
+        "config.json: process.execCPUAffinity.final: empty CPU list");
 }

@@ -266,3 +266,30 @@ TEST_CASE("init steps: a message out of protocol order is an error naming both")
   parent.reset();
   CHECK_THROWS_WITH(process::run_init_step(InitStep::JoinCgroup, ctx), doctest::Contains("exited unexpectedly"));
 }
+
+TEST_CASE("init steps: personality, scheduler and I/O priority before the user switch and seccomp") {
+  Run plain;
+  run(plain);
+  CHECK_FALSE(plain.sys.has("set_scheduler"));
+  CHECK_FALSE(plain.sys.has("set_io_priority"));
+  CHECK_FALSE(plain.sys.has("set_personality"));
+
+  Run r;
+  run(r, [](nlohmann::json& j) {
+    j["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 3}};
+    j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 2}};
+    j["linux"]["personality"] = {{"domain", "LINUX32"}};
+  });
+  const auto& s = r.sys;
+  INFO(nlohmann::json(s.calls).dump());
+  CHECK(s.has("set_personality LINUX32"));
+  CHECK(s.has("set_scheduler SCHED_BATCH"));
+  CHECK(s.has("set_io_priority IOPRIO_CLASS_BE"));
+  // A real-time policy and IOPRIO_CLASS_RT need capabilities the user switch may drop;
+  // a filter could forbid the calls.
+  CHECK(before(s, "set_scheduler", "set_user"));
+  CHECK(before(s, "set_io_priority", "set_user"));
+  CHECK(before(s, "set_personality", "load_seccomp"));
+  CHECK(before(s, "set_io_priority", "load_seccomp"));
+  CHECK(before(s, "finalize_rootfs", "set_personality"));
+}

@@ -56,6 +56,12 @@ struct Scheduler {
   uint64_t runtime = 0, deadline = 0, period = 0;
 };
 
+// runtime-spec 1.2: CPU lists ("0-3,7") for the runtime's process before it
+// joins the container (initial) and for the container process itself (final).
+struct ExecCPUAffinity {
+  std::string initial, final;
+};
+
 struct Process {
   bool terminal = false;
   std::optional<ConsoleSize> consoleSize;
@@ -72,6 +78,7 @@ struct Process {
   std::string selinuxLabel;
   std::optional<IOPriority> ioPriority;
   std::optional<Scheduler> scheduler;
+  std::optional<ExecCPUAffinity> execCPUAffinity;
 };
 
 struct Root {

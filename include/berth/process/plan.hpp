@@ -44,6 +44,7 @@ enum class InitStep : uint8_t {
   DieWithParent,       // PR_SET_PDEATHSIG SIGKILL: no half-made container outlives berth
   HideFromContainer,   // not dumpable (or only after Go, see InitPlan::dumpable_until_go)
   ResetProcess,        // umask 0, no blocked signals
+  InitialCpuAffinity,  // process.execCPUAffinity.initial, before the cgroup is joined
   CloseHostFds,        // every fd of berth's but the few the init needs
   UnshareEarly,        // the namespaces clone3 left to the init (overlaps the parent's work)
   AwaitGo,             // <- Go: id maps, rlimits and oom_score_adj are written
@@ -66,6 +67,10 @@ enum class InitStep : uint8_t {
   Terminal,            // a pty of the container's devpts; its master to the console socket
   SessionKeyring,      // a session keyring of the container's own
   FindExecutable,      // HOME, process.args[0] found (126/127 reported to the parent)
+  SetPersonality,      // linux.personality: execution domain and flags
+  SetScheduler,        // process.scheduler: sched_setattr (before the capabilities go)
+  SetIoPriority,       // process.ioPriority: ioprio_set
+  FinalCpuAffinity,    // process.execCPUAffinity.final: the process's own
   TrimHeap,            // give back the set-up's heap before a filter could forbid it
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
   SwitchUser,          // bounding set, then process.user (keeping the permitted caps)

@@ -65,6 +65,12 @@ class SyscallSeam {
   virtual void finalize_rootfs(const oci::Spec& spec) = 0;
   virtual void sysctl(const std::map<std::string, std::string>& values) = 0;
 
+  // Scheduling attributes (linux/sched_attrs.hpp), kept across execve.
+  virtual void set_personality(const oci::Personality& p) = 0;
+  virtual void set_scheduler(const oci::Scheduler& s) = 0;
+  virtual void set_io_priority(const oci::IOPriority& p) = 0;
+  virtual void set_cpu_affinity(const std::string& cpus, const std::string& field) = 0;
+
   // Terminal, keyring, LSM, seccomp.
   // A pty in the container's devpts, bound over /dev/console (in a mount
   // namespace of the container's own, if it has one there), its master sent to
