@@ -43,17 +43,6 @@ std::string absolute_path(const std::string& p) {
   return p.empty() ? std::string(cwd) : std::string(cwd) + "/" + p;
 }
 
-std::string now_rfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm {};
-  gmtime_r(&ts.tv_sec, &tm);
-  char out[96];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return out;
-}
-
 bool is_bind(const oci::Mount& m) {
   if (m.type == "bind") return true;
   for (const auto& opt : m.options)
@@ -348,7 +337,7 @@ pid_t restore_tree(const RestoreOptions& given) {
   nlohmann::json j = {
       {"ociVersion", oci::kSpecVersion}, {"id", o.id}, {"pid", pid},
       {"start_time", ps->first}, {"bundle", bundle}, {"rootfs", rootfs},
-      {"created", now_rfc3339()}, {"owner", ""}, {"annotations", spec.annotations},
+      {"created", now_rfc3339_nano()}, {"owner", ""}, {"annotations", spec.annotations},
       {"cgroup", cg->save()}, {"rootless", false}, {"config", oci::to_json(spec)},
   };
   dir.write_state(j);

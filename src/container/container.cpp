@@ -50,18 +50,6 @@ std::string state_json(const std::string& id, const Record& r, oci::Status statu
   return oci::to_json(s).dump();
 }
 
-std::string now_rfc3339_nano() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm {};
-  gmtime_r(&ts.tv_sec, &tm);
-  // snprintf, not strftime: glibc's strftime reads /etc/localtime (tzset) on every call.
-  char out[96];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return out;
-}
-
 std::string absolute(const std::string& p) {
   if (!p.empty() && p[0] == '/') return p;
   char cwd[PATH_MAX];
@@ -378,6 +366,18 @@ process::InitConfig init_config(const CreateOptions& o, const Bundle& b, int exe
 }
 
 }  // namespace
+
+std::string now_rfc3339_nano() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  // snprintf, not strftime: glibc's strftime reads /etc/localtime (tzset) on every call.
+  char out[96];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  return out;
+}
 
 Created create(const CreateOptions& o) {
   Bundle b = load_bundle(o);

@@ -48,5 +48,7 @@ std::unique_ptr<cgroups::Manager> record_cgroup(const Record& r);
 // throws "<command>: container <id> has no cgroup (...)" otherwise.
 std::unique_ptr<cgroups::Manager> require_cgroup(const Record& r, const std::string& id, const std::string& command);
 oci::Status status_of(const Record& r, const StateDir& dir);
+// The current time as state.json's "created" (RFC 3339, nanoseconds, UTC).
+std::string now_rfc3339_nano();
 
 }  // namespace berth::container
