@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -148,15 +149,7 @@ class Walker {
 
   void walk(const std::string& rel) {
     std::string abs = rel.empty() ? root_ : root_ + "/" + rel;
-    DIR* d = ::opendir(abs.c_str());
-    if (!d) throw_errno("opendir " + abs);
-    std::vector<std::string> names;
-    while (auto* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.push_back(e->d_name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    for (const auto& n : names) {
+    for (const auto& n : sorted_dir_names(abs)) {
       std::string r = rel.empty() ? n : rel + "/" + n;
       entry(r);
     }
@@ -341,6 +334,21 @@ Layer write_layer(Store& store, const std::string& dir, const LayerWriteOptions&
   }
   remove_tree(tmpdir);
   return out;
+}
+
+std::vector<std::string> sorted_dir_names(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw_errno("opendir " + dir);
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  std::vector<std::string> names;
+  errno = 0;
+  while (auto* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.push_back(e->d_name);
+    errno = 0;
+  }
+  if (errno != 0) throw_errno("readdir " + dir);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace berth::image

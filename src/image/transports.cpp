@@ -183,15 +183,7 @@ void tar_dir(const std::string& dir, const std::string& out) {
   std::vector<std::string> files;
   std::function<void(const std::string&)> walk = [&](const std::string& rel) {
     std::string abs = rel.empty() ? dir : dir + "/" + rel;
-    DIR* d = ::opendir(abs.c_str());
-    if (!d) throw_errno("opendir " + abs);
-    std::vector<std::string> names;
-    while (auto* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.push_back(e->d_name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    for (const auto& n : names) {
+    for (const auto& n : sorted_dir_names(abs)) {
       std::string r = rel.empty() ? n : rel + "/" + n;
       struct stat st {};
       ::stat((dir + "/" + r).c_str(), &st);

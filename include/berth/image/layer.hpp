@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "berth/image/oci.hpp"
 #include "berth/image/store.hpp"
@@ -50,5 +51,8 @@ bool looks_like_archive(const std::string& path);
 // Makes sure the unpacked overlayfs-form tree of a layer exists in the store
 // (store.layer_dir(diff_id)), extracting it once; returns its path.
 std::string ensure_layer_dir(Store& store, const Layer& layer);
+
+// The names in a directory but "." and "..", sorted (layers list entries in a fixed order).
+std::vector<std::string> sorted_dir_names(const std::string& dir);
 
 }  // namespace berth::image
