@@ -75,7 +75,7 @@ bench-python3:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3; }
 
 bench: build bench-python3
-	python3 bench/bench.py --berth $(BUILD)/berth
+	tests/run_root_guard.sh python3 bench/bench.py --berth $(BUILD)/berth
 
 # containerd-shim-berth-v2 against containerd-shim-runc-v2 in one private containerd (docs/shim.md).
 .PHONY: bench-shim
@@ -84,7 +84,7 @@ bench-shim: build
 	bench/shim_memory.sh $(BUILD) 100
 
 bench-quick: build bench-python3
-	python3 bench/bench.py --quick --berth $(BUILD)/berth
+	tests/run_root_guard.sh python3 bench/bench.py --quick --berth $(BUILD)/berth
 
 # The smoke test (tests/vm/guest-smoke.sh) and the cgroup integration tests inside a
 # throw-away QEMU VM with cgroup v2 + systemd (tests/vm/README.md). Builds the image once.

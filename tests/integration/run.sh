@@ -43,13 +43,10 @@ export RUNTIME RUNTIME_NAME REPO RUN_ID IT_BASE RT_TIMEOUT
 
 echo "== integration tests: runtime $RUNTIME ($RUNTIME_NAME), run $RUN_ID${FILTER:+, filter /$FILTER/}"
 
-# The default state root as it was before the run: what the run adds there (the persistent
-# read-only views of the binary under .exe, a .seccomp-cache, a container a test made without
-# --root) is removed at the end, and a container state dir is reported as a leak.
-RUN_ROOT=/run/berth
-run_root_before=$(ls -A "$RUN_ROOT" 2>/dev/null | tr '\n' ' ')
-[ -d "$RUN_ROOT" ] && run_root_existed=1 || run_root_existed=0
-exe_views_before=$(grep -F " $RUN_ROOT/.exe/" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ')
+# What the run adds to the default state root /run/berth (the binary's read-only views, a
+# .seccomp-cache) is removed at the end; a container state dir left there is a leak.
+. "$REPO/tests/run_root_guard.sh"
+run_root_snapshot
 
 # The bundle template (tests/mkbundle.sh with `RUNTIME spec`), copied by each test's mkbundle.
 if ! "$REPO/tests/mkbundle.sh" "$IT_BASE/template.tmp" "$RUNTIME" >"$IT_BASE/logs/template.log" 2>&1; then
@@ -156,18 +153,7 @@ if [ -f "$IT_BASE/pids" ]; then
     [ "${20}" = "$st" ] && [ "$1" != Z ] && leaks+=("process $pid still running")
   done < "$IT_BASE/pids"
 fi
-for m in $(grep -F " $RUN_ROOT/.exe/" /proc/self/mountinfo | awk '{print $5}'); do
-  case " $exe_views_before " in *" $m "*) continue ;; esac
-  umount "$m" 2>/dev/null && rmdir "$m" 2>/dev/null
-done
-for e in $(ls -A "$RUN_ROOT" 2>/dev/null); do
-  case " $run_root_before " in *" $e "*) continue ;; esac
-  case "$e" in
-    .exe | .seccomp-cache) rm -rf --one-file-system "${RUN_ROOT:?}/$e" 2>/dev/null || true ;;
-    *) leaks+=("state dir in the default root: $RUN_ROOT/$e") ;;
-  esac
-done
-[ "$run_root_existed" = 1 ] || rmdir "$RUN_ROOT" 2>/dev/null || true
+run_root_restore || leaks+=("(the default root, above)")
 for l in "${leaks[@]}"; do echo "LEAK $l"; done
 
 elapsed=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

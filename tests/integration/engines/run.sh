@@ -333,6 +333,8 @@ teardown() {
   [ -f "$T/bridge" ] && ip link show "$(cat "$T/bridge")" >/dev/null 2>&1 && leaks+=("bridge $(cat "$T/bridge")")
   for l in "${leaks[@]}"; do echo "LEAK $l"; done
   [ ${#leaks[@]} = 0 ] || LEAKED=1
+  # berth's default root: its read-only views of the binary and seccomp cache go, state dirs leak
+  run_root_restore || LEAKED=1
   # engines' system default paths that this run may have created (another run of this suite
   # going on at the same time may have made them too: then this is only a warning)
   local others
@@ -345,12 +347,6 @@ teardown() {
   done
   cp -r "$T/logs" "$LOGS/daemons" 2>/dev/null
   cp "$T"/argv-*.log "$LOGS/" 2>/dev/null
-  # berth (as root) keeps a read-only view of each binary it runs from in /run/berth/.exe
-  # (linux/exe_view.hpp): the one of our copy goes with the copy
-  local v
-  for v in /run/berth/.exe/"$(stat -c '%d-%i-%s-%.9Y' "$RUNTIME" 2>/dev/null)-$(basename "$RUNTIME")"; do
-    if [ -d "$v" ]; then umount -l "$v" 2>/dev/null; rmdir "$v" 2>/dev/null; fi
-  done
   rm -rf --one-file-system "$T"
 }
 on_exit() {
@@ -367,6 +363,8 @@ trap 'echo "== interrupted"; exit 130' INT TERM
 WATCH_PATHS="/etc/docker/key.json /var/lib/docker /var/lib/containerd /var/lib/containers /run/containers
   /run/libpod /var/lib/cni /run/docker.sock /run/docker /run/containerd /run/runc /run/berth
   /dev/shm/libpod_lock /etc/cni/net.d /var/tmp/containers /opt/containerd"
+. "$HERE/../../run_root_guard.sh"
+run_root_snapshot
 : >"$T/preexisting"
 for p in $WATCH_PATHS; do
   [ -e "$p" ] && echo "$p" >>"$T/preexisting"
