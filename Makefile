@@ -76,6 +76,8 @@ bench-python3:
 
 bench: build bench-python3
 	tests/run_root_guard.sh python3 bench/bench.py --berth $(BUILD)/berth
+	bash tests/integration/engines/setup.sh
+	tests/run_root_guard.sh bench/shim_perf_section.sh $(BUILD) 100 docs/performance.md
 
 # containerd-shim-berth-v2 against containerd-shim-runc-v2 in one private containerd (docs/shim.md).
 .PHONY: bench-shim
@@ -87,7 +89,9 @@ bench-shim: build
 # left (tests/integration/test_shim.sh: test_shim_soak_tasks; docs/shim.md quotes a run).
 .PHONY: soak-shim
 soak-shim: build
-	SHIM_SOAK_TASKS=$${SHIM_SOAK_TASKS:-1000} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} tests/integration/run.sh $(BUILD)/berth test_shim_soak_tasks
+	SHIM_SOAK_TASKS=$${SHIM_SOAK_TASKS:-1000} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} SHIM_SOAK_REPORT=$(abspath $(BUILD))/soak-shim.txt \
+	  tests/integration/run.sh $(BUILD)/berth test_shim_soak_tasks
+	@cat $(BUILD)/soak-shim.txt
 
 bench-quick: build bench-python3
 	tests/run_root_guard.sh python3 bench/bench.py --quick --berth $(BUILD)/berth

@@ -626,7 +626,9 @@ test_shim_soak_tasks() {
   rss1=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$sp/status")
   m1=$(grep -cF " $T/c/state/" /proc/self/mountinfo || true)
   z=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk '$4 == '"$sp"' && $3 == "Z"' | wc -l)  # processes come and go during the glob
-  log "soak: $n tasks in $(($(date +%s) - t0)) s; shim fds $fds0 -> $fds1, RSS $rss0 -> $rss1 kB, rootfs mounts $m0 -> $m1, zombies $z"
+  local summary="soak: $n tasks through one shim in $(($(date +%s) - t0)) s; shim fds $fds0 -> $fds1, RSS $rss0 -> $rss1 kB, rootfs mounts $m0 -> $m1, zombie children $z"
+  log "$summary"
+  [ -z "${SHIM_SOAK_REPORT:-}" ] || echo "$summary" >"$SHIM_SOAK_REPORT"
   assert_eq "$fds0" "$fds1" "open fds of the shim before and after $n tasks"
   assert_eq "$m0" "$m1" "rootfs mounts before and after $n tasks"
   assert_eq 0 "$z" "zombie children of the shim"
