@@ -445,20 +445,8 @@ test_build_containerd_import_and_run() {
   mkctx
   bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX" >/dev/null
   local c=$T/c
-  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
-  cat >"$T/c.toml" <<EOF
-version = 2
-root = "$c/root"
-state = "$c/state"
-temp = "$c/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/c.sock"
-[ttrpc]
-  address = "$T/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$c/opt"
-EOF
+  mkdir -p "$T/rr" "$T/fifo"
+  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
   setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
   track_pid $!
   # shims of this containerd (if a run is interrupted) are found by the socket path, by pid
