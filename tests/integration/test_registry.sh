@@ -364,3 +364,46 @@ test_registry_bearer_token_flow() {
   assert_file_contains "$T/token/log" "repository:x:pull"
   skopeo inspect --tls-verify=false --creds tester:s3cret "docker://$REG/y:1" | jq -e '.Layers | length == 3' >/dev/null
 }
+
+test_registry_chunks_mount_formats_progress() {
+  _reg_setup
+  _reg_build_image app:1
+  # chunked upload: PATCH requests of 64 KiB each, then the closing PUT
+  bb push --chunk-size 65536 --progress plain app:1 "docker://$REG/x:1" 2>"$T/push.err"
+  assert_file_contains "$T/push.err" "uploading in chunks"
+  n=$(grep -c '"PATCH /v2/x/blobs/uploads/' "$T/registry.log" || true)
+  [ "$n" -gt 10 ] || { cat "$T/registry.log"; fail "expected many PATCH chunks for a 1MB+ layer, the registry saw $n"; }
+  # another repository of the same registry: mounted, not uploaded again
+  bb push --progress plain app:1 "docker://$REG/y:1" 2>"$T/push.err"
+  assert_eq 4 "$(grep -c 'mounted from x' "$T/push.err")" "config and three layers mounted from x"
+  assert_eq 0 "$(grep -c '"PATCH /v2/y/\|"PUT /v2/y/blobs' "$T/registry.log" || true)" "no upload to y"
+  # --format docker: docker's media types, which skopeo sees
+  bb push --format docker app:1 "docker://$REG/d:1" 2>/dev/null
+  raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/d:1")
+  assert_eq application/vnd.docker.distribution.manifest.v2+json "$(jq -r .mediaType <<<"$raw")"
+  assert_eq application/vnd.docker.container.image.v1+json "$(jq -r .config.mediaType <<<"$raw")"
+  assert_eq application/vnd.docker.image.rootfs.diff.tar.gzip "$(jq -r '[.layers[].mediaType] | unique | join(",")' <<<"$raw")"
+  # and back: the docker image pulled, pushed as OCI
+  bb rmi app:1 >/dev/null
+  bb prune --cache >/dev/null
+  bb pull --progress plain "$REG/d:1" >/dev/null 2>"$T/pull.err"
+  # progress off a terminal: a line per blob when it starts and when it is done
+  assert_eq 4 "$(grep -c ': downloading ' "$T/pull.err")" "start lines"
+  assert_eq 4 "$(grep -c ': done ' "$T/pull.err")" "done lines"
+  bb push --format oci "$REG/d:1" "docker://$REG/o:1" 2>/dev/null
+  raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/o:1")
+  assert_eq application/vnd.oci.image.manifest.v1+json "$(jq -r .mediaType <<<"$raw")"
+  assert_eq application/vnd.oci.image.layer.v1.tar+gzip "$(jq -r '[.layers[].mediaType] | unique | join(",")' <<<"$raw")"
+  bb rmi "$REG/d:1" >/dev/null
+  bb pull "$REG/o:1" >/dev/null 2>&1
+  bb unpack "$REG/o:1" "$T/bundle"
+  BUNDLE=$T/bundle
+  run_ctr "$ID"
+  assert_eq pushed-and-pulled "$OUT" "the converted image runs"
+  # zstd layers have no docker media type: refused before anything is sent
+  printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' >"$T/ctx/Dockerfile"
+  bb build -q --compression zstd -t z "$T/ctx" >/dev/null 2>&1
+  RC=0; bb push --format docker z "docker://$REG/z:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "docker media types have none for it"
+}
