@@ -407,3 +407,72 @@ test_registry_chunks_mount_formats_progress() {
   assert_rc 1
   assert_file_contains "$T/err" "docker media types have none for it"
 }
+
+test_registry_skopeo_pushed_berth_pulled() {
+  _reg_setup
+  _reg_build_image app:1
+  bb push --format oci app:1 "docker://$REG/x:1" 2>/dev/null
+  # skopeo rewrites it in docker's schema 2 into another repository; berth-build pulls and runs that
+  skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false --format v2s2 "docker://$REG/x:1" "docker://$REG/s:1"
+  assert_eq application/vnd.docker.distribution.manifest.v2+json \
+    "$(skopeo inspect --raw --tls-verify=false "docker://$REG/s:1" | jq -r .mediaType)" "skopeo pushed schema 2"
+  bb rmi app:1 >/dev/null
+  bb prune --cache >/dev/null
+  bb pull "$REG/s:1" >/dev/null 2>&1
+  assert_eq pushed-and-pulled "$(bb run "$REG/s:1")" "berth ran what skopeo pushed"
+}
+
+test_registry_containerd_pulls_berth_push() {
+  command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd/ctr not installed"
+  _reg_setup
+  _reg_build_image app:1
+  bb push app:1 "docker://$REG/x:1" 2>/dev/null
+  bb push --format docker app:1 "docker://$REG/xd:1" 2>/dev/null
+  local c=$T/c
+  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
+  cat >"$T/c.toml" <<EOF
+version = 2
+root = "$c/root"
+state = "$c/state"
+temp = "$c/tmp"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+[ttrpc]
+  address = "$T/c.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+EOF
+  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
+  track_pid $!
+  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
+  # the namespace names ctr's cgroup parent (/NAMESPACE/ID): with the run id in it, the
+  # runner's cleanup removes it
+  C=(timeout -k 2 60 ctr --address "$T/c.sock" --namespace "reg-$RUN_ID")
+  for _ in $(seq 1 100); do [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
+  "${C[@]}" version >/dev/null 2>&1 || { tail -n 20 "$T/containerd.log"; skip "containerd did not come up here"; }
+  for repo in x xd; do
+    "${C[@]}" images pull --plain-http "$REG/$repo:1" >"$T/pull.log" 2>&1 || { cat "$T/pull.log"; fail "ctr images pull $REG/$repo:1"; }
+    out=$("${C[@]}" run --rm --runc-binary "$RUNTIME" --runc-root "$T/rr" --fifo-dir "$T/fifo" "$REG/$repo:1" "$ID-$repo" 2>&1) ||
+      { echo "$out"; fail "ctr run $REG/$repo:1"; }
+    assert_eq pushed-and-pulled "$out" "containerd ran $REG/$repo:1 (pushed by berth-build) with $RUNTIME_NAME"
+  done
+}
+
+test_registry_podman_pulls_berth_push() {
+  command -v podman >/dev/null || skip "podman not installed (apt-get install podman)"
+  _reg_setup
+  _reg_build_image app:1
+  bb push app:1 "docker://$REG/x:1" 2>/dev/null
+  RR=$(mktemp -d /tmp/bbr.XXXXXX)   # podman wants a runroot shorter than 50 characters
+  : >"$T/registries.conf"
+  P=(env CONTAINERS_REGISTRIES_CONF="$T/registries.conf" timeout -k 2 90 podman --root "$T/podman" --runroot "$RR"
+     --storage-driver vfs --cgroup-manager cgroupfs --runtime "$RUNTIME")
+  at_cleanup "${P[*]} rm -af -f >/dev/null 2>&1 || true; umount -R $RR 2>/dev/null || true; rm -rf $RR"
+  at_cleanup "for d in /sys/fs/cgroup/*/bbr-$RUN_ID/conmon /sys/fs/cgroup/bbr-$RUN_ID/conmon; do [ -d \$d ] && rmdir \$d; done; true"
+  "${P[@]}" pull --tls-verify=false "$REG/x:1" >"$T/pull.log" 2>&1 || { cat "$T/pull.log"; fail "podman pull"; }
+  # the host refuses to raise RLIMIT_NOFILE (no CAP_SYS_RESOURCE): keep podman's limits low
+  out=$("${P[@]}" run --rm --network none --cgroup-parent "/bbr-$RUN_ID" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+    "$REG/x:1" 2>&1) || { echo "$out"; fail "podman run"; }
+  assert_eq pushed-and-pulled "$out" "podman ran $REG/x:1 (pushed by berth-build) with $RUNTIME_NAME"
+}
