@@ -390,6 +390,12 @@ test_registry_chunks_mount_formats_progress() {
   # progress off a terminal: a line per blob when it starts and when it is done
   assert_eq 4 "$(grep -c ': downloading ' "$T/pull.err")" "start lines"
   assert_eq 4 "$(grep -c ': done ' "$T/pull.err")" "done lines"
+  # three transfers under way at once (--parallel 3, the default) before the first ends
+  assert_eq 3 "$(head -n 3 "$T/pull.err" | grep -c ': downloading ')" "three downloads started together"
+  bb rmi "$REG/d:1" >/dev/null
+  bb prune >/dev/null
+  bb pull --parallel 1 --progress plain "$REG/d:1" >/dev/null 2>"$T/pull1.err"
+  assert_eq "downloading done downloading done" "$(head -n 4 "$T/pull1.err" | awk '{print $2}' | xargs)" "--parallel 1: one at a time"
   bb push --format oci "$REG/d:1" "docker://$REG/o:1" 2>/dev/null
   raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/o:1")
   assert_eq application/vnd.oci.image.manifest.v1+json "$(jq -r .mediaType <<<"$raw")"
@@ -475,4 +481,53 @@ test_registry_podman_pulls_berth_push() {
   out=$("${P[@]}" run --rm --network none --cgroup-parent "/bbr-$RUN_ID" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
     "$REG/x:1" 2>&1) || { echo "$out"; fail "podman run"; }
   assert_eq pushed-and-pulled "$out" "podman ran $REG/x:1 (pushed by berth-build) with $RUNTIME_NAME"
+}
+
+test_registry_interrupted_download() {
+  BB=${BERTH_BUILD:-$REPO/build/berth-build}
+  [ -x "$BB" ] || skip "berth-build not built ($BB)"
+  STORE=$T/store
+  # a fake registry (python3, 127.0.0.1) whose layer response stops halfway and closes
+  cat >"$T/fake.py" <<'END_OF_PY'
+import hashlib, http.server, json, os, sys
+blob = os.urandom(1 << 20)
+dig = "sha256:" + hashlib.sha256(blob).hexdigest()
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}).encode()
+cdig = "sha256:" + hashlib.sha256(cfg).hexdigest()
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cdig, "size": len(cfg)},
+                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": dig, "size": len(blob)}]}).encode()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, body, ctype="application/octet-stream", length=None):
+        self.send_response(200); self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body) if length is None else length)); self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/v2/": self.send(b"{}", "application/json")
+        elif self.path.startswith("/v2/x/manifests/"): self.send(man, "application/vnd.oci.image.manifest.v1+json")
+        elif self.path == "/v2/x/blobs/" + cdig: self.send(cfg)
+        elif self.path == "/v2/x/blobs/" + dig:
+            self.send(blob[: len(blob) // 2], length=len(blob)); self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d %s\n" % (srv.server_address[1], dig))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+END_OF_PY
+  python3 "$T/fake.py" "$T/fake.port" >"$T/fake.log" 2>&1 &
+  track_pid $!
+  for _ in $(seq 100); do [ -s "$T/fake.port" ] && break; sleep 0.1; done
+  [ -s "$T/fake.port" ] || { cat "$T/fake.log"; fail "the fake registry did not start"; }
+  read -r port dig <"$T/fake.port"
+  RC=0; timeout -k 2 60 "$BB" --root "$STORE" pull "127.0.0.1:$port/x:1" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "blob $dig"
+  assert_file_contains "$T/err" "transfer closed"
+  assert_not_exists "$STORE/blobs/sha256/${dig#sha256:}"
+  if timeout 30 "$BB" --root "$STORE" images | grep -q "x:1"; then fail "a half-pulled image was named"; fi
+  assert_eq "" "$(find "$STORE/berth/tmp" -mindepth 1 2>/dev/null | head -3)" "no temporary left in the store"
 }
