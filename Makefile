@@ -11,7 +11,7 @@ DEB_PACKAGES = build-essential cmake pkg-config nlohmann-json3-dev libseccomp-de
   golang-github-opencontainers-specs-dev python3 file uidmap \
   protobuf-compiler libprotobuf-dev libmd-dev golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
   libarchive-dev libssl-dev zlib1g-dev libzstd-dev skopeo umoci buildah clang libclang-rt-14-dev criu \
-  libcurl4-openssl-dev docker-registry
+  libcurl4-openssl-dev docker-registry libtomlplusplus-dev
 
 .PHONY: all deps build test test-unit test-integration asan demo install clean bundle
 

@@ -169,14 +169,14 @@ class Builder {
   image::Image resolve_image(const Instruction& in, const std::string& ref) {
     try {
       if (image::is_transport_ref(ref)) return store_.load(image::pull(store_, ref, "").manifest_desc);
-      if (image::is_registry_ref(ref)) return image::registry_pull(store_, image::parse_reference(ref.substr(9)), {});
+      if (image::is_registry_ref(ref)) return image::registry_pull(store_, image::parse_reference(ref.substr(9)), o_.registry);
       auto d = store_.find(ref);
       if (!d) {
         // Not in the store: the registry it names (docker.io for a short name), as docker does.
         image::Reference r = image::parse_reference(ref);
         if (auto f = store_.find(r.familiar())) return store_.load(*f);
         try {
-          return image::registry_pull(store_, r, {});
+          return image::registry_pull(store_, r, o_.registry);
         } catch (const Error& e) {
           throw Error("image \"" + ref + "\" is not in the local store, and " + e.what());
         }

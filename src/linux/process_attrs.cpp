@@ -94,20 +94,24 @@ void write_file(const std::string& path, const std::string& data) {
   if (static_cast<size_t>(n) != data.size()) throw Error("write " + path + ": short write");
 }
 
-std::string read_file(const std::string& path) {
+void read_chunks(const std::string& path, std::span<char> buf, const std::function<void(std::string_view)>& fn) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open " + path);
-  std::string out;
-  char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("read " + path);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    fn(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
+}
+
+std::string read_file(const std::string& path) {
+  std::string out;
+  char buf[4096];
+  read_chunks(path, buf, [&](std::string_view chunk) { out.append(chunk); });
   return out;
 }
 

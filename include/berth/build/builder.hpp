@@ -11,6 +11,7 @@
 
 #include "berth/image/layer.hpp"
 #include "berth/image/oci.hpp"
+#include "berth/image/registry.hpp"
 #include "berth/image/store.hpp"
 
 namespace berth::build {
@@ -28,6 +29,7 @@ struct BuildOptions {
   std::optional<int64_t> epoch;       // SOURCE_DATE_EPOCH / --timestamp
   image::Compression compression = image::Compression::Gzip;
   std::string runtime;                // berth binary; default: found next to berth-build
+  image::RegistryOptions registry;    // FROM of a registry image: registries.conf, auth, TLS
 };
 
 struct BuildResult {

@@ -12,6 +12,7 @@
 
 #include "../overlay.hpp"
 #include "../run_step.hpp"
+#include "registry_cmds.hpp"
 #include "berth/build/builder.hpp"
 #include "berth/image/bundle.hpp"
 #include "berth/image/digest.hpp"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", runtime, "berth binary for RUN (default: next to berth-build, else in PATH)");
   app.set_version_flag("-v,--version", std::string("berth-build version ") + BERTH_VERSION);
   std::function<int()> action;
+  img::RegistryOptions registry;  // registry access of any command (--registries-conf, below)
 
   // build
   bld::BuildOptions bo;
@@ -151,6 +153,8 @@ int main(int argc, char** argv) {
       bo.compression = img::parse_compression(compression);
       bo.quiet = quiet || progress == "quiet";
       bo.runtime = runtime;
+      bo.registry = registry;
+      if (bo.quiet) bo.registry.progress = img::Progress::Quiet;
       if (timestamp) {
         bo.epoch = timestamp;
       } else if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
@@ -267,63 +271,8 @@ int main(int argc, char** argv) {
     };
   });
 
-  // Registry options of pull and push: --insecure (plain HTTP / unverified TLS), --creds USER[:PASS].
-  bool reg_insecure = false;
-  std::string reg_creds;
-  auto reg_options = [&] {
-    img::RegistryOptions o;
-    o.insecure = reg_insecure;
-    if (!reg_creds.empty()) {
-      size_t c = reg_creds.find(':');
-      o.username = reg_creds.substr(0, c);
-      if (c != std::string::npos) o.password = reg_creds.substr(c + 1);
-    }
-    return o;
-  };
-  auto* pull = app.add_subcommand("pull", "import an image: [docker://]REF from a registry, oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
-  pull->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
-  pull->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
-  pull->add_option("source", name1)->required();
-  pull->add_option("name", name2, "name in the store (default: the name inside)");
-  pull->callback([&] {
-    action = [&]() -> int {
-      img::Store store(root);
-      img::Image im;
-      if (img::is_transport_ref(name1)) {
-        im = img::pull(store, name1, name2);
-      } else {
-        auto ref = img::parse_reference(img::is_registry_ref(name1) ? name1.substr(9) : name1);
-        im = img::registry_pull(store, ref, reg_options());
-        if (!name2.empty()) store.tag(name2, im.manifest_desc);
-      }
-      std::cout << im.manifest_desc.digest << "\n";
-      return 0;
-    };
-  });
-
-  auto* push = app.add_subcommand("push", "export an image to docker://HOST[:PORT]/REPO[:TAG], oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
-  push->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
-  push->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
-  push->add_option("image", name1)->required();
-  push->add_option("dest", name2)->required();
-  push->callback([&] {
-    action = [&]() -> int {
-      img::Store store(root);
-      auto im = find_image(store, name1);
-      std::string n = name1;
-      try {
-        n = img::normalize_ref(name1);
-      } catch (const Error&) {
-      }
-      if (img::valid_digest(name1)) n.clear();
-      if (img::is_registry_ref(name2)) {
-        img::registry_push(store, im, img::parse_reference(name2.substr(9)), reg_options());
-      } else {
-        img::push(store, im, name2, n);
-      }
-      return 0;
-    };
-  });
+  // pull, push, login, logout and the global --registries-conf (registry_cmds.cpp).
+  berth::build::cli::add_registry_commands(app, root, action, registry);
 
   std::vector<std::string> cmd;
   auto* unpack = app.add_subcommand("unpack", "make a runtime bundle (rootfs + config.json) from an image");
