@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <unordered_map>
 #include <set>
 #include <unordered_set>
@@ -304,6 +305,19 @@ StepRoot::StepRoot(Snapshotter mode, image::Store& store, const std::vector<imag
   UniqueFd root(::open(merged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) throw_errno("open " + merged);
   record(root.get(), "", *snap_, merged);
+  // A change in the same clock tick as the newest recorded ctime could leave ctime as it was
+  // (file systems stamp with the coarse clock): the step starts only once the tick is over.
+  struct statx_timestamp newest {};
+  for (const auto& [rel, e] : snap_->entries) {
+    if (e.ctime.tv_sec > newest.tv_sec || (e.ctime.tv_sec == newest.tv_sec && e.ctime.tv_nsec > newest.tv_nsec)) newest = e.ctime;
+  }
+  for (int i = 0; i < 1000; ++i) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (now.tv_sec > newest.tv_sec || (now.tv_sec == newest.tv_sec && now.tv_nsec > static_cast<long>(newest.tv_nsec))) break;
+    struct timespec ms = {0, 1000000};
+    ::nanosleep(&ms, nullptr);
+  }
 }
 
 StepRoot::~StepRoot() = default;
