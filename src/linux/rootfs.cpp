@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -28,6 +29,26 @@
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
+
+void check_rootfs(const std::string& rootfs) {
+  struct stat st {};
+  if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
+  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
+  struct stat host {};
+  if (::stat("/", &host) < 0) throw_errno("stat /");
+  if (st.st_dev != host.st_dev || st.st_ino != host.st_ino) return;
+  // Name the link that leads there, if one does.
+  std::string how;
+  char target[PATH_MAX];
+  ssize_t n = ::readlink(rootfs.c_str(), target, sizeof target - 1);
+  if (n > 0) how = " (a symlink to " + std::string(target, static_cast<size_t>(n)) + ")";
+  else if (char* real = ::realpath(rootfs.c_str(), nullptr)) {
+    if (rootfs != real) how = " (resolves to " + std::string(real) + " through a symlink)";
+    ::free(real);
+  }
+  throw Error("rootfs " + rootfs + how +
+              ": is the host's root directory; refused (a container's rootfs must be a directory of its own)");
+}
 
 namespace {
 
