@@ -166,7 +166,9 @@ test_cve_2021_30465_mount_destination_swap_race() {
   # A bind mount and a tmpfs on the swapped entry, one more below it.
   add_bind "$vol" /mnt/a rbind ro
   add_mount /mnt/a/t tmpfs tmpfs size=1m
-  set_sh "ls -A /mnt/a $victim 2>&1 | tr '\n' ' '"
+  # The volume is mounted read-only: wherever the container sees it, a write must fail (a
+  # remount of the wrong mount would leave it writable).
+  set_sh "ls -A /mnt/a $victim 2>&1 | tr '\n' ' '; for d in /mnt/a $victim; do [ -e \$d/vol-marker ] && touch \$d/written 2>/dev/null && echo WROTE-\$d; done; true"
   python3 "$REPO/tests/integration/helpers/swap_loop.py" "$rootfs/mnt/a" "$rootfs/mnt/b" 45 >"$T/swaps" 2>"$T/swaps.err" &
   local racer=$! runs=0 ok=0 bad="" out rc t0=$SECONDS
   track_pid "$racer"
@@ -177,6 +179,7 @@ test_cve_2021_30465_mount_destination_swap_race() {
     if [ "$rc" = 0 ]; then
       ok=$((ok + 1))
       case "$out" in *host-marker*) bad+=" run $runs saw the host dir: [$out];" ;; esac
+      case "$out" in *WROTE-*) bad+=" run $runs wrote into the read-only volume: [$out];" ;; esac
     elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
       bad+=" run $runs timed out;"
     fi
@@ -192,6 +195,7 @@ test_cve_2021_30465_mount_destination_swap_race() {
   [ "$runs" -ge 5 ] || fail "only $runs runs in 40 s"
   [ "$ok" -ge 1 ] || fail "no run succeeded (stderr: $(cat "$T/err.1"))"
   [ -z "$bad" ] || fail "escaped:$bad"
+  assert_eq "t vol-marker" "$(ls -A "$vol" | sort | tr '\n' ' ' | sed 's/ $//')" "the read-only volume's content"
   assert_eq host-marker "$(ls -A "$victim" | tr '\n' ' ' | sed 's/ $//')" "host dir content"
   assert_eq host "$(cat "$victim/host-marker")" "host file"
   assert_eq "" "$(_it_mounts_under "$victim")" "mounts on the host dir"
@@ -203,9 +207,9 @@ test_cve_2021_30465_mount_destination_swap_race() {
 # config mount whose target the image made a symlink into /proc: the target is resolved inside
 # the rootfs, whose /proc is by then the container's procfs, so the bind mount covers the very
 # file the runtime writes next. The write must reach procfs's file or be refused; the decoy
-# (a host file) must not receive it. runc 1.1.5 is vulnerable (fixed in 1.2.8/1.3.3).
+# (a host file) must not receive it. runc is the control: 1.1.5 refuses this mount earlier
+# ("cannot be mounted because it is inside /proc"); berth refuses the write.
 test_cve_2025_52881_sysctl_redirected_by_bind_over_procfs() {
-  runc_known_diff "runc 1.1.5 writes the sysctl into the bind-mounted decoy (CVE-2025-52881)"
   mkbundle
   echo decoy > "$T/decoy"
   ln -s /proc/sys/net/ipv4/ip_forward "$BUNDLE/rootfs/data"
@@ -231,7 +235,6 @@ test_cve_2025_52881_sysctl_redirected_by_bind_over_procfs() {
 # The same for the LSM label write (/proc/self/attr/.../exec): needs AppArmor or SELinux on
 # the host (otherwise a label is refused before anything is made, and there is no write).
 test_cve_2025_52881_lsm_label_redirected_by_bind_over_procfs() {
-  runc_known_diff "runc 1.1.5 writes the label into the bind-mounted decoy (CVE-2025-52881)"
   local attr label field
   if [ -d /sys/kernel/security/apparmor ] && grep -q '^Y' /sys/module/apparmor/parameters/enabled 2>/dev/null; then
     attr=/proc/self/attr/apparmor/exec; [ -e "$attr" ] || attr=/proc/self/attr/exec
