@@ -1,8 +1,10 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/fd.hpp"
 
 namespace berth::cgroups {
 
@@ -108,13 +111,56 @@ void remove_tree(const std::string& dir) {
       remove_tree(dir + "/" + e->d_name);
     }
   }
-  // A cgroup whose last process just exited can be EBUSY for a moment.
-  for (int i = 0; i < 50; ++i) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
-    if (errno != EBUSY) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // A cgroup whose last process just exited is EBUSY until the kernel has
+  // taken it out. cgroup2 says when (cgroup.events "populated 0", an event);
+  // a v1 hierarchy does not: short retries there. Both bounded by kRemoveWaitMs.
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+  int err = errno;
+  if (err == EBUSY) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kRemoveWaitMs);
+    bool event = cgroup_file_exists(dir, "cgroup.events");
+    for (;;) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      if (event) {
+        event = false;  // once: if rmdir still fails after "populated 0", retry as on v1
+        try {
+          wait_cgroup_events(dir, "populated 0", static_cast<int>(left.count()));
+        } catch (const Error&) {
+        }
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+      err = errno;
+      if (err != EBUSY) break;
+    }
   }
-  throw_errno("remove cgroup " + dir);
+  if (err == EBUSY)
+    throw_errno("remove cgroup " + dir + " (still busy after " + std::to_string(kRemoveWaitMs / 1000) + " s)", err);
+  throw_errno("remove cgroup " + dir, err);
+}
+
+bool wait_cgroup_events(const std::string& dir, const std::string& want, int timeout_ms) {
+  const std::string path = dir + "/cgroup.events";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open " + path);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    // Each read re-arms the event (kernfs: the open file's event count).
+    char buf[512];
+    ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    if (n < 0) throw_errno("read " + path);
+    const std::string content = "\n" + std::string(buf, static_cast<size_t>(n));
+    if (content.find("\n" + want + "\n") != std::string::npos) return true;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    // cgroup.events changes raise POLLPRI (a "file modified" event); the bound
+    // also covers a kernel that would not raise it.
+    pollfd p{fd.get(), POLLPRI, 0};
+    int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), kEventRecheckMs)));
+    if (r < 0 && errno != EINTR) throw_errno("poll " + path);
+  }
 }
 
 }  // namespace berth::cgroups

@@ -13,6 +13,8 @@
 namespace berth::cgroups {
 namespace {
 
+constexpr int kFreezeWaitMs = 2000;
+
 class V2 : public Manager {
  public:
   explicit V2(std::string dir) : dir_(std::move(dir)) {}
@@ -51,15 +53,16 @@ class V2 : public Manager {
     if (!cgroup_file_exists(dir_, "cgroup.freeze"))
       throw Error("cannot pause/resume: cgroup.freeze is not supported by this kernel (needs Linux 5.2)");
     write_cgroup_file(dir_, "cgroup.freeze", frozen ? "1" : "0");
-    for (int i = 0; i < 2000; ++i) {
-      std::string ev = read_cgroup_file(dir_, "cgroup.events");
-      if (ev.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos) return;
-      ::usleep(1000);
-    }
+    // The kernel says when every process has stopped (or runs again): an event
+    // on cgroup.events, bounded by kFreezeWaitMs (a process stuck in the kernel
+    // can delay freezing for ever).
+    const char* want = frozen ? "frozen 1" : "frozen 0";
+    if (wait_cgroup_events(dir_, want, kFreezeWaitMs)) return;
     if (frozen) {
       try { write_cgroup_file(dir_, "cgroup.freeze", "0"); } catch (const Error&) {}
     }
-    throw Error(std::string(frozen ? "unable to freeze " : "unable to thaw ") + dir_ + ": timed out");
+    throw Error(std::string(frozen ? "unable to freeze " : "unable to thaw ") + dir_ + ": cgroup.events did not say \"" +
+                want + "\" within " + std::to_string(kFreezeWaitMs / 1000) + " s");
   }
   bool frozen() const override {
     try {
@@ -72,18 +75,7 @@ class V2 : public Manager {
   std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
   void destroy() override {
     // Killed processes leave the cgroup only when they have fully exited; rmdir
-    // is EBUSY until then. Wait for the kernel's "populated 0" (up to 5 s: slow
-    // machines, many processes) instead of racing it.
-    for (int i = 0; i < 500 && cgroup_file_exists(dir_, "cgroup.events"); ++i) {
-      std::string ev;
-      try {
-        ev = read_cgroup_file(dir_, "cgroup.events");
-      } catch (const Error&) {
-        break;
-      }
-      if (ev.find("populated 0") != std::string::npos) break;
-      ::usleep(10000);
-    }
+    // is EBUSY until then: remove_tree waits for the kernel's "populated 0".
     remove_tree(dir_);
   }
   std::map<std::string, std::string> dirs() const override { return {{"/sys/fs/cgroup", dir_}}; }

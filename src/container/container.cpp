@@ -25,6 +25,7 @@
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/proc_tree.hpp"
+#include "berth/linux/rootfs.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/seccomp_cache.hpp"
@@ -181,9 +182,7 @@ Bundle load_bundle(const CreateOptions& o) {
   if (!spec.process->terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   b.rootfs = spec.root.path[0] == '/' ? spec.root.path : b.dir + "/" + spec.root.path;
-  struct stat st {};
-  if (::stat(b.rootfs.c_str(), &st) < 0) throw_errno("rootfs " + b.rootfs);
-  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + b.rootfs + ": not a directory");
+  linux_::check_rootfs(b.rootfs);
   // Labels the host cannot apply are refused now, not by a failed write in the init.
   // Only a config that asks for a label pays for probing the host's LSMs.
   if (linux_::wants_lsm(spec)) linux_::require_lsm_support(spec, linux_::detect_lsm());
@@ -400,17 +399,16 @@ Created create(const CreateOptions& o) {
   }
 }
 
-// Waits (bounded) until process `pid` no longer runs the binary it ran when
-// `before` was taken: it has exec'd the container process, or died. A few polls
-// of a stat; only used when both startContainer and poststart hooks exist.
-static void wait_for_exec(pid_t pid, const struct stat& before) {
-  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  for (int i = 0; i < 30000; ++i) {  // 30 s at most: a hook without a timeout may hang
-    struct stat st {};
-    if (::stat(exe.c_str(), &st) < 0 || st.st_dev != before.st_dev || st.st_ino != before.st_ino) return;
-    ::usleep(1000);
-  }
-  log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
+// Waits (bounded) until the init has exec'd the container process, or died:
+// it holds the exec fifo open (close-on-exec) until its execve, so our write
+// end gets POLLERR when that last reader goes. Only used when both
+// startContainer and poststart hooks exist.
+static void wait_for_exec(int fifo, pid_t pid) {
+  pollfd p{fifo, 0, 0};
+  int n;
+  do n = ::poll(&p, 1, 30000);  // 30 s at most: a startContainer hook without a timeout may hang
+  while (n < 0 && errno == EINTR);
+  if (n == 0) log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
 }
 
 void start(const std::string& root, const std::string& id, const Record* known) {
@@ -430,16 +428,12 @@ void start(const std::string& root, const std::string& id, const Record* known) 
     if (errno == ENXIO || errno == ENOENT) throw Error("cannot start a container that has stopped");
     throw_errno("open exec fifo " + fifo);
   }
-  // The init runs a sealed copy of berth (linux/exe_seal.hpp), not our binary:
-  // what it runs now is what it must stop running.
   const bool wait_exec = !r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty();
-  struct stat init_exe {};
-  const bool know_exe = wait_exec && ::stat(("/proc/" + std::to_string(r.pid) + "/exe").c_str(), &init_exe) == 0;
   if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
   if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
   // The init runs the startContainer hooks after the fifo byte, just before its
   // execve; poststart hooks must come after the process started (runtime-spec).
-  if (know_exe) wait_for_exec(r.pid, init_exe);
+  if (wait_exec) wait_for_exec(fd.get(), r.pid);
   try {
     process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid));
   } catch (const Error& e) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "berth/linux/process_attrs.hpp"
+#include "berth/linux/procfs.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
@@ -71,9 +72,9 @@ AttrWrite selinux_exec_attr(const std::string& label) {
 
 void apply_apparmor(const std::string& profile) {
   if (profile.empty()) return;
-  AttrWrite w = apparmor_exec_attr(profile, ::access("/proc/self/attr/apparmor/exec", F_OK) == 0);
   try {
-    write_file(w.path, w.value);
+    AttrWrite w = apparmor_exec_attr(profile, procfs_exists("self/attr/apparmor/exec"));
+    write_procfs(w.path.substr(6), w.value);  // beneath /proc, no mount crossed (procfs.hpp)
   } catch (const Error& e) {
     throw Error("apply AppArmor profile " + quoted(profile) + " (is the profile loaded?): " + e.what(), e.code());
   }
@@ -83,7 +84,7 @@ void apply_selinux_label(const std::string& label) {
   if (label.empty()) return;
   AttrWrite w = selinux_exec_attr(label);
   try {
-    write_file(w.path, w.value);
+    write_procfs(w.path.substr(6), w.value);  // beneath /proc, no mount crossed (procfs.hpp)
   } catch (const Error& e) {
     throw Error("set SELinux exec label " + quoted(label) + ": " + e.what(), e.code());
   }

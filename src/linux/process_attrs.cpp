@@ -8,6 +8,7 @@
 
 #include <string_view>
 
+#include "berth/linux/procfs.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/fd.hpp"
 
@@ -82,7 +83,12 @@ void apply_sysctl(const std::map<std::string, std::string>& sysctl) {
     std::string rel = key;
     for (char& c : rel) if (c == '.') c = '/';
     if (rel.find("..") != std::string::npos) throw Error("sysctl \"" + key + "\": invalid name");
-    write_file("/proc/sys/" + rel, value);
+    // Into procfs's own file, never one a config mount put there (procfs.hpp, CVE-2025-52881).
+    try {
+      write_procfs("sys/" + rel, value);
+    } catch (const Error& e) {
+      throw Error("sysctl " + key + "=" + value + ": " + e.what(), e.code());
+    }
   }
 }
 

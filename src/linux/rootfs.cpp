@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -28,6 +29,26 @@
 #include "berth/util/error.hpp"
 
 namespace berth::linux_ {
+
+void check_rootfs(const std::string& rootfs) {
+  struct stat st {};
+  if (::stat(rootfs.c_str(), &st) < 0) throw_errno("rootfs " + rootfs);
+  if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + rootfs + ": not a directory");
+  struct stat host {};
+  if (::stat("/", &host) < 0) throw_errno("stat /");
+  if (st.st_dev != host.st_dev || st.st_ino != host.st_ino) return;
+  // Name the link that leads there, if one does.
+  std::string how;
+  char target[PATH_MAX];
+  ssize_t n = ::readlink(rootfs.c_str(), target, sizeof target - 1);
+  if (n > 0) how = " (a symlink to " + std::string(target, static_cast<size_t>(n)) + ")";
+  else if (char* real = ::realpath(rootfs.c_str(), nullptr)) {
+    if (rootfs != real) how = " (resolves to " + std::string(real) + " through a symlink)";
+    ::free(real);
+  }
+  throw Error("rootfs " + rootfs + how +
+              ": is the host's root directory; refused (a container's rootfs must be a directory of its own)");
+}
 
 namespace {
 
@@ -70,6 +91,35 @@ void remount_bind(const std::string& desc, const std::string& target, unsigned l
   if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) < 0) throw_errno("remount " + desc);
 }
 
+std::string link_of(int fd) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(fd_path(fd).c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// The mount just made on `target` (dest's fd, opened before the mount), opened
+// again by its path (`flags`) for what comes after (the remount that applies a
+// bind's flags, recursive attributes, propagation, tmpcopyup): it must be the
+// same place (the path `target` names) and the new mount: a bind shows its
+// `source` (device and inode), any other mount a file system other than the
+// one below it. A destination swapped by a racing process after the mount
+// (CVE-2021-30465) resolves elsewhere: refused, rather than, say, a read-only
+// flag put on another mount and this one left writable.
+UniqueFd reopen_mounted(int rootfd, const std::string& dest, int target, int flags, const std::string& source = "") {
+  UniqueFd mounted = open_in_root(rootfd, dest, flags);
+  struct stat below {}, got {}, want {};
+  bool same = ::fstat(mounted.get(), &got) == 0 && link_of(target) == link_of(mounted.get());
+  if (same && !source.empty())
+    same = ::stat(source.c_str(), &want) == 0 && want.st_dev == got.st_dev && want.st_ino == got.st_ino;
+  else if (same)
+    same = ::fstat(target, &below) == 0 && below.st_dev != got.st_dev;
+  if (!same)
+    throw Error("mount on " + dest +
+                    ": the destination changed while it was mounted (renamed or swapped by another process); refused",
+                EXDEV);
+  return mounted;
+}
+
 bool is_dir(const std::string& host_path) {
   struct stat st {};
   return ::stat(host_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -91,7 +141,7 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
       std::string src = it != ctx.cgroup_dirs.end() ? it->second : "/sys/fs/cgroup";
       do_mount(src, dest, fd_path(target.get()), nullptr, MS_BIND | MS_REC, "");
       if (mf.flags & MS_RDONLY) {
-        UniqueFd t2 = open_in_root(rootfd, dest, O_PATH);
+        UniqueFd t2 = reopen_mounted(rootfd, dest, target.get(), O_PATH, src);
         remount_bind(dest, fd_path(t2.get()), mf.flags);
       }
     }
@@ -146,7 +196,9 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     return;
   }
   UniqueFd target;
+  std::string shows;  // the host path a bind mount shows; "" for a file system of its own
   if (bind) {
+    shows = m.source;
     if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
     else target = ensure_file_in_root(rootfd, dest);
     if (idmapped_tree >= 0) {
@@ -158,7 +210,7 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     // Flags other than MS_BIND|MS_REC need a remount of the new mount.
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
     if (rf != 0) {
-      UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source);
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
@@ -175,24 +227,25 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
       if (err == EPERM && ctx.userns && (m.type == "sysfs" || m.type == "mqueue")) {
         std::string host = m.type == "sysfs" ? "/sys" : "/dev/mqueue";
         do_mount(host, dest, fd_path(target.get()), nullptr, MS_BIND | MS_REC, "");
-        UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+        shows = host;
+        UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, host);
         remount_bind(dest, fd_path(mounted.get()), mf.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
       } else {
         throw_errno("mount " + src + " (" + m.type + ") on " + dest, err);
       }
     }
     if (original) {
-      UniqueFd mounted = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
+      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_RDONLY | O_DIRECTORY, shows);
       copy_tree(original.get(), mounted.get());
     }
   }
   if (mf.rec_set || mf.rec_clear) {
-    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows);
     if (mount_setattr_fd(mounted.get(), mf.rec_set, mf.rec_clear, true) < 0)
       throw_errno("set recursive mount attributes on " + dest);
   }
   if (mf.propagation) {
-    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows);
     do_mount("", dest, fd_path(mounted.get()), nullptr, mf.propagation, "");
   }
 }

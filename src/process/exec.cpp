@@ -48,9 +48,11 @@
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/oci/parse.hpp"
+#include "berth/process/close_fds.hpp"
 #include "berth/process/exec_check.hpp"
 #include "berth/process/init.hpp"
 #include "berth/process/sync.hpp"
+#include "berth/process/syscall_seam.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::process {
@@ -127,11 +129,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
   std::vector<int> keep = {sync, cfg.console_socket};
   for (const auto& ns : joined) keep.push_back(ns.fd.get());
-  close_fds_except(first, keep);
-  for (int fd = 3; fd < static_cast<int>(first); ++fd) {
-    int fl = ::fcntl(fd, F_GETFD);
-    if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-  }
+  close_fds_except(linux_syscalls(), first, keep);
 
   std::vector<UniqueFd> tasks;
   SyncMsg go = recv_msg_fds(sync, &tasks);
@@ -228,7 +226,8 @@ bool message_pending(int sock) {
   for (;;) {
     ssize_t n = ::recv(sock, &c, 1, MSG_PEEK);
     if (n >= 0) return n > 0;
-    if (errno != EINTR) throw_errno("receive sync message");
+    // ECONNRESET: the child closed with our Go unread; its packets come first (sync.hpp).
+    if (errno != EINTR && errno != ECONNRESET) throw_errno("receive sync message");
   }
 }
 
@@ -386,7 +385,12 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
       try {
-        send_msg(sp.child.get(), {SyncType::Error, code, 1, e.what()});
+        send_msg(sp.child.get(), error_msg(code, 1, e.what()));
+      } catch (...) {
+      }
+    } catch (...) {
+      try {
+        send_msg(sp.child.get(), error_msg(0, 1, "exec process: unknown exception"));
       } catch (...) {
       }
     }

@@ -6,7 +6,6 @@
 #include "berth/process/init.hpp"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "berth/cgroups/manager.hpp"
 #include "berth/linux/caps.hpp"
@@ -54,19 +54,6 @@ void join_session_keyring(const std::string& id) {
   if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
       errno != EACCES && errno != EPERM && errno != EDQUOT)
     throw_errno("join session keyring");
-}
-
-// Closes fds >= first that are not in `keep`, with close_range between the kept ones.
-void close_fds_except(unsigned first, std::vector<int> keep) {
-  std::erase_if(keep, [first](int fd) { return fd < static_cast<int>(first); });
-  std::sort(keep.begin(), keep.end());
-  unsigned from = first;
-  for (int k : keep) {
-    if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k) - 1, 0U);
-    ::fcntl(k, F_SETFD, FD_CLOEXEC);
-    from = static_cast<unsigned>(k) + 1;
-  }
-  ::syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 void throw_child_error(const SyncMsg& m) {
@@ -117,21 +104,32 @@ SyncMsg expect(ParentContext& ctx, SyncType type, UniqueFd* fd = nullptr) {
 [[noreturn]] void run_init(const InitConfig& cfg, const InitPlan& plan, int sync,
                            std::vector<linux_::JoinedNs>& joined) {
   InitContext ctx(cfg, plan, linux_syscalls(), sync, joined);
-  SyncMsg failure{SyncType::Error, 0, 1, {}};
+  SyncMsg failure{SyncType::Error, 0, 1, "container init: unknown exception"};
   try {
     run_init_steps(ctx);
   } catch (const ExecError& e) {
-    failure = {SyncType::Error, ENOENT, e.status(), e.what()};
+    failure = error_msg(ENOENT, e.status(), e.what());
   } catch (const Error& e) {
-    failure = {SyncType::Error, e.code(), 1, e.what()};
+    failure = error_msg(e.code(), 1, e.what());
+  } catch (const std::bad_alloc&) {
+    failure.payload = "container init: out of memory";
   } catch (const std::exception& e) {
-    failure.payload = e.what();
+    failure = error_msg(0, 1, std::string("container init: ") + e.what());
+  } catch (...) {
   }
   if (ctx.sync >= 0) {
     try {
       send_msg(ctx.sync, failure);
     } catch (...) {
+      // The parent is gone or the socket broken: say it where a human may see it.
+      const char msg[] = "berth: container init: could not report its error to berth\n";
+      (void)!::write(2, msg, sizeof msg - 1);
     }
+  } else {
+    // After Ready the sync socket is closed (the late steps exit on their own,
+    // this is for what they did not foresee): the container's stderr.
+    std::string msg = "berth: " + failure.payload + "\n";
+    (void)!::write(2, msg.data(), msg.size());
   }
   ::_exit(1);
 }

@@ -14,6 +14,7 @@
 #include "berth/linux/rootfs.hpp"
 #include "berth/linux/seccomp.hpp"
 #include "berth/oci/parse.hpp"
+#include "berth/process/close_fds.hpp"
 #include "berth/process/hooks.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
@@ -40,9 +41,14 @@ SyncMsg expect(const InitContext& ctx, SyncType type, std::vector<UniqueFd>* fds
 }
 
 // Any change of the effective ids clears the parent-death signal (commit_creds):
-// set it again while set-up lasts, as runc does.
+// set it again while set-up lasts, as runc does. Had berth died between the
+// change and now, the signal would never come: its end of the sync socket is
+// closed then, and the set-up ends here.
 void credentials_changed(InitContext& ctx) {
-  if (ctx.death_signal_armed) ctx.sys.prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!ctx.death_signal_armed) return;
+  ctx.sys.prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (ctx.sync >= 0 && ctx.sys.peer_gone(ctx.sync))
+    throw Error("berth exited during the container's set-up (after a credential change)");
 }
 
 // A user namespace given by path: joined first (it grants the rights over the
@@ -98,7 +104,7 @@ void close_host_fds(InitContext& ctx) {
   std::vector<int> keep = {ctx.sync, cfg.console_socket, cfg.exec_fifo};
   for (const auto& ns : ctx.joined) keep.push_back(ns.fd.get());
   for (const auto& [idx, fd] : cfg.idmapped) keep.push_back(fd);
-  ctx.sys.close_host_fds(first, keep);
+  close_fds_except(ctx.sys, first, keep);
 }
 
 // The namespaces clone3 left to us (see the plan), made while the parent works.
@@ -299,7 +305,7 @@ void start_hooks(InitContext& ctx) {
     auto state = nlohmann::json::parse(ctx.hook_state);
     state["status"] = "created";
     run_hooks("startContainer", spec_of(ctx).hooks.startContainer, state.dump());
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // Error, or a state JSON nlohmann cannot parse
     std::string msg = std::string("berth: ") + e.what() + "\n";
     (void)!::write(2, msg.data(), msg.size());
     ::_exit(1);

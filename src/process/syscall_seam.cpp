@@ -1,12 +1,20 @@
 // The real SyscallSeam: each method one syscall or one call into linux/.
 #include "berth/process/syscall_seam.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
 
 #include "berth/cgroups/manager.hpp"
 #include "berth/linux/caps.hpp"
@@ -46,17 +54,44 @@ class LinuxSyscalls final : public SyscallSeam {
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
   }
-  void close_host_fds(unsigned first, const std::vector<int>& keep) override {
-    close_fds_except(first, keep);
-    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
-      int fl = ::fcntl(fd, F_GETFD);
-      if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  int close_range(unsigned first, unsigned last) override {
+    return ::syscall(SYS_close_range, first, last, 0U) < 0 ? errno : 0;
+  }
+  bool open_fds(std::vector<int>& out) override {
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) return false;
+    const int own = ::dirfd(d);
+    while (dirent* e = ::readdir(d)) {
+      char* end = nullptr;
+      long fd = std::strtol(e->d_name, &end, 10);
+      if (end == e->d_name || *end != '\0' || fd == own) continue;  // ".", "..", the listing's own
+      out.push_back(static_cast<int>(fd));
     }
+    ::closedir(d);
+    return true;
+  }
+  int fd_limit() override {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return 1 << 20;  // the kernel's default fs.nr_open
+    rlim_t top = std::max(rl.rlim_cur, rl.rlim_max);
+    return top > static_cast<rlim_t>(INT_MAX) ? INT_MAX : static_cast<int>(top);
+  }
+  void close(int fd) override { ::close(fd); }
+  void set_cloexec(int fd, bool on) override {
+    int fl = ::fcntl(fd, F_GETFD);
+    if (fl >= 0) ::fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
   }
   pid_t fork() override {
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork container init into its pid namespace");
     return pid;
+  }
+  bool peer_gone(int sock) override {
+    pollfd p{sock, POLLRDHUP, 0};
+    int n;
+    do n = ::poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0 && (p.revents & (POLLHUP | POLLRDHUP)) != 0;
   }
   void setsid() override {
     if (::setsid() < 0) throw_errno("setsid");
@@ -140,9 +175,9 @@ class LinuxSyscalls final : public SyscallSeam {
     ssize_t n;
     do n = ::read(exec_fifo, &c, 1);
     while (n < 0 && errno == EINTR);
-    if (n != 1) return false;
-    ::close(exec_fifo);
-    return true;
+    // The fifo stays open (close-on-exec) until execve: `start` waits for its
+    // last reader to go before it runs poststart hooks (container.cpp).
+    return n == 1;
   }
   void exec(const std::string& path, const std::vector<std::string>& argv,
             const std::vector<std::string>& env) override {

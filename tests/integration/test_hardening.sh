@@ -99,3 +99,86 @@ test_tmpcopyup_keeps_owner_and_mode() {
 555
 tmpfs" "$OUT" "content, owner, mode on the tmpfs"
 }
+
+# The parent-death signal is cleared by the kernel at every credential change; in a remapped
+# user namespace the init changes its ids (root of the namespace) after it armed the signal.
+# `create` SIGKILLed while a createRuntime hook runs (the init then waits for the hooks,
+# long past that change) must take the half-made init with it.
+test_create_killed_userns_init_dies_with_it() {
+  mkbundle --copy
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  set_args true
+  cfg --arg s "$T/hook.state" --arg p "$T/hook.pid" \
+    '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ > \($p); cat > \($s).tmp; mv \($s).tmp \($s); exec sleep 30"]}]'
+  rt_bg "$T/create.out" create --bundle "$BUNDLE" "$ID"
+  local berth_pid=$BG_PID init
+  wait_for_file "$T/hook.state" 10
+  track_pid "$(cat "$T/hook.pid")"
+  init=$(jq -r .pid "$T/hook.state")
+  [ "$init" -gt 0 ] 2>/dev/null || fail "no init pid in the hook's state: $(cat "$T/hook.state")"
+  track_pid "$init"
+  pid_alive "$init" || fail "the init $init is not alive while the hook runs"
+  assert_ne "$(host_ns user)" "$(readlink "/proc/$init/ns/user")" "the init's user namespace"
+  assert_eq "0 100000 65536" "$(awk '{print $1, $2, $3}' "/proc/$init/uid_map")" "the init's uid_map"
+  # root of its user namespace by now: its ids changed after the signal was armed
+  assert_eq 100000 "$(awk '/^Uid:/ {print $3}' "/proc/$init/status")" "the init's effective uid (host view)"
+  kill -KILL "$berth_pid"
+  wait_pid_gone "$init" 5
+  kill -KILL "$(cat "$T/hook.pid")" 2>/dev/null || true
+  rt delete --force "$ID" >/dev/null 2>&1 || true
+  assert_root_empty
+}
+
+# The parent/init sync socket carried each message in one 64 KiB packet: more than 64 KiB of
+# annotations gave createContainer hooks a cut state and the startContainer step an uncaught
+# parse error. 300 KiB (above a packet and the default socket buffer): both hooks get the
+# whole state.
+test_hook_state_larger_than_a_packet() {
+  mkbundle
+  mkdir -m 0777 "$T/shared"
+  add_bind "$T/shared" /shared
+  set_args true
+  local big
+  big=$(head -c $((300 * 1024)) /dev/zero | tr '\0' x)
+  cfg --rawfile b <(printf '%s' "$big") --arg p "$T/shared/cc.json" \
+    '.annotations = {"big": $b, "small": "y"}
+     | .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "cat > \($p)"]}]
+     | .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "cat > /shared/sc.json"]}]'
+  run_ctr "$ID"
+  assert_rc 0
+  local f
+  for f in cc sc; do
+    assert_eq "307200 y" "$(jq -r '"\(.annotations.big | length) \(.annotations.small)"' "$T/shared/$f.json")" \
+      "annotations in the $f hook's state"
+  done
+  assert_eq creating "$(jq -r .status "$T/shared/cc.json")" "createContainer's status"
+  assert_eq created "$(jq -r .status "$T/shared/sc.json")" "startContainer's status"
+}
+
+# An error from the init longer than a packet (a mount destination of 1 MiB) was lost
+# ("receive sync message: Connection reset by peer"): now it arrives, cut to 64 KiB with a
+# note, its head (what failed) and its end (why) kept.
+test_init_error_of_a_1mib_mount_field() {
+  mkbundle
+  set_args true
+  { printf /; head -c $((1024 * 1024)) /dev/zero | tr '\0' a; } > "$T/dest"
+  cfg --rawfile d "$T/dest" '.mounts += [{destination: $d, type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]'
+  RC=0
+  rt run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  local err
+  err=$(cat "$T/err")
+  echo "# rc=$RC; stderr: ${#err} bytes: $(head -c 200 <<<"$err") ... $(tail -c 300 <<<"$err")"
+  assert_rc 1
+  # (checked without printing the 64 KiB on failure)
+  grep -q "Connection reset by peer" <<<"$err" && fail "the error is 'Connection reset by peer'"
+  grep -q "exited unexpectedly" <<<"$err" && fail "the init's error was lost ('exited unexpectedly')"
+  assert_root_empty
+  berth_only "the message"
+  grep -Eq 'mkdir /a{100}' <<<"$err" || fail "the error does not start with the failed mkdir and its path"
+  grep -qF "[error message cut to 64 KiB: " <<<"$err" || fail "the error does not say it was cut"
+  grep -qF "File name too long" <<<"$err" || fail "the error does not end with the reason"
+  [ "${#err}" -lt 70000 ] || fail "the error is ${#err} bytes"
+}

@@ -29,12 +29,33 @@ class RecordingSyscalls final : public process::SyscallSeam {
   }
   void umask(mode_t mask) override { add("umask " + std::to_string(mask)); }
   void unblock_signals() override { add("unblock_signals"); }
-  void close_host_fds(unsigned first, const std::vector<int>&) override {
-    add("close_host_fds " + std::to_string(first));
+  // The kernel's fd calls: close_range answers `close_range_errno` (0: it
+  // works; ENOSYS: Linux < 5.9); /proc/self/fd lists `open` unless `no_proc`.
+  int close_range_errno = 0;
+  bool no_proc = false;
+  std::vector<int> open_fd_list = {0, 1, 2};
+  int nofile = 16;
+  int close_range(unsigned first, unsigned last) override {
+    add("close_range " + std::to_string(first) + " " + (last == ~0U ? std::string("end") : std::to_string(last)));
+    return close_range_errno;
   }
+  bool open_fds(std::vector<int>& out) override {
+    add("open_fds");
+    if (no_proc) return false;
+    out = open_fd_list;
+    return true;
+  }
+  int fd_limit() override { return nofile; }
+  void close(int fd) override { add("close " + std::to_string(fd)); }
+  void set_cloexec(int fd, bool on) override { add(std::string(on ? "cloexec " : "no_cloexec ") + std::to_string(fd)); }
   pid_t fork() override {
     add("fork");
     return 0;  // carry on as the child
+  }
+  bool parent_dead = false;  // peer_gone's answer
+  bool peer_gone(int) override {
+    add("peer_gone");
+    return parent_dead;
   }
   void setsid() override { add("setsid"); }
   int chdir(const std::string& path) override {

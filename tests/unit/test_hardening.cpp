@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,12 +13,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
 #include "berth/container/record.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/copy_tree.hpp"
+#include "berth/linux/procfs.hpp"
+#include "berth/linux/rootfs.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/process/hooks.hpp"
 #include "berth/util/error.hpp"
@@ -321,4 +325,79 @@ TEST_CASE("state.json integers are checked for type and range") {
   CHECK(error_of([&] { container::record_from_state(j, "state.json", container::RecordSpec::None); }) ==
         "state.json: pid: missing");
   CHECK(container::record_from_partial(j, "creating.json").pid == 0);
+}
+
+TEST_CASE("a rootfs that is the host's root directory is refused, naming the path and the link") {
+  TempDir t;
+  linux_::check_rootfs(t.path);  // a directory of its own: fine
+  CHECK_THROWS_WITH(linux_::check_rootfs("/"), doctest::Contains("rootfs /: is the host's root directory; refused"));
+  REQUIRE(::symlink("/", (t.path + "/to-root").c_str()) == 0);
+  const std::string want = "rootfs " + t.path + "/to-root (a symlink to /): is the host's root directory";
+  CHECK_THROWS_WITH(linux_::check_rootfs(t.path + "/to-root"), doctest::Contains(want.c_str()));
+  // Through a symlink further up the path.
+  REQUIRE(::symlink("/etc", (t.path + "/etc-link").c_str()) == 0);
+  CHECK_THROWS_WITH(linux_::check_rootfs(t.path + "/etc-link/.."),
+                    doctest::Contains("(resolves to / through a symlink): is the host's root directory"));
+  std::ofstream(t.path + "/file") << "x";
+  CHECK_THROWS_WITH(linux_::check_rootfs(t.path + "/file"), doctest::Contains("/file: not a directory"));
+  CHECK_THROWS_WITH(linux_::check_rootfs(t.path + "/missing"), doctest::Contains("/missing: No such file or directory"));
+}
+
+TEST_CASE("procfs writes reach procfs's own file: no mount crossed, no symlink followed (CVE-2025-52881)") {
+  UniqueFd proc = linux_::open_procfs_root();
+  CHECK(linux_::open_in_procfs(proc.get(), "sys/kernel/ostype", O_RDONLY));
+  CHECK(linux_::open_in_procfs(proc.get(), "self/status", O_RDONLY));
+  CHECK(linux_::open_in_procfs(proc.get(), "thread-self/attr/current", O_RDONLY));
+  CHECK_THROWS_WITH(linux_::open_in_procfs(proc.get(), "mounts", O_RDONLY),
+                    doctest::Contains("open /proc/mounts: a symlink on its way; refused"));
+  CHECK_THROWS_WITH(linux_::open_in_procfs(proc.get(), "self/cwd/x", O_RDONLY), doctest::Contains("symlink on its way"));
+  CHECK_THROWS_WITH(linux_::open_in_procfs(proc.get(), "../etc/passwd", O_RDONLY), doctest::Contains("/proc/../etc/passwd"));
+  CHECK_THROWS_WITH(linux_::open_procfs_root("/tmp"), doctest::Contains("/tmp: not a procfs"));
+  CHECK_THROWS_WITH(linux_::open_procfs_root("/proc/sys"), doctest::Contains("/proc/sys: a directory of a procfs, not its root"));
+
+  if (::geteuid() != 0) {
+    MESSAGE("not root: the bind-mount case is not run");
+    return;
+  }
+  // A procfs of our own in a private mount namespace, a file bind-mounted over
+  // one of its sysctls and a directory over one of its directories: refused, the
+  // decoy unchanged.
+  TempDir t;
+  std::ofstream(t.path + "/decoy") << "decoy";
+  ::mkdir((t.path + "/proc").c_str(), 0755);
+  ::mkdir((t.path + "/dir").c_str(), 0755);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 10;
+    try {
+      if (::unshare(CLONE_NEWNS) < 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) ::_exit(2);
+      const std::string p = t.path + "/proc";
+      if (::mount("proc", p.c_str(), "proc", 0, nullptr) < 0) ::_exit(3);
+      if (::mount((t.path + "/decoy").c_str(), (p + "/sys/kernel/domainname").c_str(), nullptr, MS_BIND, nullptr) < 0)
+        ::_exit(4);
+      if (::mount((t.path + "/dir").c_str(), (p + "/sys/vm").c_str(), nullptr, MS_BIND, nullptr) < 0) ::_exit(5);
+      UniqueFd root = linux_::open_procfs_root(p);
+      code = 11;
+      try {
+        linux_::open_in_procfs(root.get(), "sys/kernel/domainname", O_WRONLY);
+      } catch (const Error& e) {
+        if (std::string(e.what()).find("a mount covers it") != std::string::npos) code = 12;
+      }
+      try {
+        linux_::open_in_procfs(root.get(), "sys/vm/swappiness", O_RDONLY);
+      } catch (const Error& e) {
+        if (code == 12 && std::string(e.what()).find("a mount covers it") != std::string::npos) code = 0;
+      }
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  int st = 0;
+  REQUIRE(::waitpid(pid, &st, 0) == pid);
+  REQUIRE(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+  std::ifstream in(t.path + "/decoy");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(content == "decoy");
 }

@@ -180,6 +180,24 @@ TEST_CASE("init steps: the parent-death signal is restored after every credentia
     CHECK(before(r.sys, "setresuid 0", "set_user"));
     check_death_signal_restored(r.sys);
   }
+  SUBCASE("berth gone before the signal was set again: the set-up ends") {
+    oci::Spec spec = oci::parse_spec(oci::default_spec(false));
+    process::InitPlan plan = process::make_plan(spec, {}, {});
+    process::InitConfig cfg;
+    cfg.spec = &spec;
+    RecordingSyscalls sys;
+    sys.parent_dead = true;
+    std::vector<linux_::JoinedNs> joined;
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    UniqueFd parent(sv[0]), child(sv[1]);
+    process::InitContext ctx(cfg, plan, sys, child.get(), joined);
+    process::run_init_step(InitStep::DieWithParent, ctx);
+    CHECK_THROWS_WITH(process::run_init_step(InitStep::BecomeUsernsRoot, ctx),
+                      doctest::Contains("berth exited during the container's set-up"));
+    CHECK(sys.calls == std::vector<std::string>{"prctl PR_SET_PDEATHSIG 9", "setresgid 0", "setresuid 0",
+                                                "prctl PR_SET_PDEATHSIG 9", "peer_gone"});
+  }
 }
 
 TEST_CASE("init steps: dumpable only until Go when an unprivileged parent writes the maps") {
@@ -194,7 +212,7 @@ TEST_CASE("init steps: dumpable only until Go when an unprivileged parent writes
   CHECK(s.first("prctl PR_SET_DUMPABLE 0") < s.first("setresuid 0"));
   // Root of the namespace only after Go, i.e. after the maps are written: the
   // dumpable window closes at Go, before anything else.
-  CHECK(s.first("prctl PR_SET_DUMPABLE 0") == s.first("close_host_fds") + 1);
+  CHECK(s.first("prctl PR_SET_DUMPABLE 0") == s.last("cloexec") + 1);  // the last of close_host_fds
 }
 
 TEST_CASE("init steps: a joined user namespace: joined, its root, the rest unshared in it, then the fork") {
@@ -292,4 +310,51 @@ TEST_CASE("init steps: personality, scheduler and I/O priority before the user s
   CHECK(before(s, "set_personality", "load_seccomp"));
   CHECK(before(s, "set_io_priority", "load_seccomp"));
   CHECK(before(s, "finalize_rootfs", "set_personality"));
+}
+
+TEST_CASE("init steps: close_host_fds: close_range around the fds kept, else /proc/self/fd, else a loop") {
+  const int sync = 7;  // as if the sync socket were fd 7
+  auto run_step = [&](RecordingSyscalls& sys, int preserve) {
+    oci::Spec spec = oci::parse_spec(oci::default_spec(false));
+    process::InitPlan plan = process::make_plan(spec, {}, {});
+    process::InitConfig cfg;
+    cfg.spec = &spec;
+    cfg.preserve_fds = preserve;
+    cfg.exec_fifo = 9;
+    cfg.console_socket = -1;
+    std::vector<linux_::JoinedNs> joined;
+    process::InitContext ctx(cfg, plan, sys, sync, joined);
+    process::run_init_step(InitStep::CloseHostFds, ctx);
+    return sys.calls;
+  };
+  using V = std::vector<std::string>;
+  SUBCASE("close_range works (Linux >= 5.9)") {
+    RecordingSyscalls sys;
+    CHECK(run_step(sys, 0) == V{"close_range 3 6", "close_range 8 8", "close_range 10 end", "cloexec 7", "cloexec 9"});
+  }
+  SUBCASE("preserved fds stay open and lose close-on-exec") {
+    RecordingSyscalls sys;
+    CHECK(run_step(sys, 2) == V{"close_range 5 6", "close_range 8 8", "close_range 10 end", "cloexec 7", "cloexec 9",
+                                "no_cloexec 3", "no_cloexec 4"});
+  }
+  SUBCASE("no close_range (ENOSYS): the fds /proc/self/fd lists are closed, the kept ones not") {
+    RecordingSyscalls sys;
+    sys.close_range_errno = ENOSYS;
+    sys.open_fd_list = {0, 1, 2, 3, 5, 7, 9, 12, 1000};
+    CHECK(run_step(sys, 0) ==
+          V{"close_range 3 6", "open_fds", "close 3", "close 5", "close 12", "close 1000", "cloexec 7", "cloexec 9"});
+  }
+  SUBCASE("no close_range and no /proc: every fd below the limit but the kept ones") {
+    RecordingSyscalls sys;
+    sys.close_range_errno = ENOSYS;
+    sys.no_proc = true;
+    sys.nofile = 12;
+    CHECK(run_step(sys, 0) == V{"close_range 3 6", "open_fds", "close 3", "close 4", "close 5", "close 6", "close 8",
+                                "close 10", "close 11", "cloexec 7", "cloexec 9"});
+  }
+  SUBCASE("any other close_range error fails the step, naming the range") {
+    RecordingSyscalls sys;
+    sys.close_range_errno = EINVAL;
+    CHECK_THROWS_WITH(run_step(sys, 0), doctest::Contains("close_range 3..6: Invalid argument"));
+  }
 }

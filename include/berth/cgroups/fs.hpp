@@ -32,7 +32,16 @@ std::map<std::string, std::string> own_cgroups();
 // Reads the pids listed in <dir>/cgroup.procs and in every child cgroup.
 void collect_pids(const std::string& dir, std::vector<pid_t>& out);
 // rmdir a cgroup directory tree, children first; missing directories are fine.
+// A cgroup still busy (its last processes exiting) is waited for, at most
+// kRemoveWaitMs: on cgroup2 until cgroup.events says "populated 0".
+inline constexpr int kRemoveWaitMs = 5000;
 void remove_tree(const std::string& dir);
+// Waits until <dir>/cgroup.events (cgroup2) has the line `want` ("frozen 1",
+// "populated 0"): woken by the kernel's file-modified event (poll POLLPRI) and
+// re-read each time, with a re-read at least every kEventRecheckMs as a safety
+// net. False when timeout_ms pass first; throws if the file cannot be read.
+inline constexpr int kEventRecheckMs = 100;
+bool wait_cgroup_events(const std::string& dir, const std::string& want, int timeout_ms);
 // Joins a hierarchy mount point and a cgroup path ("/a/b"), cleaning ".." away.
 std::string join_cgroup(const std::string& mountpoint, const std::string& path);
 

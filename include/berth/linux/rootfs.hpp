@@ -9,6 +9,12 @@
 
 namespace berth::linux_ {
 
+// Checked by create before anything is made: `rootfs` (absolute) must be a
+// directory and not the host's root directory (itself, or reached through a
+// symlink: the container would then be set up on the host's /).
+// Throws berth::Error naming the path and the reason.
+void check_rootfs(const std::string& rootfs);
+
 struct RootfsContext {
   const oci::Spec* spec = nullptr;
   std::string rootfs;        // absolute host path of the rootfs

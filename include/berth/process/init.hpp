@@ -80,10 +80,6 @@ struct InitProcess {
 // The parent's steps and the init's are the plan's (plan.hpp).
 InitProcess spawn_init(const InitConfig& cfg, const InitPlan& plan, cgroups::Manager* cgroup);
 
-// Closes every fd >= first except those in `keep`, which are marked close-on-exec
-// (shared by the init and `exec`: nothing of berth leaks into the container).
-void close_fds_except(unsigned first, std::vector<int> keep);
-
 // argv/envp for execve: pointers into `v`, null-terminated (v must outlive them).
 std::vector<char*> cstrings(const std::vector<std::string>& v);
 

@@ -1,6 +1,11 @@
-// The parent <-> init handshake: one SOCK_SEQPACKET socketpair, one message
-// per packet, so no framing code is needed and a dead peer reads as EOF.
+// The parent <-> init handshake: one SOCK_SEQPACKET socketpair (a dead peer
+// reads as EOF). A message is one packet (header + payload) when it fits
+// kSyncPacket, else its first packet plus continuation packets: a packet must
+// fit the sender's socket buffer, a state JSON with large annotations or a long
+// error does not. Each packet's size is peeked before it is read and a cut
+// packet or lost fd is an error, never a short message.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +36,18 @@ struct SyncMsg {
   std::string payload;
 };
 
+// Bytes per packet (well below the smallest socket buffer a host would configure).
+inline constexpr size_t kSyncPacket = 32 * 1024;
+// The largest payload a message may carry: the state JSON for the init's hooks
+// holds the config (read with a 16 MiB bound, util/read_limited.hpp).
+inline constexpr size_t kSyncMaxPayload = 64 * 1024 * 1024;
+
+// An Error message for `message`; one longer than kSyncMaxError keeps its head
+// and its last KiB (the reason) around a note saying how much was left out:
+// an error that long is unreadable, but never lost.
+inline constexpr size_t kSyncMaxError = 64 * 1024;
+SyncMsg error_msg(int code, int status, std::string message);
+
 struct SyncPair {
   UniqueFd parent;
   UniqueFd child;
@@ -42,7 +59,9 @@ void send_msg(int fd, const SyncMsg& m);
 void send_msg_fd(int fd, const SyncMsg& m, int passfd);
 // Sends a message plus up to 16 fds.
 void send_msg_fds(int fd, const SyncMsg& m, const std::vector<UniqueFd>& fds);
-// Receives one message; throws berth::Error "init exited unexpectedly" on EOF.
+// Receives one message, all its packets; throws berth::Error "init exited
+// unexpectedly" on EOF. A peer that closed with messages of ours unread
+// (ECONNRESET) still has its own read first.
 // If `fd_out` is given and the message carries an fd, it is stored there.
 SyncMsg recv_msg(int fd, UniqueFd* fd_out = nullptr);
 // Receives one message and every fd it carries (nullptr: they are closed).

@@ -32,10 +32,20 @@ class SyscallSeam {
   virtual void prctl(int option, unsigned long arg) = 0;  // PR_SET_{PDEATHSIG,DUMPABLE,KEEPCAPS,NO_NEW_PRIVS}
   virtual void umask(mode_t mask) = 0;
   virtual void unblock_signals() = 0;
-  // Closes every fd >= first but `keep` (those become close-on-exec); the
-  // preserved fds 3 .. first-1 stay open across execve.
-  virtual void close_host_fds(unsigned first, const std::vector<int>& keep) = 0;
+  // Closing fds (close_fds.hpp puts these together): close_range(2) with no
+  // flags, 0 or the errno (ENOSYS before Linux 5.9); the open fds as listed in
+  // /proc/self/fd (false: it cannot be read); the highest number an fd may
+  // have plus one (RLIMIT_NOFILE); close(2), its result ignored (a number not
+  // open is EBADF); FD_CLOEXEC set or cleared (a number not open is ignored).
+  virtual int close_range(unsigned first, unsigned last) = 0;
+  virtual bool open_fds(std::vector<int>& out) = 0;
+  virtual int fd_limit() = 0;
+  virtual void close(int fd) = 0;
+  virtual void set_cloexec(int fd, bool on) = 0;
   virtual pid_t fork() = 0;  // 0 in the child, as fork(2)
+  // The other end of the packet socket `sock` is closed (poll: POLLHUP/POLLRDHUP):
+  // the init's parent is gone.
+  virtual bool peer_gone(int sock) = 0;
   virtual void setsid() = 0;
   virtual int chdir(const std::string& path) = 0;  // 0 or the errno: a caller may try again later
 
