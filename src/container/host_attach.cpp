@@ -86,9 +86,20 @@ void attach_host(const StateDir& dir, const std::string& id, const oci::Spec& sp
   }
 }
 
+void join_intel_rdt_group(const std::string& id, const oci::Spec& spec, pid_t pid) {
+  const oci::Linux* lx = linux_of(spec);
+  if (!lx || !lx->intelRdt) return;
+  linux_::add_to_intel_rdt(linux_::resctrl_mount(), id, *lx->intelRdt, pid);
+}
+
 void detach_host(const StateDir& dir, const std::string& id, const oci::Spec& spec) {
   const oci::Linux* lx = linux_of(spec);
-  if (!lx) return;
+  // A create killed before state.json leaves no config to name the devices: the pin goes
+  // (the kernel then gives physical devices back to the host and destroys virtual ones).
+  if (!lx || lx->netDevices.empty()) {
+    unpin_netns(dir.file("netns"));
+    if (!lx) return;
+  }
   if (!lx->netDevices.empty()) give_back_devices(dir.file("netns"), *lx);
   if (lx->intelRdt) {
     std::string f = linux_::leave_intel_rdt(linux_::resctrl_mount(), id, *lx->intelRdt);

@@ -132,6 +132,13 @@ void join_intel_rdt(const std::string& root, const std::string& id, const oci::I
   }
 }
 
+void add_to_intel_rdt(const std::string& root, const std::string& id, const oci::IntelRdt& rdt, pid_t pid) {
+  require_resctrl(root);
+  const std::string dir = rdt_group_dir(root, id, rdt);
+  put(dir + "/tasks", std::to_string(pid));
+  if (wants_monitoring(rdt)) put(dir + "/mon_groups/" + id + "/tasks", std::to_string(pid));
+}
+
 std::string leave_intel_rdt(const std::string& root, const std::string& id, const oci::IntelRdt& rdt) {
   if (root.empty()) return "";
   const std::string dir = rdt_group_dir(root, id, rdt);

@@ -412,6 +412,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
 
   try {
     std::vector<UniqueFd> join_files = cgroup ? cgroup->join(pid, born) : std::vector<UniqueFd>{};
+    if (cfg.join_host_groups) cfg.join_host_groups(pid);
     set_limits(pid, *cfg.process, double_fork);
     send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
     bool ready = false;

@@ -144,6 +144,10 @@ TEST_CASE("linux.intelRdt: the group, its schemata, tasks and monitoring group (
   CHECK(slurp(root.path / "ctr" / "schemata") == "L3:0=ff\nMB:0=70\nL2:0=f\n");
   CHECK(slurp(root.path / "ctr" / "tasks") == "4242\n");
   CHECK(slurp(root.path / "ctr" / "mon_groups" / "ctr" / "tasks") == "4242\n");
+  // An exec'd process joins the same groups.
+  linux_::add_to_intel_rdt(r, "ctr", own, 5151);
+  CHECK(slurp(root.path / "ctr" / "tasks") == "4242\n5151\n");
+  CHECK(slurp(root.path / "ctr" / "mon_groups" / "ctr" / "tasks") == "4242\n5151\n");
 
   // A closID group that exists is shared: its schemata must hold ours, nothing is written.
   fs::create_directories(root.path / "gold");

@@ -20,6 +20,8 @@ void require_host_support(const oci::Spec& spec);
 // Once the init exists (parked before its execve): the devices moved in, the
 // init put in its resctrl group. On failure what was done is undone, then it throws.
 void attach_host(const StateDir& dir, const std::string& id, const oci::Spec& spec, pid_t init_pid);
+// An exec'd process into the container's linux.intelRdt group (and its monitoring group).
+void join_intel_rdt_group(const std::string& id, const oci::Spec& spec, pid_t pid);
 // Gives everything back; failures are logged as warnings (delete goes on).
 void detach_host(const StateDir& dir, const std::string& id, const oci::Spec& spec);
 

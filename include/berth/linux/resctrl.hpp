@@ -32,6 +32,8 @@ std::string rdt_group_dir(const std::string& root, const std::string& id, const 
 // already hold l3CacheSchema/memBwSchema (else an error), and one without
 // schemata to write must exist. Throws berth::Error naming the file.
 void join_intel_rdt(const std::string& root, const std::string& id, const oci::IntelRdt& rdt, pid_t pid);
+// An exec'd process into the container's group (and its monitoring group), which exist.
+void add_to_intel_rdt(const std::string& root, const std::string& id, const oci::IntelRdt& rdt, pid_t pid);
 // Removes what join made for this container: the group named after it, or its
 // monitoring group in a closID group (which stays). Best effort: returns the failures.
 std::string leave_intel_rdt(const std::string& root, const std::string& id, const oci::IntelRdt& rdt);
