@@ -35,7 +35,8 @@ inline const char* const kFullConfig = R"({
     "selinuxLabel": "system_u:system_r:container_t:s0",
     "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},
     "scheduler": {"policy": "SCHED_DEADLINE", "flags": ["SCHED_FLAG_RESET_ON_FORK"],
-                  "runtime": 10000000, "deadline": 20000000, "period": 30000000}
+                  "runtime": 10000000, "deadline": 20000000, "period": 30000000},
+    "execCPUAffinity": {"initial": "0-1", "final": "1"}
   },
   "root": {"path": "/var/lib/rootfs", "readonly": true},
   "hostname": "box",
@@ -116,7 +117,7 @@ inline const char* const kFullConfig = R"({
     "mountLabel": "system_u:object_r:container_file_t:s0",
     "personality": {"domain": "LINUX32", "flags": ["ADDR_NO_RANDOMIZE"]},
     "intelRdt": {"closID": "guaranteed", "l3CacheSchema": "L3:0=ff", "memBwSchema": "MB:0=70",
-                 "schemata": ["L2:0=f"], "enableMonitoring": true},
+                 "schemata": ["L2:0=f"], "enableCMT": true, "enableMBM": true, "enableMonitoring": true},
     "memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0-1,3", "flags": ["MPOL_F_STATIC_NODES"]},
     "netDevices": {"eth1": {"name": "ctr0"}, "dummy0": {}}
   }
