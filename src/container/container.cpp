@@ -20,6 +20,7 @@
 #include "berth/cgroups/manager.hpp"
 #include "berth/cgroups/rootless.hpp"
 #include "berth/container/record.hpp"
+#include "berth/container/host_attach.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/idmap_mount.hpp"
@@ -107,6 +108,7 @@ void destroy(StateDir& dir, const Record& r, const std::string& id) {
     for (pid_t p : cg->pids()) ::kill(p, SIGKILL);
     cg->destroy();
   }
+  detach_host(dir, id, r.spec);
   try {
     process::run_hooks("poststop", r.spec.hooks.poststop, state_json(id, r, oci::Status::Stopped, 0));
   } catch (const Error& e) {
@@ -186,10 +188,8 @@ Bundle load_bundle(const CreateOptions& o) {
   // Labels the host cannot apply are refused now, not by a failed write in the init.
   // Only a config that asks for a label pays for probing the host's LSMs.
   if (linux_::wants_lsm(spec)) linux_::require_lsm_support(spec, linux_::detect_lsm());
-  // With SELinux present the label passes the check above, but berth does not put context= on
-  // the container's mounts (runc does): say so rather than pretend.
-  if (spec.linux && !spec.linux->mountLabel.empty())
-    log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
+  // linux.memoryPolicy, linux.netDevices, linux.intelRdt: what this host must offer.
+  require_host_support(spec);
   if (spec.linux && spec.linux->seccomp)
     b.seccomp = linux_::compile_seccomp_cached(*spec.linux->seccomp, seccomp_cache_dir(o.root));
   if (!o.console_socket.empty()) b.console = connect_console_socket(o.console_socket);
@@ -391,9 +391,18 @@ Created create(const CreateOptions& o) {
     std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
     process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
+    try {
+      attach_host(dir, o.id, b.spec, init.pid);
+    } catch (...) {
+      // The init waits on its exec fifo: it must not outlive the failed create.
+      sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
+      ::waitpid(init.pid, nullptr, 0);
+      throw;
+    }
     if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
     return Created{init.pid, std::move(init.pidfd), c.take_record()};
   } catch (...) {
+    detach_host(dir, o.id, b.spec);
     c.undo();
     throw;
   }

@@ -18,6 +18,7 @@
 
 #include "berth/cgroups/manager.hpp"
 #include "berth/container/record.hpp"
+#include "berth/container/host_attach.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/caps.hpp"
@@ -199,6 +200,8 @@ Executed exec(const ExecOptions& o) {
     linux_::send_seccomp_listener(sc.listenerPath, fd, oci::to_json(st).dump(), sc.listenerMetadata, pid);
   };
 
+  if (r.spec.linux && r.spec.linux->intelRdt)
+    ec.join_host_groups = [&](pid_t pid) { join_intel_rdt_group(o.id, r.spec, pid); };
   process::ExecProcess ep = process::spawn_exec(ec, cg.get());
   if (!o.pid_file.empty()) {
     try {

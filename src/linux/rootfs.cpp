@@ -22,6 +22,7 @@
 #include "berth/linux/copy_tree.hpp"
 #include "berth/linux/devices.hpp"
 #include "berth/linux/idmap_mount.hpp"
+#include "berth/linux/lsm.hpp"
 #include "berth/linux/mount_flags.hpp"
 #include "berth/linux/mount_fd.hpp"
 #include "berth/linux/safepath.hpp"
@@ -214,6 +215,9 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
+    // linux.mountLabel: context= on the file systems made here, where SELinux can apply it.
+    const std::string& label = ctx.spec->linux ? ctx.spec->linux->mountLabel : std::string();
+    if (!label.empty() && selinux_enabled()) mf.data = mount_label_data(mf.data, m.type, false, label);
     target = mkdir_all_in_root(rootfd, dest);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);

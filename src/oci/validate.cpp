@@ -87,6 +87,9 @@ void validate_cross_references(const Spec& s, const Cursor& root) {
   check_user_namespace(s, linux_c);
   check_time_offsets(s, linux_c);
   if (!s.linux->sysctl.empty()) check_sysctl(s, linux_c["sysctl"]);
+  // Moving an interface into the host's own namespace would move nothing (runc's words).
+  if (!s.linux->netDevices.empty() && !s.has_namespace(NamespaceType::Network))
+    linux_c["netDevices"].fail("unable to move network devices without a NET namespace");
 }
 
 }  // namespace berth::oci::detail

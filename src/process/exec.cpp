@@ -42,6 +42,7 @@
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/mempolicy.hpp"
 #include "berth/linux/sched_attrs.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -187,6 +188,8 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   if (proc.scheduler) linux_::apply_scheduler(*proc.scheduler);
   if (proc.ioPriority) linux_::apply_io_priority(*proc.ioPriority);
   if (affinity && !affinity->final.empty()) linux_::apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
+  // linux.memoryPolicy is the container's: its exec'd processes get it too (the init's set_memory_policy).
+  if (cfg.linux && cfg.linux->memoryPolicy) linux_::apply_memory_policy(*cfg.linux->memoryPolicy);
 
   linux_::apply_selinux_label(proc.selinuxLabel);
 
@@ -413,6 +416,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
 
   try {
     std::vector<UniqueFd> join_files = cgroup ? cgroup->join(pid, born) : std::vector<UniqueFd>{};
+    if (cfg.join_host_groups) cfg.join_host_groups(pid);
     set_limits(pid, *cfg.process, double_fork);
     send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
     bool ready = false;

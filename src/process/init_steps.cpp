@@ -230,6 +230,8 @@ void find_executable(InitContext& ctx) {
 void set_personality(InitContext& ctx) { ctx.sys.set_personality(*linux_of(ctx).personality); }
 void set_scheduler(InitContext& ctx) { ctx.sys.set_scheduler(*proc_of(ctx).scheduler); }
 void set_io_priority(InitContext& ctx) { ctx.sys.set_io_priority(*proc_of(ctx).ioPriority); }
+// After the cgroup is joined: the kernel relates the nodes to the cpuset's mems.
+void set_memory_policy(InitContext& ctx) { ctx.sys.set_memory_policy(*linux_of(ctx).memoryPolicy); }
 
 // runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
 // final ones (set after the cgroup, whose cpuset would reset it).
@@ -350,6 +352,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::SetScheduler: return set_scheduler(ctx);
     case InitStep::SetIoPriority: return set_io_priority(ctx);
     case InitStep::FinalCpuAffinity: return final_cpu_affinity(ctx);
+    case InitStep::SetMemoryPolicy: return set_memory_policy(ctx);
     case InitStep::TrimHeap: return trim_heap(ctx);
     case InitStep::SeccompEarly: return seccomp_early(ctx);
     case InitStep::SwitchUser: return switch_user(ctx);

@@ -71,6 +71,7 @@ enum class InitStep : uint8_t {
   SetScheduler,        // process.scheduler: sched_setattr (before the capabilities go)
   SetIoPriority,       // process.ioPriority: ioprio_set
   FinalCpuAffinity,    // process.execCPUAffinity.final: the process's own
+  SetMemoryPolicy,     // linux.memoryPolicy: set_mempolicy, after the cgroup (cpuset.mems)
   TrimHeap,            // give back the set-up's heap before a filter could forbid it
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
   SwitchUser,          // bounding set, then process.user (keeping the permitted caps)
