@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -163,6 +164,19 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
+    // A tmpfs over a directory of the image takes that directory's mode (all
+    // of it: set-id and sticky bits too) unless the mount says mode= (runc).
+    mode_t keep_mode = 0;
+    if (m.type == "tmpfs" && mf.data.find("mode=") == std::string::npos) {
+      struct stat st {};
+      UniqueFd before = try_open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
+      if (before && ::fstat(before.get(), &st) == 0) keep_mode = st.st_mode & 07777;
+    }
+    if (keep_mode) {
+      char mode[16];
+      std::snprintf(mode, sizeof mode, "mode=%04o", static_cast<unsigned>(keep_mode));
+      mf.data += (mf.data.empty() ? "" : ",") + std::string(mode);
+    }
     target = mkdir_all_in_root(rootfd, dest);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);

@@ -87,7 +87,8 @@ ExecTarget check_candidate(const std::string& path) {
   if (::access(path.c_str(), X_OK) != 0)
     return {path, "exec: \"" + path + "\": permission denied (the file is not executable)", 126};
   std::string loader = check_loader(path);
-  if (!loader.empty()) return {path, "exec: \"" + path + "\": no such file or directory: " + loader, 127};
+  // execve's own ENOENT, in runc's wording ("exec /run.sh: no such file or directory"), then why.
+  if (!loader.empty()) return {path, "exec " + path + ": no such file or directory: " + loader, 127};
   return {path, "", 0};
 }
 

@@ -620,3 +620,54 @@ test_exec_cgroup_sub_cgroup() {
   wait_pid_gone "$pid"
   rmdir "/sys/fs/cgroup/memory$rel/$sub"
 }
+
+# ---------------------------------------------------------------- mounts (runc's run.bats)
+
+# A tmpfs over an existing directory takes the directory's mode (every bit,
+# sticky and set-id ones too) unless the mount says mode= (runc #3952, #3911).
+test_tmpfs_mode_and_permissions() {
+  mkbundle --copy
+  chmod 'a=rwx,ug+s,+t' "$BUNDLE/rootfs/tmp"
+  local mode
+  mode=$(stat -c %A "$BUNDLE/rootfs/tmp")
+  add_mount /tmp tmpfs tmpfs noexec nosuid nodev rprivate
+  set_sh 'stat -c %A /tmp'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "$mode" "$OUT" "mode of a tmpfs over /tmp"
+  runc_known_diff "runc 1.1.5 gives a tmpfs with mode= over an existing directory that directory's mode (runc #3911)"
+  cfg '.mounts |= map(select(.destination != "/tmp"))'
+  chmod ug-s "$BUNDLE/rootfs/tmp"  # no set-gid bit for the directory made next
+  add_mount /tmp/test tmpfs tmpfs mode=0444
+  set_sh 'stat -c %a /tmp/test'
+  run_ctr "$ID"
+  assert_eq 444 "$OUT" "mode=0444, directory made by the runtime"
+  run_ctr "$ID"
+  assert_eq 444 "$OUT" "mode=0444, directory already there"
+  cfg '.mounts[-1].options = []'
+  chmod 0710 "$BUNDLE/rootfs/tmp/test"
+  run_ctr "$ID"
+  assert_eq 710 "$OUT" "no mode=: the directory's"
+  cfg '.mounts[-1].options = ["mode=0410"]'
+  run_ctr "$ID"
+  assert_eq 410 "$OUT" "mode=0410"
+}
+
+# An execve failure: exit status and message as runc gives them, for run and exec.
+test_execve_failure_reported() {
+  mkbundle --copy
+  printf '#!/mmnnttbb foo bar\nsh\n' > "$BUNDLE/rootfs/run.sh"
+  chmod +x "$BUNDLE/rootfs/run.sh"
+  set_args /run.sh
+  run_ctr "$ID"
+  assert_rc_nonzero "run of a script whose interpreter is missing"
+  assert_eq 1 "$(grep -c . "$T/err")" "one line of error (runc: no second error after the sync socket closed)"
+  assert_match "$(cat "$T/err")" 'exec .*/run\.sh.*[Nn]o such file or directory' "run's error"
+  set_args sleep 100
+  run_detached "$ID-b"
+  RC=0
+  rt exec "$ID-b" /run.sh </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  assert_rc_nonzero "exec of the same"
+  assert_match "$(cat "$T/err")" 'exec .*/run\.sh.*[Nn]o such file or directory' "exec's error"
+}
