@@ -139,6 +139,19 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
 }
 
 
+// A read-only tmpfs or /dev (not a bind) is mounted read-write and made
+// read-only at the end of the set-up.
+bool remounted_readonly_later(const oci::Mount& m) {
+  if (m.type == "bind") return false;
+  bool ro = false;
+  for (const auto& o : m.options) {
+    if (o == "bind" || o == "rbind") return false;
+    if (o == "ro") ro = true;
+    if (o == "rw") ro = false;
+  }
+  return ro && (m.type == "tmpfs" || clean_path(m.destination) == "/dev");
+}
+
 void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree) {
   MountFlags mf = parse_mount_options(m.options);
   const std::string& dest = m.destination;
@@ -182,7 +195,10 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
     const char* type = m.type.empty() ? nullptr : m.type.c_str();
     std::string src = m.source.empty() ? m.type : m.source;
-    if (::mount(src.c_str(), fd_path(target.get()).c_str(), type, mf.flags,
+    // Device nodes still go into a read-only /dev, and tmpfs gets its mode:
+    // read-write now, read-only in finalize_rootfs (runc's order).
+    const unsigned long flags = remounted_readonly_later(m) ? mf.flags & ~MS_RDONLY : mf.flags;
+    if (::mount(src.c_str(), fd_path(target.get()).c_str(), type, flags,
                 mf.data.empty() ? nullptr : mf.data.c_str()) < 0) {
       int err = errno;
       // In a user namespace without its own net (sysfs) or ipc (mqueue) namespace the
@@ -418,6 +434,12 @@ void finalize_rootfs(const oci::Spec& spec) {
         mask_with_null(fd.get(), "masked path " + p);
       }
     }
+  }
+  for (const auto& m : spec.mounts) {
+    if (!remounted_readonly_later(m)) continue;
+    UniqueFd fd = try_open_no_symlinks(rootfd.get(), m.destination, O_PATH);
+    if (!fd) throw_errno("open " + m.destination + " to make it read-only");
+    if (mount_setattr_fd(fd.get(), MOUNT_ATTR_RDONLY, 0, false) < 0) throw_errno("make " + m.destination + " read-only");
   }
   if (spec.root.readonly) {
     if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0) {

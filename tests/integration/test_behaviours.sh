@@ -671,3 +671,22 @@ test_execve_failure_reported() {
   assert_rc_nonzero "exec of the same"
   assert_match "$(cat "$T/err")" 'exec .*/run\.sh.*[Nn]o such file or directory' "exec's error"
 }
+
+# A read-only /dev (tmpfs) still gets its device nodes: mounted read-write, the
+# nodes made, then remounted read-only (runc's finalizeRootfs); a read-only
+# tmpfs elsewhere keeps its mode= (runc's mounts.bats "ro tmpfs mount").
+test_readonly_dev_and_tmpfs() {
+  mkbundle
+  cfg '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+  add_mount /scratch tmpfs tmpfs ro nodev nosuid mode=755
+  set_sh 'ls -l /dev/null /dev/zero | cut -c1; grep -E " /dev | /scratch " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1;
+          stat -c %a /scratch; touch /dev/x 2>/dev/null || echo dev-read-only'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "c
+c
+/dev ro
+/scratch ro
+755
+dev-read-only" "$OUT" "read-only /dev and tmpfs"
+}
