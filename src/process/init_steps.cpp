@@ -128,7 +128,14 @@ void become_userns_root(InitContext& ctx) {
 // execve enters it.
 void unshare_time(InitContext& ctx) {
   ctx.sys.unshare(CLONE_NEWTIME);
+  // In a user namespace of its own the init (a clone of berth, never exec'd,
+  // not dumpable) finds /proc/self owned by the host's root: EACCES on
+  // timens_offsets. Dumpable for this one write, while no process of the
+  // container exists yet, the file is its own.
+  const bool in_userns = ctx.plan.userns_new || ctx.plan.userns_joined;
+  if (in_userns) ctx.sys.prctl(PR_SET_DUMPABLE, 1);
   ctx.sys.write_time_offsets(linux_of(ctx).timeOffsets);
+  if (in_userns) ctx.sys.prctl(PR_SET_DUMPABLE, 0);
 }
 
 void set_hostname(InitContext& ctx) { ctx.sys.set_hostname(spec_of(ctx).hostname, spec_of(ctx).domainname); }

@@ -690,3 +690,34 @@ c
 755
 dev-read-only" "$OUT" "read-only /dev and tmpfs"
 }
+
+# A container that joins every namespace of another (user with its maps, time
+# with its offsets, pid, net, ipc, uts, cgroup) but the mount namespace, by
+# path (runc's run.bats "runc run [joining existing container namespaces]").
+test_join_all_namespaces_of_a_container() {
+  runc_known_diff "runc 1.1.5 has no time namespace"
+  mkbundle --copy
+  chown -R 100000:200000 "$BUNDLE/rootfs"
+  add_namespace user
+  add_namespace time
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 100}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 200}]
+     | .linux.timeOffsets = {"monotonic": {"secs": 7881, "nanosecs": 2718281}, "boottime": {"secs": 1337, "nanosecs": 3141519}}'
+  set_args sleep 1000
+  run_detached "$ID-target"
+  local tpid
+  tpid=$(container_pid "$ID-target")
+  cfg --arg p "$tpid" '.linux.namespaces |= map(.path = if .type == "mount" then "" else "/proc/" + $p + "/ns/" + ({"network": "net", "mount": "mnt"}[.type] // .type) end)
+     | .linux |= (del(.uidMappings) | del(.gidMappings) | del(.timeOffsets))'
+  run_detached "$ID-attached"
+  RC=0
+  rt exec "$ID-attached" sh -c 'ps -o args | grep -c "^sleep 1000"; cat /proc/self/uid_map /proc/self/gid_map /proc/self/timens_offsets' \
+    </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "exec in the attached container"
+  assert_eq 2 "$(sed -n 1p "$T/out")" "sleep processes seen (one pid namespace)"
+  grep -Eq '^ +0 +100000 +100$' "$T/out" || fail "uid_map of the attached container"
+  grep -Eq '^ +0 +200000 +200$' "$T/out" || fail "gid_map of the attached container"
+  grep -Eq '^monotonic +7881 +2718281$' "$T/out" || fail "monotonic offset"
+  grep -Eq '^boottime +1337 +3141519$' "$T/out" || fail "boottime offset"
+}

@@ -471,6 +471,8 @@ TEST_CASE("namespace and id-mapping errors") {
         "config.json: linux.namespaces[0].type: required");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": "netns/x"}]}})") ==
         R"(config.json: linux.namespaces[0].path: must be an absolute path, got "netns/x")");
+  // "path": "" is no path (runc): a new namespace.
+  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": ""}]}})") == "no error");
   // A new user namespace without mappings is accepted (crun's default maps at create).
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}]}})") == "no error");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}],
