@@ -26,7 +26,8 @@ std::vector<Namespace> parse_namespaces(const Cursor& c) {
     const Cursor type = item["type"];
     Namespace ns{namespace_type(type), {}};
     if (!seen.insert(ns.type).second) type.fail("duplicate namespace " + quote(namespace_name(ns.type)));
-    if (const Cursor path = item["path"]) ns.path = absolute_path(path);
+    // "path": "" is no path (runc, Go's zero value): a new namespace.
+    if (const Cursor path = item["path"]; path && !path.str().empty()) ns.path = absolute_path(path);
     out.push_back(std::move(ns));
   }
   return out;

@@ -21,10 +21,9 @@ void check_user_namespace(const Spec& s, const Cursor& linux_c) {
     }
     return;
   }
-  // Joining an existing user namespace brings its mappings along.
-  if (!user->path.empty()) return;
-  if (l.uidMappings.empty()) linux_c["uidMappings"].fail("user namespaces enabled, but no uid mappings found");
-  if (l.gidMappings.empty()) linux_c["gidMappings"].fail("user namespaces enabled, but no gid mappings found");
+  // Joining an existing user namespace brings its mappings along; a new one
+  // without mappings gets crun's default maps at create (linux/userns_maps.hpp:
+  // default_id_map), where runc refuses it.
 }
 
 void check_uts(const Spec& s, const Cursor& root) {

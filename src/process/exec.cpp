@@ -55,6 +55,7 @@
 #include "berth/process/sync.hpp"
 #include "berth/process/syscall_seam.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::process {
 namespace {
@@ -173,15 +174,14 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   // A fresh session keyring: the host's keys stay out.
   if (!cfg.no_new_keyring) join_session_keyring(cfg.id);
 
-  // runc's wording, so that tools matching on it keep working.
-  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  // The cwd is entered as root first and again as the user below: one only
+  // root can reach stays the cwd (runc). runc's wording, so that tools
+  // matching on it keep working.
+  const std::string cwd_error = "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed";
+  bool cwd_entered = ::chdir(proc.cwd.c_str()) == 0;
+  if (!cwd_entered && errno != EACCES && errno != EPERM) throw_errno(cwd_error);
   // HOME from the container's /etc/passwd when the environment has none (runc does the same).
   const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
-  ExecTarget target = find_executable(proc.args.at(0), env);
-  if (!target.error.empty()) {
-    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
-    ::_exit(target.status);
-  }
 
   // process.scheduler and process.ioPriority apply to an exec'd process too
   // (the init's set_scheduler / set_io_priority), before the capabilities go.
@@ -200,8 +200,15 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   if (seccomp_early) notify = cfg.seccomp->load();
 
   become_process_user(proc);
-  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  if (::chdir(proc.cwd.c_str()) < 0 && !(cwd_entered && (errno == EACCES || errno == EPERM))) throw_errno(cwd_error);
   ::umask(proc.user.umask.value_or(022));
+  // Found and checked as the process's user: what it may not run fails here,
+  // with 127/126 and the reason.
+  ExecTarget target = find_executable(proc.args.at(0), env);
+  if (!target.error.empty()) {
+    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
+    ::_exit(target.status);
+  }
   linux_::apply_apparmor(proc.apparmorProfile);
 
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
@@ -327,6 +334,8 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   if (cfg.init_pidfd >= 0 && exited(cfg.init_pidfd))
     throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited");
 
+  // --debug: runc's phase names, which its tests and log readers look for.
+  log::debug("nsexec container setup: joining the namespaces of container init " + std::to_string(cfg.init_pid));
   SyncPair sp = make_sync_pair();
   // Dumpability is inherited through clone3: the child, visible in the
   // container's pid namespace from birth, is not dumpable even for the
@@ -381,6 +390,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   }
   if (pid == 0) {
     sp.parent.reset();
+    log::debug("child process in init(): setting up the exec process");  // before the log fd is closed
     try {
       if (double_fork) enter_via_userns(sp.child.get(), joined, *cfg.process);
       exec_main(cfg, sp.child.get(), joined, !double_fork);
@@ -429,6 +439,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
       UniqueFd passed;
       SyncMsg m = recv_msg(sp.parent.get(), &passed);
       if (m.type == SyncType::Ready) {
+        log::debug("setns_init: about to exec " + cfg.process->args.front());
         ready = true;
       } else if (m.type == SyncType::SeccompFd) {
         if (cfg.seccomp_listener && passed) cfg.seccomp_listener(pid, passed.get());

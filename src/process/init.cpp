@@ -158,6 +158,9 @@ void enter_pid_namespace(ParentContext& ctx) {
 // (EINVAL/E2BIG: too old; EBUSY: not a domain cgroup; EOPNOTSUPP) fall back to
 // clone3 + the cgroup.procs write.
 void clone_init(ParentContext& ctx) {
+  // --debug: the phase names runc logs ("nsexec started", "child process in
+  // init()"), which runc's tests and log readers look for.
+  log::debug("nsexec started: nsexec container setup: cloning the container init (clone3)");
   ctx.sync = make_sync_pair();
   int pidfd = -1;
   pid_t pid = -1;
@@ -179,6 +182,7 @@ void clone_init(ParentContext& ctx) {
   if (pid < 0) throw_errno("clone3 container init");
   if (pid == 0) {
     ctx.sync.parent.reset();
+    log::debug("child process in init(): setting up the container");  // before the log fd is closed
     run_init(ctx.cfg, ctx.plan, ctx.sync.child.get(), ctx.joined);
   }
   ctx.pid = pid;

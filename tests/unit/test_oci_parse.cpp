@@ -365,11 +365,12 @@ TEST_CASE("namespace and id-mapping errors") {
         "config.json: linux.namespaces[0].type: required");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": "netns/x"}]}})") ==
         R"(config.json: linux.namespaces[0].path: must be an absolute path, got "netns/x")");
-  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}]}})") ==
-        "config.json: linux.uidMappings: user namespaces enabled, but no uid mappings found");
+  // "path": "" is no path (runc): a new namespace.
+  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": ""}]}})") == "no error");
+  // A new user namespace without mappings is accepted (crun's default maps at create).
+  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}]}})") == "no error");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}],
-        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") ==
-        "config.json: linux.gidMappings: user namespaces enabled, but no gid mappings found");
+        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") == "no error");
   CHECK(error_of_patch(R"({"linux": {"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") ==
         "config.json: linux.uidMappings: user namespace mappings specified, but user namespace isn't enabled "
         "in the config");
