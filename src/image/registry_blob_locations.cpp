@@ -13,7 +13,7 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kPerBlob = 8;        // repositories remembered per blob
-constexpr size_t kMaxBlobs = 10000;   // the file stays small: the oldest entries go
+constexpr size_t kMaxBlobs = 10000;   // the file stays small: entries beyond are dropped (by key order)
 
 std::string file_of(const Store& s) { return s.root() + "/berth/registry-blob-locations.json"; }
 

@@ -259,7 +259,10 @@ void Client::decide_scheme(const std::string& what) {
   }
   auto t = prepare("GET", "https://" + host_ + "/v2/", {}, nullptr, {});
   CURLcode rc = curl_easy_perform(t->curl.get());
-  if (rc == CURLE_SSL_CONNECT_ERROR) {
+  // A plain-HTTP server answering the TLS hello; or, for a host without a port, nothing on
+  // 443 (the plain registry is on 80).
+  bool no_port = ref_.domain.find(':', ref_.domain.find(']') == std::string::npos ? 0 : ref_.domain.find(']')) == std::string::npos;
+  if (rc == CURLE_SSL_CONNECT_ERROR || (rc == CURLE_COULDNT_CONNECT && no_port)) {
     scheme_ = "http";
   } else {
     scheme_ = "https";
@@ -359,6 +362,8 @@ Response Client::request(const std::string& method, const std::string& url, cons
   if (r.status == 401) {
     authenticate(r, what);
     r = perform(method, url, headers, sink, body, what);
+    // Accepted: a later 401 to the same challenge (a token that expired) may be answered again.
+    if (r.status != 401) tried_.clear();
   }
   if (r.status == 401) {
     if (!creds_) throw Error(what + ": " + ref_.domain + " needs credentials (berth-build login " + ref_.domain + ", or --creds)");
