@@ -50,7 +50,11 @@ declare -A cold warm
 tools=(berth-build berth-build-bin buildah-vfs buildah-overlay)
 [ -x "$BERTH" ] || tools=(berth-build buildah-vfs buildah-overlay)
 for r in $(seq 1 "$RUNS"); do
-  for t in "${tools[@]}"; do
+  order=("${tools[@]}")
+  # the two berth-build rows swap places every other round: neither always follows buildah's
+  # clean-up (unmounting and removing its trees)
+  if [ $((r % 2)) = 0 ] && [ "${order[1]}" = berth-build-bin ]; then order[0]=berth-build-bin; order[1]=berth-build; fi
+  for t in "${order[@]}"; do
     S=$DIR/store-$t-$r
     case $t in
       berth-build)

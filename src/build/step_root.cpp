@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -118,9 +117,9 @@ void copy_xattrs(int from, const std::string& to, const std::string& what) {
 // Finds what a step changed in `merged` against the snapshot and moves it into `upper`, with
 // the removed entries and replaced directories listed beside it (whiteouts_, opaque_): the
 // store may be on a file system that cannot hold overlayfs' forms of them (overlayfs itself
-// refuses 0/0 devices and trusted.overlay xattrs). The step's container is gone (its pid namespace died with it): nothing else
-// changes the tree now. Merged is walked by directory fds, never following a symlink; the
-// upper dir is made here from nothing but real directories.
+// refuses 0/0 devices and trusted.overlay xattrs). The step's container is gone (its pid
+// namespace died with it): nothing else changes the tree now. Merged is walked by directory
+// fds, never following a symlink; the upper dir is made here from nothing but real directories.
 class Differ {
  public:
   Differ(const Snapshot& snap, std::string merged, std::string upper)
@@ -143,6 +142,7 @@ class Differ {
     }
   }
 
+  // The result: removed entries, replaced directories (paths relative to the root).
   std::set<std::string> whiteouts_, opaque_;
 
  private:
