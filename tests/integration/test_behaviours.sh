@@ -721,3 +721,24 @@ test_join_all_namespaces_of_a_container() {
   grep -Eq '^monotonic +7881 +2718281$' "$T/out" || fail "monotonic offset"
   grep -Eq '^boottime +1337 +3141519$' "$T/out" || fail "boottime offset"
 }
+
+# A failing hook of any kind but poststop fails run, the process's output never
+# appears, and the error names the hook as newer runc does ("error running
+# createRuntime hook #1:"; runc 1.1.5 says "error running hook #1:").
+test_hooks_failure_wording() {
+  mkbundle
+  set_args /bin/echo "Hello World"
+  local hook
+  for hook in prestart createRuntime createContainer startContainer poststart; do
+    cfg --arg k "$hook" '.hooks = {($k): [{"path": "/bin/true"}, {"path": "/bin/false"}]}'
+    run_ctr "$ID-$hook"
+    assert_rc_nonzero "run with a failing $hook hook"
+    assert_not_contains "$OUT" "Hello World" "output with a failing $hook hook"
+    if is_runc; then
+      assert_contains "$(cat "$T/err")" "error running hook #1:" "$hook error (runc 1.1.5)"
+    else
+      assert_contains "$(cat "$T/err")" "error running $hook hook #1:" "$hook error"
+    fi
+    assert_eq "" "$(state_of "$ID-$hook")" "container after a failed run"
+  done
+}
