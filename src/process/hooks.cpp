@@ -183,6 +183,12 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
 
 }  // namespace
 
+// runc's (1.2) wording, which its tests and engines match: "error running
+// createRuntime hook #1: /bin/false: exit status 1".
+static std::string hook_name(const std::string& kind, size_t i, const oci::Hook& h) {
+  return "error running " + kind + " hook #" + std::to_string(i) + ": " + h.path;
+}
+
 HookFiles HookFiles::open(const std::map<std::string, std::string>& annotations) {
   HookFiles f;
   auto open_one = [&](const char* key, UniqueFd& fd) {
@@ -199,7 +205,7 @@ HookFiles HookFiles::open(const std::map<std::string, std::string>& annotations)
 void run_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks, const std::string& state_json,
                HookOutput io) {
   for (size_t i = 0; i < hooks.size(); ++i)
-    run_hook(kind + " hook #" + std::to_string(i) + " (" + hooks[i].path + ")", hooks[i], state_json, io);
+    run_hook(hook_name(kind, i, hooks[i]), hooks[i], state_json, io);
 }
 
 std::vector<std::string> run_all_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks,
@@ -207,7 +213,7 @@ std::vector<std::string> run_all_hooks(const std::string& kind, const std::vecto
   std::vector<std::string> failures;
   for (size_t i = 0; i < hooks.size(); ++i) {
     try {
-      run_hook(kind + " hook #" + std::to_string(i) + " (" + hooks[i].path + ")", hooks[i], state_json, io);
+      run_hook(hook_name(kind, i, hooks[i]), hooks[i], state_json, io);
     } catch (const Error& e) {
       failures.push_back(e.what());
     }

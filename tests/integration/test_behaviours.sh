@@ -554,6 +554,20 @@ test_kill_all_fast_forker() {
   rt delete --force "$ID-b"
   wait_pid_gone "$pid" 10
   assert_eq "" "$(state_of "$ID-b")" "state after delete --force"
+  # another signal than KILL goes through the freezer (no cgroup.kill for it);
+  # pid 1 of the pid namespace takes TERM only with a handler
+  set_sh 'trap "exit 0" TERM; while :; do (sleep 1000 &) 2>/dev/null; done'
+  run_detached "$ID-c"
+  pid=$(container_pid "$ID-c")
+  sleep 0.5
+  rt kill --all "$ID-c" TERM
+  wait_pid_gone "$pid" 10
+  for ((i = 0; i < 40; i++)); do
+    [ -z "$(rt ps --format json "$ID-c" | jq -r '.[]' 2>/dev/null)" ] && break
+    sleep 0.05
+  done
+  assert_eq "" "$(rt ps --format json "$ID-c" | jq -r '.[]')" "processes left after kill --all TERM"
+  rt delete --force "$ID-c"
 }
 
 # The terminal belongs to the process's user and the tty group (runc's tty.bats).
@@ -720,4 +734,26 @@ test_join_all_namespaces_of_a_container() {
   grep -Eq '^ +0 +200000 +200$' "$T/out" || fail "gid_map of the attached container"
   grep -Eq '^monotonic +7881 +2718281$' "$T/out" || fail "monotonic offset"
   grep -Eq '^boottime +1337 +3141519$' "$T/out" || fail "boottime offset"
+}
+
+# A failing hook of any kind but poststop fails run (not only the process's
+# output, runc's check), and the error names the hook as newer runc does ("error running
+# createRuntime hook #1:"; runc 1.1.5 says "error running hook #1:").
+test_hooks_failure_wording() {
+  mkbundle
+  set_args /bin/echo "Hello World"
+  local hook
+  for hook in prestart createRuntime createContainer startContainer poststart; do
+    cfg --arg k "$hook" '.hooks = {($k): [{"path": "/bin/true"}, {"path": "/bin/false"}]}'
+    run_ctr "$ID-$hook"
+    assert_rc_nonzero "run with a failing $hook hook"
+    # (a poststart hook runs after the process started: its output may be there)
+    assert_ne "Hello World" "$(cat "$T/out" "$T/err")" "the whole output with a failing $hook hook"
+    if is_runc; then
+      assert_contains "$(cat "$T/err")" "error running hook #1:" "$hook error (runc 1.1.5)"
+    else
+      assert_contains "$(cat "$T/err")" "error running $hook hook #1:" "$hook error"
+    fi
+    assert_eq "" "$(state_of "$ID-$hook")" "container after a failed run"
+  done
 }

@@ -33,7 +33,7 @@ struct HookFiles {
 };
 
 // Runs each hook in order; throws berth::Error on the first failure, e.g.
-// `createRuntime hook #0 (/usr/bin/foo): exit status 1: <output>`.
+// `error running createRuntime hook #0: /usr/bin/foo: exit status 1: <output>`.
 void run_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks, const std::string& state_json,
                HookOutput io = {});
 // Every hook runs whatever the others did (poststop: a failure is a warning);
