@@ -210,10 +210,15 @@ int delete_action(const Flags& f) {
   RuntimeOptions o = load_runtime_options(bundle);
   Runtime rt(o.binary_name.empty() ? find_berth() : o.binary_name, runtime_root(o, f.namespace_, berth_root(f.namespace_)),
              global_args(o));
-  try {
-    rt.run({"delete", "--force", f.id}, "");
-  } catch (const std::exception& e) {
-    log::warn("delete " + f.id + ": " + e.what());
+  // containerd runs this after every task's Delete too, when berth has removed the container
+  // already: no state directory, no berth to run (one fork + exec less per container).
+  struct stat st{};
+  if (stat((rt.root() + "/" + f.id).c_str(), &st) == 0 || errno != ENOENT) {
+    try {
+      rt.run({"delete", "--force", f.id}, "");
+    } catch (const std::exception& e) {
+      log::warn("delete " + f.id + ": " + e.what());
+    }
   }
   unmount_all(bundle + "/rootfs");
   long pid = 0;
