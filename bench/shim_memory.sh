@@ -60,8 +60,9 @@ shim_of() { # container id -> shim pid
   local p
   for p in $(pgrep -f 'containerd-shim-(berth|runc)-v2 ' || true); do
     [ "$p" = "$$" ] && continue
-    if tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "-address $T/containerd.sock " &&
-       tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "-id $1 "; then echo "$p"; fi
+    # (a process may be gone between pgrep and the read)
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "-address $T/containerd.sock " &&
+       tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "-id $1 "; then echo "$p"; fi
   done
 }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }

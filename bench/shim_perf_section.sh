@@ -24,7 +24,7 @@ containerd 1.6, both shims side by side in one run, idle containers (\`sleep\`);
 
 $table
 
-Ratios berth/Go shim (medians): \`ctr run --rm\` $(ratio 'ctr run --rm'), \`ctr task exec\` $(ratio 'ctr task exec') (issue #13: at most 0.8)."
+Ratios berth/Go shim (medians): \`ctr run --rm\` $(ratio '`ctr run --rm` of'), \`ctr task exec\` $(ratio '`ctr task exec` of') (issue #13: at most 0.8)."
 echo "$section"
 tmp=$(mktemp "$MD.XXXXXX")
 awk '/^## containerd shims: /{skip = 1; next} /^## /{skip = 0} !skip' "$MD" >"$tmp"

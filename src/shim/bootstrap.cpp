@@ -101,7 +101,7 @@ void write_address_file(const std::string& dir, const std::string& address) {
   if (rename(tmp.c_str(), dst.c_str()) < 0) throw_errno("rename " + tmp + " to " + dst);
 }
 
-void join_cgroup(pid_t pid, const std::string& cgroup) {
+void join_cgroup(pid_t pid, const std::string& cgroup, const std::string& fs) {
   if (cgroup.find("..") != std::string::npos) throw Error("shim_cgroup \"" + cgroup + "\": \"..\" is not allowed");
   std::string rel = cgroup.front() == '/' ? cgroup : "/" + cgroup;
   auto add = [&](const std::string& dir) {
@@ -113,17 +113,17 @@ void join_cgroup(pid_t pid, const std::string& cgroup) {
     return true;
   };
   struct stat st{};
-  if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {  // unified
-    if (!add("/sys/fs/cgroup")) throw_errno("shim_cgroup: open /sys/fs/cgroup" + rel + "/cgroup.procs");
+  if (stat((fs + "/cgroup.controllers").c_str(), &st) == 0) {  // unified
+    if (!add(fs)) throw_errno("shim_cgroup: open " + fs + rel + "/cgroup.procs");
     return;
   }
   // v1 (or hybrid): every hierarchy that has the cgroup, as cgroups.StaticPath does.
   bool any = false;
-  if (DIR* d = opendir("/sys/fs/cgroup")) {
+  if (DIR* d = opendir(fs.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
       if (n == "." || n == ".." || n == "unified") continue;
-      std::string dir = "/sys/fs/cgroup/" + n;
+      std::string dir = fs + "/" + n;
       struct stat ls{};
       if (lstat(dir.c_str(), &ls) < 0 || !S_ISDIR(ls.st_mode)) continue;  // cpu -> cpu,cpuacct links
       any = add(dir) || any;
@@ -210,10 +210,15 @@ int delete_action(const Flags& f) {
   RuntimeOptions o = load_runtime_options(bundle);
   Runtime rt(o.binary_name.empty() ? find_berth() : o.binary_name, runtime_root(o, f.namespace_, berth_root(f.namespace_)),
              global_args(o));
-  try {
-    rt.run({"delete", "--force", f.id}, "");
-  } catch (const std::exception& e) {
-    log::warn("delete " + f.id + ": " + e.what());
+  // containerd runs this after every task's Delete too, when berth has removed the container
+  // already: no state directory, no berth to run (one fork + exec less per container).
+  struct stat st{};
+  if (stat((rt.root() + "/" + f.id).c_str(), &st) == 0 || errno != ENOENT) {
+    try {
+      rt.run({"delete", "--force", f.id}, "");
+    } catch (const std::exception& e) {
+      log::warn("delete " + f.id + ": " + e.what());
+    }
   }
   unmount_all(bundle + "/rootfs");
   long pid = 0;

@@ -21,7 +21,8 @@ std::string group_of(const std::string& config_json_path, const std::string& id)
 void write_address_file(const std::string& dir, const std::string& address);
 // Moves process `pid` into `cgroup` (runc's shim_cgroup option): on a unified host the one
 // directory under /sys/fs/cgroup, on v1 every hierarchy that has it. Throws berth::Error.
-void join_cgroup(pid_t pid, const std::string& cgroup);
+// `fs`: where the cgroup file systems are mounted (another directory in tests).
+void join_cgroup(pid_t pid, const std::string& cgroup, const std::string& fs = "/sys/fs/cgroup");
 // The runtime root of berth for a containerd namespace.
 std::string berth_root(const std::string& ns);
 

@@ -93,8 +93,7 @@ int serve(const Flags& f) {
     socket_path = sa.sun_path;
 
   std::string root = berth_root(f.namespace_);
-  mkdir("/run/containerd/berth", 0711);
-  mkdir(root.c_str(), 0711);
+  // The root is made by the first Create that uses it (the runtime options may name another).
   const char* ttrpc_address = getenv("TTRPC_ADDRESS");
   Publisher publisher(ttrpc_address ? ttrpc_address : "", f.namespace_);
   Runtime runtime(find_berth(), root);

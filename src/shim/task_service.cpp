@@ -95,7 +95,7 @@ void make_dirs(const std::string& path) {
     if (i < path.size() && path[i] != '/') continue;
     std::string part = path.substr(0, i);
     if (mkdir(part.c_str(), 0711) < 0 && errno != EEXIST)
-      throw RpcError(Code::Internal, "runtime options: root: mkdir " + part + ": " + strerror(errno));
+      throw RpcError(Code::Internal, "runtime root: mkdir " + part + ": " + strerror(errno));
   }
 }
 
@@ -209,7 +209,7 @@ void TaskService::create(const Req& r, Reply& rep) {
   c->bundle = req.bundle();
   RuntimeOptions opts = req.has_options() ? parse_runtime_options(req.options().SerializeAsString()) : RuntimeOptions{};
   std::string root = runtime_root(opts, namespace_, runtime_.root());
-  if (!opts.root.empty()) make_dirs(root);
+  make_dirs(root);
   c->rt = std::make_unique<Runtime>(opts.binary_name.empty() ? runtime_.binary() : opts.binary_name, root,
                                     global_args(opts));
   save_runtime_options(c->bundle, opts);

@@ -548,7 +548,7 @@ if [ -e "$ok" ]; then
     echo $! > "$pidfile"
     exit 0
   fi
-  echo stand-in > "${images:-.}/inventory.img"
+  date +%s%N > "${images:-.}/inventory.img"  # unique: containerd refuses a checkpoint blob it has
   echo "(00.000001) dump done (stand-in)" > "$work/$log"
   exit 0
 fi
@@ -575,20 +575,41 @@ test_shim_checkpoint() {
   local bundle=$T/c/state/io.containerd.runtime.v2.task/$NS/k1
   grep -q "no dump today" "$bundle/criu-dump.log" || fail "criu's log not kept in the bundle"
   wait_task_status k1 RUNNING
+  touch "$T/criu-ok"
   # A criu that succeeds: containerd stores the checkpoint as an image; --leave-running is the
   # default, so the task runs on (resumed after containerd's pause).
-  touch "$T/criu-ok"
   RC=0
   OUT=$(C task checkpoint k1 2>&1) || RC=$?
   assert_eq 0 "$RC" "ctr task checkpoint: $OUT"
   local ref=$OUT
-  C images ls -q | grep -qxF "$ref" || fail "no checkpoint image $ref in containerd"
+  C images ls -q >"$T/images"  # (not piped into grep -q: ctr would die of SIGPIPE under pipefail)
+  grep -qxF "$ref" "$T/images" || fail "no checkpoint image $ref in containerd: $(cat "$T/images")"
   wait_task_status k1 RUNNING
-  C task kill -s KILL k1
-  wait_task_status k1 STOPPED
-  C task delete k1 >/dev/null
-  C container rm k1
-  C images rm "$ref" >/dev/null
+  # Restore into a new task: containerd's Create with the checkpoint runs berth restore, whose
+  # (stand-in) criu starts the restored init; Start only reports it.
+  # (from a container of its own: ctr refuses a second checkpoint of k1 whose blobs it has)
+  crun -d "$SHIM_IMG" k3 sleep 600
+  assert_eq 0 "$RC" "ctr run -d: $ERR"
+  SOCKS+=($(shim_sockets))
+  wait_task_status k3 RUNNING
+  OUT=$(C container checkpoint --task k3 "$NS-ckpt:1" 2>&1) || fail "ctr container checkpoint: $OUT"
+  { ls /run/containerd/fifo 2>/dev/null || true; } | sort >"$T/fifo-before"
+  RC=0
+  C container restore --live k2 "$NS-ckpt:1" >"$T/out" 2>&1 || RC=$?
+  # ctr's own stdio fifos (cio.WithStdio, /run/containerd/fifo) are left by ctr on exit
+  for f in $({ ls /run/containerd/fifo 2>/dev/null || true; } | sort | comm -13 "$T/fifo-before" -); do
+    rm -rf "/run/containerd/fifo/$f"
+  done
+  [ -s "$T/fifo-before" ] || rmdir /run/containerd/fifo 2>/dev/null || true
+  assert_eq 0 "$RC" "ctr container restore --live: $(cat "$T/out")"
+  SOCKS+=($(shim_sockets))
+  wait_task_status k2 RUNNING
+  local pid
+  pid=$(C task ls | awk '$1 == "k2" { print $2 }')
+  assert_eq "sleep 100" "$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//')" "the task's pid is the restored init (the stand-in criu's)"
+  for t in k1 k2 k3; do C task kill -s KILL "$t"; done
+  for t in k1 k2 k3; do wait_task_status "$t" STOPPED; C task delete "$t" >/dev/null; C container rm "$t"; done
+  C images rm "$ref" "$NS-ckpt:1" >/dev/null
   assert_nothing_left
 }
 

@@ -1,8 +1,10 @@
 // The shim's command line (Go flag syntax, as containerd calls it) and its socket address.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "berth/util/error.hpp"
@@ -72,4 +74,41 @@ TEST_CASE("shim stdio: a binary:// URI becomes the logging binary's argv") {
         std::vector<std::string>{"/bin/l x", "id", "a/b", "flag", "k", "v w"});
   CHECK_THROWS_AS(berth::shim::logging_binary_argv("binary://relative"), berth::shim::ttrpc::RpcError);
   CHECK_THROWS_AS(berth::shim::logging_binary_argv("binary:///x?a=%zz"), berth::shim::ttrpc::RpcError);
+}
+
+TEST_CASE("shim bootstrap: shim_cgroup joins the one unified directory, or every v1 hierarchy that has it") {
+  char tmpl[] = "/tmp/berth-test-shimcg-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string fs = tmpl;
+  auto put = [&](const std::string& rel, const std::string& data) {
+    std::string path = fs + "/" + rel;
+    for (std::size_t i = fs.size() + 1; i < path.size(); ++i)
+      if (path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+    std::ofstream(path) << data;
+  };
+  auto read = [&](const std::string& rel) {
+    std::ifstream f(fs + "/" + rel);
+    std::string s;
+    std::getline(f, s);
+    return s;
+  };
+  // v1 (hybrid): memory and cpu,cpuacct have /shims, pids has not, unified is skipped.
+  put("memory/shims/cgroup.procs", "");
+  put("cpu,cpuacct/shims/cgroup.procs", "");
+  put("pids/cgroup.procs", "");
+  put("unified/shims/cgroup.procs", "");
+  REQUIRE(symlink("cpu,cpuacct", (fs + "/cpu").c_str()) == 0);
+  berth::shim::join_cgroup(4242, "/shims", fs);
+  CHECK(read("memory/shims/cgroup.procs") == "4242");
+  CHECK(read("cpu,cpuacct/shims/cgroup.procs") == "4242");
+  CHECK(read("unified/shims/cgroup.procs").empty());
+  CHECK_THROWS_WITH(berth::shim::join_cgroup(4242, "/nowhere", fs), doctest::Contains("no cgroup hierarchy has /nowhere"));
+  CHECK_THROWS_WITH(berth::shim::join_cgroup(4242, "/shims/../..", fs), doctest::Contains("\"..\" is not allowed"));
+  // unified: the one directory
+  put("cgroup.controllers", "memory pids");
+  put("shims/cgroup.procs", "");
+  berth::shim::join_cgroup(4343, "shims", fs);
+  CHECK(read("shims/cgroup.procs") == "4343");
+  CHECK_THROWS(berth::shim::join_cgroup(4343, "/absent", fs));
+  CHECK(std::system(("rm -rf '" + fs + "'").c_str()) == 0);
 }
