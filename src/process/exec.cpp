@@ -324,6 +324,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   if (cfg.init_pidfd >= 0 && exited(cfg.init_pidfd))
     throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited");
 
+  require_single_threaded("clone3 exec process");
   SyncPair sp = make_sync_pair();
   // Dumpability is inherited through clone3: the child, visible in the
   // container's pid namespace from birth, is not dumpable even for the
