@@ -1272,6 +1272,21 @@ def headline_ratios(summ):
     return out
 
 
+
+# docs/performance.md also carries berth-build's numbers (bench/build-vs-buildah.sh, pasted by
+# hand below this marker): a new render keeps them.
+BUILD_MARKER = "<!-- berth-build: bench/build-vs-buildah.sh -->"
+
+
+def kept_tail(md_path):
+    try:
+        with open(md_path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    i = text.find(BUILD_MARKER)
+    return "" if i < 0 else "\n" + text[i:]
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--berth", default=os.path.join(REPO, "build", "berth"))
@@ -1292,9 +1307,10 @@ def main():
             d = json.load(f)
         m = d["method"]
         exec_na = None if m.get("exec_berth") == "available" else m.get("exec_berth")
+        tail = kept_tail(args.md)
         with open(args.md, "w") as f:
             f.write(render_md(d["meta"], d["results"], d["ratios"], m.get("scale", 1.0), exec_na,
-                              derived(d["results"]), d.get("failures", {})))
+                              derived(d["results"]), d.get("failures", {})) + tail)
         print("wrote %s from %s" % (args.md, args.json))
         return 0
 
@@ -1356,8 +1372,9 @@ def main():
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
     os.makedirs(os.path.dirname(args.md), exist_ok=True)
+    tail = kept_tail(args.md)
     with open(args.md, "w") as f:
-        f.write(render_md(b.meta, summ, ratios, args.scale, b.exec_na, analysis, b.failures))
+        f.write(render_md(b.meta, summ, ratios, args.scale, b.exec_na, analysis, b.failures) + tail)
     print("\n".join(results_table(summ)))
     print()
     print("\n".join(floor_table(summ)))

@@ -27,6 +27,8 @@
 #include "berth/util/error.hpp"
 #include "copy.hpp"
 #include "overlay.hpp"
+#include "progress.hpp"
+#include "step_root.hpp"
 #include "run_mounts.hpp"
 #include "run_step.hpp"
 #include "stage_state.hpp"
@@ -47,9 +49,22 @@ struct Stage {
 
 class Builder {
  public:
-  Builder(Store& store, const BuildOptions& o, std::ostream& out) : store_(store), o_(o), out_(out) {}
+  Builder(Store& store, const BuildOptions& o, std::ostream& out)
+      : store_(store), o_(o), progress_(o.quiet ? quiet_progress() : o.tty_progress ? tty_progress(2) : plain_progress(out)) {}
 
   BuildResult run() {
+    try {
+      BuildResult r = build();
+      progress_->finish();
+      return r;
+    } catch (...) {
+      progress_->failed(step_no_);
+      throw;
+    }
+  }
+
+ private:
+  BuildResult build() {
     std::string dfpath = o_.dockerfile.empty() ? o_.context + "/Dockerfile" : o_.dockerfile;
     std::string text;
     try {
@@ -59,7 +74,7 @@ class Builder {
     }
     std::string shown = o_.dockerfile.empty() || o_.dockerfile == "-" ? "Dockerfile" : o_.dockerfile;
     df_ = parse_dockerfile(text, shown);
-    for (const auto& w : df_.warnings) say("[warning] " + w);
+    for (const auto& w : df_.warnings) progress_->warning(w);
     struct stat st {};
     if (::stat(o_.context.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw Error("build context " + o_.context + ": not a directory");
     if (::stat((o_.context + "/.dockerignore").c_str(), &st) == 0) {
@@ -75,15 +90,11 @@ class Builder {
     done_.resize(stages_.size());
     const State& st_final = build_stage(target);
     for (const auto& [k, v] : o_.build_args) {
-      if (!used_args_.count(k)) say("[warning] build-arg " + k + " was not consumed by any ARG");
+      if (!used_args_.count(k)) progress_->warning("build-arg " + k + " was not consumed by any ARG");
     }
     return finish(st_final);
   }
 
- private:
-  void say(const std::string& s) {
-    if (!o_.quiet) out_ << s << "\n" << std::flush;
-  }
 
   Lookup meta_lookup() {
     return [this](const std::string& k) -> std::optional<std::string> {
@@ -169,14 +180,14 @@ class Builder {
   image::Image resolve_image(const Instruction& in, const std::string& ref) {
     try {
       if (image::is_transport_ref(ref)) return store_.load(image::pull(store_, ref, "").manifest_desc);
-      if (image::is_registry_ref(ref)) return image::registry_pull(store_, image::parse_reference(ref.substr(9)), {});
+      if (image::is_registry_ref(ref)) return image::registry_pull(store_, image::parse_reference(ref.substr(9)), o_.registry);
       auto d = store_.find(ref);
       if (!d) {
         // Not in the store: the registry it names (docker.io for a short name), as docker does.
         image::Reference r = image::parse_reference(ref);
         if (auto f = store_.find(r.familiar())) return store_.load(*f);
         try {
-          return image::registry_pull(store_, r, {});
+          return image::registry_pull(store_, r, o_.registry);
         } catch (const Error& e) {
           throw Error("image \"" + ref + "\" is not in the local store, and " + e.what());
         }
@@ -269,7 +280,7 @@ class Builder {
       }
       ti.line = from.line;
       ++step_no_;
-      say("#" + std::to_string(step_no_) + " [" + label + " 1/1] ONBUILD " + ti.text);
+      progress_->step(step_no_, "[" + label + " 1/1] ONBUILD " + ti.text);
       apply(st, ti, idx);
     }
   }
@@ -277,7 +288,7 @@ class Builder {
   void step_header(const std::string& label, size_t n, size_t total, const std::string& text) {
     ++step_no_;
     std::string t = text.size() > 200 ? text.substr(0, 200) + "..." : text;
-    say("#" + std::to_string(step_no_) + " [" + label + " " + std::to_string(n) + "/" + std::to_string(total) + "] " + t);
+    progress_->step(step_no_, "[" + label + " " + std::to_string(n) + "/" + std::to_string(total) + "] " + t);
   }
 
   void apply(State& st, const Instruction& in, size_t stage_idx) {
@@ -317,9 +328,21 @@ class Builder {
     return p;
   }
 
-  std::vector<std::string> lowers(const std::vector<Layer>& layers) { return layer_stack(store_, layers); }
+  // overlayfs, or the native copy where overlayfs cannot be used: decided at the first step
+  // that needs a root file system (a build of cache hits mounts nothing).
+  Snapshotter snapshotter() {
+    if (snapshotter_ == Snapshotter::Auto) {
+      std::string why;
+      snapshotter_ = resolve_snapshotter(parse_snapshotter(o_.snapshotter), store_, &why);
+      if (!why.empty()) progress_->warning("overlayfs cannot be used (" + why + "): steps work on copies of the layers (native snapshotter, slower)");
+    }
+    return snapshotter_;
+  }
 
-  std::string layers_root() const { return link_root(store_); }
+  std::unique_ptr<StepRoot> step_root(const std::vector<Layer>& layers, const std::string& upper, const std::string& work,
+                                      const std::string& merged) {
+    return std::make_unique<StepRoot>(snapshotter(), store_, layers, upper, work, merged);
+  }
 
   // RAII for a step's scratch directory.
   struct TempTree {
@@ -353,11 +376,38 @@ class Builder {
     return img.layers;
   }
 
-  // RUN --mount: the runtime mounts, and what the cache key must see of them.
+  // A --secret's value: at most 500 KiB (BuildKit's limit), from its file or variable.
+  std::string secret_value(const Instruction& in, const std::string& id) {
+    const SecretSource& s = o_.secrets.at(id);
+    if (!s.env.empty()) {
+      const char* v = std::getenv(s.env.c_str());
+      if (!v) fail_at(df_, in, "--mount=type=secret: secret \"" + id + "\": environment variable " + s.env + " is not set");
+      return v;
+    }
+    UniqueFd fd(::open(s.file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail_at(df_, in, "--mount=type=secret: secret \"" + id + "\": open " + s.file + ": " + std::strerror(errno));
+    std::string out;
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_at(df_, in, "--mount=type=secret: secret \"" + id + "\": read " + s.file + ": " + std::strerror(errno));
+      if (n == 0) break;
+      out.append(buf, static_cast<size_t>(n));
+      if (out.size() > 500 * 1024) fail_at(df_, in, "--mount=type=secret: secret \"" + id + "\": " + s.file + " is larger than 500 KiB");
+    }
+    return out;
+  }
+
+  // RUN --mount: the runtime mounts, and what the cache key must see of them. Secrets go into
+  // a private tmpfs (`secrets`, made on first use) and are bound read-only onto their target;
+  // their values are not part of the cache key (BuildKit's rule). An ssh mount binds the
+  // agent's socket; the first one also sets SSH_AUTH_SOCK (added to `run_env`).
   json run_mounts(const Instruction& in, size_t stage_idx, const std::string& workdir, const Lookup& env,
-                  const std::string& scratch, std::vector<std::unique_ptr<OverlayMount>>& views, std::vector<std::string>& targets,
-                  std::string& desc) {
+                  const std::string& scratch, std::vector<std::unique_ptr<StepRoot>>& views, std::vector<std::string>& targets,
+                  std::string& desc, std::unique_ptr<TmpfsDir>& secrets, std::vector<std::string>& run_env) {
     json out = json::array();
+    int nssh = 0;
     for (const auto& f : in.flags) {
       if (f.name != "mount") continue;
       RunMount m;
@@ -366,8 +416,48 @@ class Builder {
       } catch (const Error& e) {
         fail_at(df_, in, e.what());
       }
-      targets.push_back(m.target);
       desc += "\nmount " + m.canonical;
+      if (m.type == "secret" || m.type == "ssh") {
+        bool given = m.type == "secret" ? o_.secrets.count(m.id) != 0 : o_.ssh.count(m.id) != 0;
+        if (!given) {
+          if (m.required) {
+            fail_at(df_, in, "--mount=type=" + m.type + ": " + m.type + " \"" + m.id + "\" was not given (" +
+                                 (m.type == "secret" ? "--secret id=" + m.id + ",src=PATH" : "--ssh " + m.id + "=SOCKET") + ")");
+          }
+          continue;  // not required: no mount, as BuildKit
+        }
+      }
+      if (m.type == "ssh") {
+        if (m.target.empty()) m.target = "/run/buildkit/ssh_agent." + std::to_string(nssh);
+        if (nssh++ == 0) {
+          bool has = false;
+          for (const auto& e : run_env) has = has || e.rfind("SSH_AUTH_SOCK=", 0) == 0;
+          if (!has) run_env.push_back("SSH_AUTH_SOCK=" + m.target);
+        }
+        out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", o_.ssh.at(m.id)}, {"options", {"rbind", "nosuid", "nodev", "noexec"}}});
+        targets.push_back(m.target);
+        continue;
+      }
+      targets.push_back(m.target);
+      if (m.type == "secret") {
+        std::string value = secret_value(in, m.id);
+        if (!secrets) secrets = std::make_unique<TmpfsDir>(scratch + "/secrets");
+        std::string file = secrets->path() + "/" + std::to_string(out.size());
+        UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!fd) throw_errno("create " + file);
+        size_t off = 0;
+        while (off < value.size()) {
+          ssize_t n = ::write(fd.get(), value.data() + off, value.size() - off);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) throw_errno("write " + file);
+          off += static_cast<size_t>(n);
+        }
+        if (::fchown(fd.get(), m.uid.value_or(0), m.gid.value_or(0)) != 0 || ::fchmod(fd.get(), m.mode.value_or(0400)) != 0) {
+          throw_errno("set owner/mode of " + file);
+        }
+        out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", file}, {"options", {"rbind", "ro", "nosuid", "nodev", "noexec"}}});
+        continue;
+      }
       if (m.type == "tmpfs") {
         json opts = json::array({"nosuid", "nodev"});
         char mode[16];
@@ -399,7 +489,7 @@ class Builder {
           auto layers = from_layers(in, m.from, stage_idx, from_key);
           std::string at = scratch + "/mount-" + std::to_string(views.size());
           if (::mkdir(at.c_str(), 0755) != 0) throw_errno("mkdir " + at);
-          views.push_back(std::make_unique<OverlayMount>(layers_root(), lowers(layers), "", "", at));
+          views.push_back(step_root(layers, "", "", at));
           root = at;
           ig = nullptr;
         }
@@ -433,15 +523,16 @@ class Builder {
     std::string desc, by;
     TempTree tmp{store_.make_temp_dir("step")};
     // COPY/ADD: sources, and for --from the other stage's or image's view mounted read-only.
-    std::unique_ptr<OverlayMount> from_view;
+    std::unique_ptr<StepRoot> from_view;
     Sources src;
     std::string dest;
     CopyOptions copts;
     std::vector<std::string> run_argv, run_env;
     bool host_net = o_.host_network;
     json rt_mounts = json::array();
-    std::vector<std::unique_ptr<OverlayMount>> mount_views;  // --mount from= views, read-only
+    std::vector<std::unique_ptr<StepRoot>> mount_views;  // --mount from= views, read-only
     std::vector<std::string> mount_targets;
+    std::unique_ptr<TmpfsDir> secrets;  // RUN --mount=type=secret files, gone after the step
     if (in.keyword == "RUN") {
       run_argv = command_of(st, in);
       std::set<std::string> names;
@@ -460,7 +551,7 @@ class Builder {
       by = "RUN " + json(run_argv).dump();
       desc = by + "\nenv " + json(run_env).dump() + "\nuser " + c.value("User", std::string()) + "\ncwd " + workdir +
              "\nnet " + (host_net ? "host" : "none");
-      rt_mounts = run_mounts(in, stage_idx, workdir, env, tmp.path, mount_views, mount_targets, desc);
+      rt_mounts = run_mounts(in, stage_idx, workdir, env, tmp.path, mount_views, mount_targets, desc, secrets, run_env);
     } else {
       std::vector<std::string> words = in.json ? in.argv : expand_list_at(df_, in, in.args, env);
       if (in.json) {
@@ -479,7 +570,7 @@ class Builder {
         std::string name = expand(in, *f->value, env);
         std::vector<Layer> layers = from_layers(in, name, stage_idx, from_key);
         std::string at = temp_mkdir(tmp.path, "from", 0755);
-        from_view = std::make_unique<OverlayMount>(layers_root(), lowers(layers), "", "", at);
+        from_view = step_root(layers, "", "", at);
         root = at;
         ig = nullptr;
       }
@@ -527,15 +618,17 @@ class Builder {
                                         std::to_string(static_cast<int>(o_.compression)));
     if (!o_.no_cache && try_cache(st, key)) {
       ++cached_;
-      say("#" + std::to_string(step_no_) + " CACHED");
+      progress_->cached(step_no_);
       return;
     }
     std::string upper = temp_mkdir(tmp.path, "upper", 0755);
     std::string work = temp_mkdir(tmp.path, "work", 0700);
     std::string merged = temp_mkdir(tmp.path, "merged", 0755);
     std::vector<std::string> absent;
+    std::unique_ptr<StepRoot> step_fs;
     {
-      OverlayMount m(layers_root(), lowers(st.layers), upper, work, merged);
+      step_fs = step_root(st.layers, upper, work, merged);
+      StepRoot* m = step_fs.get();
       UniqueFd rootfd(::open(merged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!rootfd) throw_errno("open " + merged);
       if (workdir != "/") linux_::mkdir_all_in_root(rootfd.get(), workdir, 0755);
@@ -575,10 +668,8 @@ class Builder {
         try {
           r = run_in_container(rs, [&](const std::string& line) {
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            char ts[32];
-            snprintf(ts, sizeof ts, "%.3f", secs);
-            say("#" + std::to_string(step_no_) + " " + ts + " " + line);
-          });
+            progress_->output(step_no_, secs, line);
+          }, [&] { progress_->tick(); });
         } catch (const Error& e) {
           fail_at(df_, in, e.what());
         }
@@ -607,26 +698,30 @@ class Builder {
         }
       }
       rootfd.reset();  // an open fd inside would keep the overlay busy
-      m.unmount();
+      m->finish();
     }
     from_view.reset();
     mount_views.clear();
+    secrets.reset();
     for (const auto& p : absent) remove_mount_point(upper, p);
-    commit_layer(st, upper, key, by, t0);
+    commit_layer(st, upper, key, by, t0, *step_fs);
   }
 
   // The upper dir becomes the step's layer: blob in the store, the dir itself kept as the
   // unpacked layer, config and history updated, and the result recorded in the cache.
   void commit_layer(State& st, const std::string& upper, const std::string& key, const std::string& by,
-                    std::chrono::steady_clock::time_point t0) {
+                    std::chrono::steady_clock::time_point t0, const StepRoot& root) {
     image::LayerWriteOptions lo;
     lo.epoch = o_.epoch;
     lo.compression = o_.compression;
+    lo.whiteouts = root.whiteouts();
+    lo.opaque_dirs = root.opaque_dirs();
     Layer layer = image::write_layer(store_, upper, lo);
-    // The upper dir is the layer in overlayfs form already: keep it for later steps.
+    // The overlayfs upper dir is the layer in overlayfs form already: keep it for later steps
+    // (the native one lacks its whiteouts: the layer is extracted from its blob when needed).
     std::string ldir = store_.layer_dir(layer.diff_id);
     struct stat s {};
-    if (::stat(ldir.c_str(), &s) != 0) ::rename(upper.c_str(), ldir.c_str());
+    if (!root.native() && ::stat(ldir.c_str(), &s) != 0) ::rename(upper.c_str(), ldir.c_str());
     st.layers.push_back(layer);
     st.config["rootfs"]["type"] = "layers";
     st.config["rootfs"]["diff_ids"].push_back(layer.diff_id);
@@ -641,10 +736,7 @@ class Builder {
     store_.cache_put(key, entry);
     ++built_;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.2fs", secs);
-    say("#" + std::to_string(step_no_) + " DONE " + buf + " (layer " + layer.blob.digest.substr(7, 12) + ", " +
-        std::to_string(layer.blob.size) + " bytes)");
+    progress_->done(step_no_, secs, "layer " + layer.blob.digest.substr(7, 12) + ", " + std::to_string(layer.blob.size) + " bytes");
   }
 
   // WORKDIR creates its directory when the image lacks it, owned by the USER in effect (as
@@ -660,7 +752,7 @@ class Builder {
     if (dir == "/") return false;
     if (!o_.no_cache && try_cache(st, key)) {
       ++cached_;
-      say("#" + std::to_string(step_no_) + " CACHED");
+      progress_->cached(step_no_);
       return true;
     }
     TempTree tmp{store_.make_temp_dir("step")};
@@ -668,8 +760,10 @@ class Builder {
     std::string work = temp_mkdir(tmp.path, "work", 0700);
     std::string merged = temp_mkdir(tmp.path, "merged", 0755);
     bool made = false;
+    std::unique_ptr<StepRoot> step_fs;
     {
-      OverlayMount m(layers_root(), lowers(st.layers), upper, work, merged);
+      step_fs = step_root(st.layers, upper, work, merged);
+      StepRoot* m = step_fs.get();
       UniqueFd rootfd(::open(merged.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!rootfd) throw_errno("open " + merged);
       UniqueFd there = linux_::try_open_in_root(rootfd.get(), dir, O_PATH | O_DIRECTORY);
@@ -688,10 +782,10 @@ class Builder {
       }
       there.reset();
       rootfd.reset();
-      m.unmount();
+      m->finish();
     }
     if (!made) return false;  // it exists: nothing to add, no cache entry needed
-    commit_layer(st, upper, key, by, t0);
+    commit_layer(st, upper, key, by, t0, *step_fs);
     return true;
   }
 
@@ -738,8 +832,9 @@ class Builder {
     return true;
   }
 
+  // "" runs RUN through libberth in-process; an explicit --runtime is checked once.
   std::string runtime() {
-    if (runtime_.empty()) runtime_ = find_runtime(o_.runtime);
+    if (runtime_.empty() && !o_.runtime.empty()) runtime_ = check_runtime(o_.runtime);
     return runtime_;
   }
 
@@ -758,15 +853,16 @@ class Builder {
     r.config_digest = config_desc.digest;
     r.steps = step_no_;
     r.cached = cached_;
-    say("#" + std::to_string(++step_no_) + " writing image " + mdesc.digest + " (" + std::to_string(built_) + " layers built, " +
-        std::to_string(cached_) + " cached)");
-    for (const auto& t : o_.tags) say("#" + std::to_string(step_no_) + " naming to " + image::normalize_ref(t));
+    ++step_no_;
+    progress_->info(step_no_, "writing image " + mdesc.digest + " (" + std::to_string(built_) + " layers built, " +
+                                  std::to_string(cached_) + " cached)");
+    for (const auto& t : o_.tags) progress_->info(step_no_, "naming to " + image::normalize_ref(t));
     return r;
   }
 
   Store& store_;
   const BuildOptions& o_;
-  std::ostream& out_;
+  std::unique_ptr<Progress> progress_;
   Dockerfile df_;
   DockerIgnore ignore_;
   std::vector<Stage> stages_;
@@ -776,6 +872,7 @@ class Builder {
   std::set<size_t> building_;
   int step_no_ = 0, cached_ = 0, built_ = 0;
   std::string runtime_;
+  Snapshotter snapshotter_ = Snapshotter::Auto;
 };
 
 }  // namespace

@@ -49,6 +49,15 @@ void OverlayMount::unmount() {
   mounted_ = false;
 }
 
+TmpfsDir::TmpfsDir(const std::string& dir) : dir_(dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0) throw_errno("mkdir " + dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=16m") != 0) {
+    throw_errno("mount tmpfs on " + dir);
+  }
+}
+
+TmpfsDir::~TmpfsDir() { ::umount2(dir_.c_str(), MNT_DETACH); }
+
 std::string link_root(const image::Store& store) { return store.root() + "/berth/l"; }
 
 std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers) {

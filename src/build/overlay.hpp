@@ -36,6 +36,20 @@ class OverlayMount {
 std::vector<std::string> layer_stack(image::Store& store, const std::vector<image::Layer>& layers);
 std::string link_root(const image::Store& store);
 
+// A small private tmpfs (mode 0700) at `dir`, in berth-build's mount namespace: RUN
+// --mount=type=secret files live there, never on the store's disk. Unmounted by the destructor.
+class TmpfsDir {
+ public:
+  explicit TmpfsDir(const std::string& dir);
+  ~TmpfsDir();
+  TmpfsDir(const TmpfsDir&) = delete;
+  TmpfsDir& operator=(const TmpfsDir&) = delete;
+  const std::string& path() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
 // Puts berth-build in a private mount namespace so that every overlay it mounts goes away
 // with the process, whatever happens to it.
 void private_mount_namespace();

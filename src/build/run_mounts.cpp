@@ -40,8 +40,8 @@ RunMount parse_run_mount(const std::string& value, const std::string& workdir) {
     size_t eq = kv.find('=');
     std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
     if (k == "type") {
-      if (v != "bind" && v != "cache" && v != "tmpfs") {
-        throw Error("--mount: type=\"" + v + "\" is not supported (bind, cache, tmpfs; secret and ssh are not)");
+      if (v != "bind" && v != "cache" && v != "tmpfs" && v != "secret" && v != "ssh") {
+        throw Error("--mount: type=\"" + v + "\" is not supported (bind, cache, tmpfs, secret, ssh)");
       }
       m.type = v;
     } else if (k == "target" || k == "dst" || k == "destination") {
@@ -56,6 +56,9 @@ RunMount parse_run_mount(const std::string& value, const std::string& workdir) {
       m.readonly = v.empty() || v == "true";
     } else if (k == "rw" || k == "readwrite") {
       if (v.empty() || v == "true") throw Error("--mount: rw bind mounts are not supported (changes would be thrown away)");
+    } else if (k == "required") {
+      if (!v.empty() && v != "true" && v != "false") throw Error("--mount: required=\"" + v + "\": want true or false");
+      m.required = v != "false";
     } else if (k == "sharing") {
       if (v != "shared" && v != "private" && v != "locked") throw Error("--mount: sharing=\"" + v + "\": want shared, private or locked");
     } else if (k == "mode") {
@@ -70,14 +73,31 @@ RunMount parse_run_mount(const std::string& value, const std::string& workdir) {
       throw Error("--mount: unknown option \"" + k + "\"");
     }
   }
-  if (m.target.empty()) throw Error("--mount: target=PATH is required");
-  if (m.target[0] != '/') m.target = (workdir == "/" ? "" : workdir) + "/" + m.target;
-  m.target = linux_::clean_path(m.target);
-  if (m.target == "/") throw Error("--mount: cannot mount over /");
+  if (m.type == "secret") {
+    if (m.id.empty() && m.target.empty()) throw Error("--mount: type=secret needs id= or target=");
+    if (m.id.empty()) m.id = m.target.substr(m.target.rfind('/') + 1);
+    if (m.target.empty()) m.target = "/run/secrets/" + m.id;
+  } else if (m.type == "ssh") {
+    if (m.id.empty()) m.id = "default";
+  } else if (m.required) {
+    throw Error("--mount: required= is for type=secret and type=ssh");
+  }
+  if (m.target.empty() && m.type != "ssh") throw Error("--mount: target=PATH is required");
+  if (!m.target.empty()) {
+    if (m.target[0] != '/') m.target = (workdir == "/" ? "" : workdir) + "/" + m.target;
+    m.target = linux_::clean_path(m.target);
+    if (m.target == "/") throw Error("--mount: cannot mount over /");
+  }
   if (m.type != "bind" && (!m.from.empty() || !m.source.empty())) throw Error("--mount: from= and source= are for type=bind");
+  if (m.type == "ssh" && (m.mode || m.uid || m.gid)) {
+    // The agent's socket is bound as it is (no proxy socket of our own): its owner and mode
+    // are the host's. Refused rather than ignored.
+    throw Error("--mount: type=ssh: mode=, uid= and gid= are not supported (the agent socket is bound as it is)");
+  }
   if (m.type == "bind" && m.source.empty()) m.source = ".";
   if (m.type == "cache" && m.id.empty()) m.id = m.target;
   m.canonical = m.type + "|" + m.target + "|" + m.source + "|" + m.from + "|" + m.id + "|" + (m.readonly ? "ro" : "rw") + "|" +
+                (m.required ? "required|" : "") +
                 (m.mode ? std::to_string(*m.mode) : "") + "|" + (m.uid ? std::to_string(*m.uid) : "") + "|" +
                 (m.gid ? std::to_string(*m.gid) : "") + "|" + (m.size ? std::to_string(*m.size) : "");
   return m;

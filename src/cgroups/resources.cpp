@@ -13,6 +13,9 @@
 //   pids.limit 0               no change; < 0 = "max"
 //   blkio weight               blkio.weight, or blkio.bfq.weight when only BFQ is there
 //   missing controller         "cannot set <ctrl> limit: ..." (hugetlb, net_cls, net_prio, rdma ...)
+//   hugepageLimits             the usage and the reservation (rsvd) limit; on a hybrid host whose
+//                              hugetlb is bound to the unified hierarchy, its v2 files there
+//                              (runc 1.1 refuses: its v1 driver has no hugetlb there)
 //   unified on v1              "invalid configuration: cannot use unified on cgroup v1"
 //   devices in a user ns       skipped (the kernel refuses them)
 //   devices on v2              not here: an eBPF program (devices_bpf.cpp), attached by fs_v2
@@ -217,6 +220,41 @@ std::string rdma_line(const std::string& device, const oci::RdmaLimit& l) {
   return s;
 }
 
+// hugepageLimits (runtime-spec): the reservation limit where the kernel accounts
+// reservations (Linux 5.7+: hugetlb.<size>.rsvd.*), besides the usage limit, as
+// runc 1.2 does; a kernel without rsvd files keeps the usage limit alone.
+void put_hugetlb(const std::string& d, const oci::HugepageLimit& h, const char* suffix) {
+  const std::string value = std::to_string(h.limit);
+  put(d, "hugetlb." + h.pageSize + "." + suffix, value);
+  const std::string rsvd = "hugetlb." + h.pageSize + ".rsvd." + suffix;
+  if (cgroup_file_exists(d, rsvd)) put(d, rsvd, value);
+}
+
+// A hybrid host may bind hugetlb to its cgroup2 hierarchy (/sys/fs/cgroup/unified)
+// rather than to a v1 one: the container's directory there, with the controller
+// enabled in every ancestor's cgroup.subtree_control. "" when no hierarchy has it.
+std::string unified_hugetlb_dir(const std::map<std::string, std::string>& dirs) {
+  for (const auto& [mnt, dir] : dirs) {
+    std::string controllers;
+    try {
+      controllers = " " + read_cgroup_file(mnt, "cgroup.controllers") + " ";
+    } catch (const Error&) {
+      continue;  // a v1 hierarchy
+    }
+    for (char& c : controllers) if (c == '\n') c = ' ';
+    if (controllers.find(" hugetlb ") == std::string::npos) continue;
+    // From the mount point down to the container's parent.
+    for (size_t at = mnt.size(); at != std::string::npos && at < dir.size(); at = dir.find('/', at + 1)) {
+      const std::string parent = dir.substr(0, at);
+      std::string enabled = " " + read_cgroup_file(parent, "cgroup.subtree_control") + " ";
+      for (char& c : enabled) if (c == '\n') c = ' ';
+      if (enabled.find(" hugetlb ") == std::string::npos) put(parent, "cgroup.subtree_control", "+hugetlb");
+    }
+    return dir;
+  }
+  return "";
+}
+
 bool kernel_memory_set(const oci::Resources& r) {
   return r.memory && (r.memory->kernel || r.memory->kernelTCP);
 }
@@ -235,8 +273,14 @@ void apply_v1(const std::map<std::string, std::string>& dirs, const oci::Resourc
   if (r.pids && r.pids->limit != 0)
     put(need(dirs, "pids"), "pids.max", r.pids->limit > 0 ? std::to_string(r.pids->limit) : "max");
   if (r.blockIO) v1_blkio(dirs, *r.blockIO);
-  for (const auto& h : r.hugepageLimits)
-    put(need(dirs, "hugetlb"), "hugetlb." + h.pageSize + ".limit_in_bytes", std::to_string(h.limit));
+  if (!r.hugepageLimits.empty()) {
+    const std::string v1 = controller_dir(dirs, "hugetlb");
+    const std::string unified = v1.empty() ? unified_hugetlb_dir(dirs) : "";
+    for (const auto& h : r.hugepageLimits) {
+      if (!unified.empty()) put_hugetlb(unified, h, "max");
+      else put_hugetlb(need(dirs, "hugetlb"), h, "limit_in_bytes");
+    }
+  }
   if (r.network) {
     if (r.network->classID) put(need(dirs, "net_cls"), "net_cls.classid", std::to_string(*r.network->classID));
     for (const auto& p : r.network->priorities)
@@ -316,7 +360,7 @@ void apply_v2(const std::string& d, const oci::Resources& r) {
     if (!c.cpus.empty()) put(d, "cpuset.cpus", c.cpus);
     if (!c.mems.empty()) put(d, "cpuset.mems", c.mems);
   }
-  for (const auto& h : r.hugepageLimits) put(d, "hugetlb." + h.pageSize + ".max", std::to_string(h.limit));
+  for (const auto& h : r.hugepageLimits) put_hugetlb(d, h, "max");
   for (const auto& [dev, l] : r.rdma) put(d, "rdma.max", rdma_line(dev, l));
   for (const auto& [k, v] : r.unified) {
     if (k.find('/') != std::string::npos || k == "." || k == "..")

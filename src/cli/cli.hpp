@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "berth/process/listen_fds.hpp"
+
 namespace berth::container {
 struct CriuOptions;
 }
@@ -21,6 +23,11 @@ struct Globals {
   std::string criu;
   std::string rootless = "auto";  // --rootless as given
   bool rootless_mode = false;      // resolved after parsing (container/rootless.hpp)
+  // fds 3..3+n-1 belong to the container's process (create/run/exec: --preserve-fds,
+  // plus the first listen_fds of them from LISTEN_FDS for create/run); checked
+  // before berth opens anything.
+  int preserved_fds = 0;
+  int listen_fds = 0;
 };
 
 // The command chosen on the command line runs this after parsing; its return
@@ -46,6 +53,19 @@ void add_checkpoint(CLI::App& app, Globals& g, Action& act);
 void add_restore(CLI::App& app, Globals& g, Action& act);
 // The flags checkpoint and restore share (checkpoint.cpp).
 void add_criu_flags(CLI::App* cmd, container::CriuOptions& o);
+
+// --preserve-fds plus the socket-activation fds of berth's environment
+// (LISTEN_FDS, taken when LISTEN_PID is unset or ours): sets `listen` and
+// returns the size of the range for require_preserved_fds.
+int preserved_with_listen_fds(int preserve_fds, process::ListenFds& listen);
+
+// Every fd in 3..3+n-1 must be open (the first `listen` are LISTEN_FDS's), as
+// runc requires, so that none of berth's own fds can land there
+// (preserved_fds.cpp). Call before berth opens any fd; throws berth::Error.
+void require_preserved_fds(int n, int listen);
+
+// Help in runc's layout (help.cpp); set on the app before the commands are added.
+std::shared_ptr<CLI::FormatterBase> runc_style_help();
 
 // The command word: the first argument that is not a global flag or a global
 // option's value (main.cpp registers only that command; seal.cpp decides on it).

@@ -14,6 +14,8 @@ void add_create(CLI::App& app, Globals& g, Action& act) {
   cmd->add_flag("--no-new-keyring", o->no_new_keyring, "do not create a new session keyring");
   cmd->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (3..3+N-1) to the container");
   cmd->callback([&g, &act, o] {
+    g.preserved_fds = preserved_with_listen_fds(o->preserve_fds, o->listen);
+    g.listen_fds = o->listen.count;
     act = [&g, o] {
       o->root = g.root;
       o->rootless = g.rootless_mode;

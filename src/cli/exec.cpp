@@ -123,8 +123,13 @@ void add_exec(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("-c,--cap", o.caps, "add a capability to the process's sets (repeatable)")->allow_extra_args(false);
   cmd->add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (3..3+N-1) to the process");
   cmd->add_flag("--ignore-paused", o.ignore_paused, "allow exec in a paused container");
+  cmd->add_option("--cgroup", o.cgroups,
+                  "run the process in a sub-cgroup of the container's: [controller[,controller...]:]path (repeatable)")
+      ->allow_extra_args(false);
   cmd->callback([&g, &act, c, cmd] {
     std::vector<std::string> rest = cmd->remaining();
+    if (rest.empty()) throw CLI::RequiredError("container-id");  // runc's wording, in main
+    g.preserved_fds = c->opts.preserve_fds;
     act = [&g, c, rest] { return do_exec(g, *c, rest); };
   });
 }

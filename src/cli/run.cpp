@@ -103,7 +103,11 @@ void add_run(CLI::App& app, Globals& g, Action& act) {
   cmd->add_flag("--no-new-keyring", o->create.no_new_keyring, "do not create a new session keyring");
   cmd->add_option("--preserve-fds", o->create.preserve_fds, "pass N extra fds (3..3+N-1) to the container");
   cmd->add_flag("--no-subreaper", o->keep_subreaper_flag, "accepted for compatibility");
-  cmd->callback([&g, &act, o] { act = [&g, o] { return do_run(g, *o); }; });
+  cmd->callback([&g, &act, o] {
+    g.preserved_fds = preserved_with_listen_fds(o->create.preserve_fds, o->create.listen);
+    g.listen_fds = o->create.listen.count;
+    act = [&g, o] { return do_run(g, *o); };
+  });
 }
 
 }  // namespace berth::cli

@@ -19,7 +19,9 @@
 #include "berth/cgroups/fs.hpp"
 #include "berth/cgroups/manager.hpp"
 #include "berth/cgroups/rootless.hpp"
+#include "berth/container/cgroup_kill.hpp"
 #include "berth/container/record.hpp"
+#include "berth/container/host_attach.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/idmap_mount.hpp"
@@ -30,6 +32,7 @@
 #include "berth/linux/seccomp.hpp"
 #include "berth/linux/seccomp_cache.hpp"
 #include "berth/linux/syscalls.hpp"
+#include "berth/linux/userns_maps.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/process/hooks.hpp"
 #include "berth/process/init.hpp"
@@ -71,7 +74,7 @@ bool wait_exit(int pidfd, int timeout_ms) {
 }
 
 // Signals every process of the container: through the cgroup when there is one
-// (frozen while we do it for SIGKILL, so nothing forks past us), else the init.
+// (container/cgroup_kill.hpp: nothing forks past us), else the init.
 void signal_all(const Record& r, int sig) {
   auto cg = record_cgroup(r);
   if (!cg) {
@@ -80,18 +83,11 @@ void signal_all(const Record& r, int sig) {
       for (pid_t p : linux_::process_tree(r.pid)) ::kill(p, sig);
     return;
   }
-  std::vector<pid_t> pids;
-  if (cg) pids = cg->pids();
-  if (pids.empty()) {
+  if (cg->pids().empty()) {
     if (init_alive(r)) ::kill(r.pid, sig);
     return;
   }
-  bool freeze = sig == SIGKILL && cg->driver() == cgroups::Driver::V1;
-  if (freeze) {
-    try { cg->freeze(true); } catch (const Error&) { freeze = false; }
-  }
-  for (pid_t p : cg->pids()) ::kill(p, sig);
-  if (freeze) cg->freeze(false);
+  signal_cgroup(*cg, sig);
 }
 
 void kill_and_wait(const Record& r) {
@@ -101,16 +97,30 @@ void kill_and_wait(const Record& r) {
   if (pfd && !wait_exit(pfd.get(), 10000)) throw Error("container init " + std::to_string(r.pid) + " did not exit after SIGKILL");
 }
 
-// Removes everything the container owns on the host. Poststop hook failures are warnings (spec).
-void destroy(StateDir& dir, const Record& r, const std::string& id) {
-  if (auto cg = record_cgroup(r)) {
-    for (pid_t p : cg->pids()) ::kill(p, SIGKILL);
-    cg->destroy();
-  }
+// The annotation files for hook output (process/hooks.hpp); a file that cannot
+// be opened is a warning here: the hooks run on, their output kept for errors.
+process::HookFiles hook_files_or_warn(const std::map<std::string, std::string>& annotations) {
   try {
-    process::run_hooks("poststop", r.spec.hooks.poststop, state_json(id, r, oci::Status::Stopped, 0));
+    return process::HookFiles::open(annotations);
   } catch (const Error& e) {
     log::warn(e.what());
+    return {};
+  }
+}
+
+// Removes everything the container owns on the host. Poststop hook failures are
+// warnings, and every poststop hook runs (runtime-spec).
+void destroy(StateDir& dir, const Record& r, const std::string& id) {
+  if (auto cg = record_cgroup(r)) {
+    if (!cg->pids().empty()) signal_cgroup(*cg, SIGKILL);
+    cg->destroy();
+  }
+  detach_host(dir, id, r.spec);
+  if (!r.spec.hooks.poststop.empty()) {
+  process::HookFiles files = hook_files_or_warn(r.annotations);
+    for (const auto& failure :
+         process::run_all_hooks("poststop", r.spec.hooks.poststop, state_json(id, r, oci::Status::Stopped, 0), files.io()))
+      log::warn(failure);
   }
   dir.remove();
 }
@@ -165,6 +175,7 @@ struct Bundle {
   std::string rootfs;  // absolute
   std::optional<linux_::SeccompFilter> seccomp;
   UniqueFd console;  // the connected --console-socket
+  process::HookFiles hook_files;  // run.oci.hooks.stdout/stderr
 };
 
 Bundle load_bundle(const CreateOptions& o) {
@@ -174,6 +185,8 @@ Bundle load_bundle(const CreateOptions& o) {
   // Relative paths in config.json (root.path, bind sources) are relative to the bundle, as in runc.
   if (::chdir(b.dir.c_str()) < 0) throw_errno("chdir to bundle " + b.dir);
   b.spec = oci::load_spec("config.json");
+  // A new user namespace without mappings: crun's default maps (linux/userns_maps.hpp).
+  linux_::fill_default_id_maps(b.spec);
   const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
   require_mount_namespace(spec);
@@ -186,13 +199,15 @@ Bundle load_bundle(const CreateOptions& o) {
   // Labels the host cannot apply are refused now, not by a failed write in the init.
   // Only a config that asks for a label pays for probing the host's LSMs.
   if (linux_::wants_lsm(spec)) linux_::require_lsm_support(spec, linux_::detect_lsm());
-  // With SELinux present the label passes the check above, but berth does not put context= on
-  // the container's mounts (runc does): say so rather than pretend.
-  if (spec.linux && !spec.linux->mountLabel.empty())
-    log::warn("linux.mountLabel \"" + spec.linux->mountLabel + "\" is not applied: berth does not label mounts");
+  // linux.memoryPolicy, linux.netDevices, linux.intelRdt: what this host must offer.
+  require_host_support(spec);
   if (spec.linux && spec.linux->seccomp)
     b.seccomp = linux_::compile_seccomp_cached(*spec.linux->seccomp, seccomp_cache_dir(o.root));
   if (!o.console_socket.empty()) b.console = connect_console_socket(o.console_socket);
+  const oci::Hooks& h = spec.hooks;
+  if (!h.prestart.empty() || !h.createRuntime.empty() || !h.createContainer.empty() || !h.startContainer.empty() ||
+      !h.poststart.empty() || !h.poststop.empty())
+    b.hook_files = process::HookFiles::open(spec.annotations);
   return b;
 }
 
@@ -291,8 +306,8 @@ class Creation final : public process::InitParent {
 
   std::string runtime_hooks(pid_t pid) override {
     std::string s = state_json(o_.id, rec_, oci::Status::Creating, pid);
-    process::run_hooks("prestart", b_.spec.hooks.prestart, s);
-    process::run_hooks("createRuntime", b_.spec.hooks.createRuntime, s);
+    process::run_hooks("prestart", b_.spec.hooks.prestart, s, b_.hook_files.io());
+    process::run_hooks("createRuntime", b_.spec.hooks.createRuntime, s, b_.hook_files.io());
     return s;
   }
 
@@ -353,9 +368,11 @@ process::InitConfig init_config(const CreateOptions& o, const Bundle& b, int exe
   ic.rootfs = b.rootfs;
   ic.no_pivot = o.no_pivot;
   ic.no_new_keyring = o.no_new_keyring;
-  ic.preserve_fds = o.preserve_fds;
+  ic.preserve_fds = o.preserve_fds + o.listen.count;
+  ic.listen = o.listen;
   ic.console_socket = b.console ? b.console.get() : o.console_fd;
   ic.exec_fifo = exec_fifo;
+  ic.hook_io = b.hook_files.io();
   ic.seccomp = b.seccomp ? &*b.seccomp : nullptr;
   if (c.cgroup()) ic.cgroup_dirs = c.cgroup()->dirs();
   for (const auto& h : cgroups::host_hierarchies())
@@ -378,7 +395,13 @@ std::string now_rfc3339_nano() {
   return out;
 }
 
-Created create(const CreateOptions& o) {
+Created create(const CreateOptions& given) {
+  // --pid-file and --console-socket are relative to the caller's directory, as
+  // in runc: load_bundle enters the bundle.
+  CreateOptions o = given;
+  if (!o.pid_file.empty()) o.pid_file = absolute(o.pid_file);
+  if (!o.console_socket.empty()) o.console_socket = absolute(o.console_socket);
+  const std::string& pid_file = o.pid_file;
   Bundle b = load_bundle(o);
   StateDir dir = StateDir::create(o.root, o.id);
   Creation c(o, b, dir);
@@ -391,9 +414,19 @@ Created create(const CreateOptions& o) {
     std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
     process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
-    if (!o.pid_file.empty()) write_pid_file(absolute(o.pid_file), init.pid);
+    try {
+      attach_host(dir, o.id, b.spec, init.pid);
+    } catch (...) {
+      // The init waits on its exec fifo: it must not outlive the failed create.
+      sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
+      ::waitpid(init.pid, nullptr, 0);
+      throw;
+    }
+    if (!pid_file.empty()) write_pid_file(pid_file, init.pid);
+    dir.finish_create();
     return Created{init.pid, std::move(init.pidfd), c.take_record()};
   } catch (...) {
+    detach_host(dir, o.id, b.spec);
     c.undo();
     throw;
   }
@@ -431,22 +464,40 @@ void start(const std::string& root, const std::string& id, const Record* known) 
   const bool wait_exec = !r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty();
   if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
   if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
+  if (r.spec.hooks.poststart.empty()) return;
+  // The container is running: `state`, `kill` and the rest need not wait for
+  // the exec or the poststart hooks (which may take their whole timeout).
+  dir.unlock();
   // The init runs the startContainer hooks after the fifo byte, just before its
   // execve; poststart hooks must come after the process started (runtime-spec).
   if (wait_exec) wait_for_exec(fd.get(), r.pid);
+  process::HookFiles files = hook_files_or_warn(r.annotations);
   try {
-    process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid));
+    process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid), files.io());
   } catch (const Error& e) {
-    log::warn(e.what());
+    // runtime-spec: a failing poststart hook is an error; the container is
+    // stopped and deleted (crun does the same; runc 1.1 only logs it).
+    dir.relock();
+    try {
+      if (::access(dir.file("state.json").c_str(), F_OK) == 0) {  // not deleted meanwhile
+        kill_and_wait(r);
+        destroy(dir, r, id);
+      }
+    } catch (const Error& cleanup) {
+      log::warn(std::string("delete after a failed poststart hook: ") + cleanup.what());
+    }
+    throw Error(e.what() + std::string(" (container ") + id + " stopped and deleted)", e.code());
   }
 }
 
 static nlohmann::ordered_json state_of(const StateDir& dir, const Record& r) {
-  oci::Status s = status_of(r, dir);
+  // A create still under way holds the lock: "creating" (runtime-spec), even
+  // once its state.json is written or before its init exists.
+  oci::Status s = dir.create_in_progress() ? oci::Status::Creating : status_of(r, dir);
   nlohmann::ordered_json j;
   j["ociVersion"] = oci::kSpecVersion;
   j["id"] = dir.id();
-  j["pid"] = s == oci::Status::Stopped ? 0 : r.pid;
+  j["pid"] = s == oci::Status::Stopped || r.pid < 0 ? 0 : r.pid;
   j["status"] = oci::status_name(s);
   j["bundle"] = r.bundle;
   j["rootfs"] = r.rootfs;
@@ -457,15 +508,21 @@ static nlohmann::ordered_json state_of(const StateDir& dir, const Record& r) {
 }
 
 nlohmann::ordered_json state(const std::string& root, const std::string& id) {
-  StateDir dir = StateDir::open(root, id);
-  return state_of(dir, load_record(dir, RecordSpec::None));
+  StateDir dir = StateDir::open(root, id, Access::Read);
+  try {
+    return state_of(dir, load_record(dir, RecordSpec::None));
+  } catch (const Error&) {
+    // Read without the lock: a delete may have removed it meanwhile.
+    if (dir.busy() && ::access(dir.path().c_str(), F_OK) != 0) throw Error("container does not exist", ENOENT);
+    throw;
+  }
 }
 
 std::vector<nlohmann::ordered_json> list(const std::string& root) {
   std::vector<nlohmann::ordered_json> out;
   for (const auto& id : StateDir::list(root)) {
     try {
-      StateDir dir = StateDir::open(root, id);
+      StateDir dir = StateDir::open(root, id, Access::Read);
       out.push_back(state_of(dir, load_record(dir, RecordSpec::None)));
     } catch (const Error& e) {
       log::debug("list: skipping " + id + ": " + e.what());  // deleted meanwhile
@@ -527,7 +584,7 @@ void remove(const std::string& root, const std::string& id, bool force, const Re
 }
 
 std::vector<pid_t> pids(const std::string& root, const std::string& id) {
-  StateDir dir = StateDir::open(root, id);
+  StateDir dir = StateDir::open(root, id, Access::Read);
   Record r = load_record(dir, RecordSpec::None);
   if (auto cg = record_cgroup(r)) return cg->pids();
   // No cgroup (rootless): the init and its descendants (linux/proc_tree.hpp).

@@ -16,8 +16,10 @@
 #include <memory>
 #include <optional>
 
+#include "berth/container/exec_cgroup.hpp"
 #include "berth/cgroups/manager.hpp"
 #include "berth/container/record.hpp"
+#include "berth/container/host_attach.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/linux/caps.hpp"
@@ -170,7 +172,13 @@ Executed exec(const ExecOptions& o) {
   // after opening its namespaces.
   UniqueFd init_pidfd(sys::pidfd_open(r.pid));
   if (!init_pidfd || !init_alive(r)) throw Error("cannot exec in a stopped container");
-  std::unique_ptr<cgroups::Manager> cg = record_cgroup(r);
+  std::unique_ptr<cgroups::Manager> cg =
+      o.cgroups.empty() ? record_cgroup(r) : cgroups::load_manager(sub_cgroup(r.cgroup, o.cgroups));
+  // A sub-cgroup is never made here: it must exist (runc); said before anything is spawned.
+  if (!o.cgroups.empty())
+    for (const auto& [mount, d] : cg->dirs())
+      if (::access(d.c_str(), F_OK) != 0)
+        throw_errno("exec --cgroup: error adding pid to cgroups: " + d);
 
   // In a paused container the new process freezes as soon as it joins the
   // cgroup and we wait until it is thawed: resume, kill and delete must be
@@ -199,6 +207,8 @@ Executed exec(const ExecOptions& o) {
     linux_::send_seccomp_listener(sc.listenerPath, fd, oci::to_json(st).dump(), sc.listenerMetadata, pid);
   };
 
+  if (r.spec.linux && r.spec.linux->intelRdt)
+    ec.join_host_groups = [&](pid_t pid) { join_intel_rdt_group(o.id, r.spec, pid); };
   process::ExecProcess ep = process::spawn_exec(ec, cg.get());
   if (!o.pid_file.empty()) {
     try {

@@ -74,6 +74,12 @@ Record record_from_state(const nlohmann::json& j, const std::string& doc, Record
     } else if (what == RecordSpec::HooksOnly) {
       const nlohmann::json& config = j.at("config");
       if (!config.is_object()) throw Error(config_doc + ": not a JSON object");
+      // What delete gives back to the host (container/host_attach) needs the whole config.
+      auto lx = config.find("linux");
+      if (lx != config.end() && lx->is_object() && (lx->contains("netDevices") || lx->contains("intelRdt"))) {
+        r.spec = oci::parse_spec(config, config_doc);
+        return r;
+      }
       auto it = config.find("hooks");
       if (it != config.end()) r.spec.hooks = oci::parse_hooks(*it, config_doc + ": hooks");
     }

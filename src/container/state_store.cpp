@@ -40,10 +40,22 @@ void check_id(const std::string& id) {
   throw Error(what + ": " + std::strerror(err) + hint, err);
 }
 
-static UniqueFd lock_dir(const std::string& path) {
+// The directory, locked; an empty fd if it does not exist. Any other reason it
+// cannot be opened (EACCES, ENOTDIR, ELOOP...) is that error, not "does not exist".
+static UniqueFd lock_dir(const std::string& path, Access access = Access::Exclusive, bool* busy = nullptr) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return fd;
-  if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock " + path);
+  if (!fd) {
+    if (errno == ENOENT) return fd;
+    throw_errno("open state directory " + path);
+  }
+  if (access == Access::Read) {
+    if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK) throw_errno("lock " + path);
+    if (busy) *busy = true;
+    return fd;
+  }
+  while (::flock(fd.get(), LOCK_EX) < 0)
+    if (errno != EINTR) throw_errno("lock " + path);
   return fd;
 }
 
@@ -72,17 +84,37 @@ StateDir StateDir::create(const std::string& root, const std::string& id) {
   return StateDir(path, id, std::move(lock));
 }
 
-StateDir StateDir::open(const std::string& root, const std::string& id) {
+StateDir StateDir::open(const std::string& root, const std::string& id, Access access) {
   check_id(id);
   std::string path = root + "/" + id;
-  UniqueFd lock = lock_dir(path);
+  bool busy = false;
+  UniqueFd lock = lock_dir(path, access, &busy);
   // Deleted while we waited for the lock, or created but nothing recorded yet: gone for us.
   // A create killed after it recorded something (creating.json) is there: `delete --force`
   // must find it.
   if (!lock || (::access((path + "/state.json").c_str(), F_OK) != 0 &&
                 ::access((path + "/creating.json").c_str(), F_OK) != 0))
     throw Error("container does not exist", ENOENT);
-  return StateDir(path, id, std::move(lock));
+  return StateDir(path, id, std::move(lock), busy);
+}
+
+bool StateDir::create_in_progress() const {
+  return busy_ && ::access(file("creating.json").c_str(), F_OK) == 0;
+}
+
+void StateDir::unlock() {
+  if (lock_ && !busy_) ::flock(lock_.get(), LOCK_UN);
+}
+
+void StateDir::relock() {
+  if (!lock_) return;
+  while (::flock(lock_.get(), LOCK_EX) < 0)
+    if (errno != EINTR) throw_errno("lock " + path_);
+  busy_ = false;
+}
+
+void StateDir::finish_create() const {
+  if (::unlink(file("creating.json").c_str()) < 0 && errno != ENOENT) throw_errno("remove " + file("creating.json"));
 }
 
 nlohmann::json StateDir::read_state() const {

@@ -1,10 +1,11 @@
 #include "berth/image/digest.hpp"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
 
+#include <vector>
+
+#include "berth/linux/process_attrs.hpp"
 #include "berth/util/error.hpp"
-#include "berth/util/fd.hpp"
 
 namespace berth::image {
 
@@ -43,19 +44,9 @@ std::string sha256_digest(std::string_view data) {
 }
 
 std::string sha256_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw_errno("open " + path);
   Sha256 h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("read " + path);
-    }
-    if (n == 0) break;
-    h.update(buf, static_cast<size_t>(n));
-  }
+  std::vector<char> buf(1 << 16);
+  linux_::read_chunks(path, buf, [&](std::string_view chunk) { h.update(chunk.data(), chunk.size()); });
   return h.digest();
 }
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <vector>
@@ -149,8 +150,28 @@ class Walker {
 
   void walk(const std::string& rel) {
     std::string abs = rel.empty() ? root_ : root_ + "/" + rel;
-    for (const auto& n : sorted_dir_names(abs)) {
+    std::vector<std::string> names = sorted_dir_names(abs);
+    // Whiteouts given beside the tree sort by the name they hide, as their 0/0 devices would.
+    std::string prefix = rel.empty() ? "" : rel + "/";
+    bool added = false;
+    for (auto it = opts_.whiteouts.lower_bound(prefix); it != opts_.whiteouts.end() && it->rfind(prefix, 0) == 0; ++it) {
+      if (it->find('/', prefix.size()) != std::string::npos) continue;  // deeper down
+      std::string base = it->substr(prefix.size());
+      if (std::binary_search(names.begin(), names.end(), base)) {
+        throw Error("write layer: " + root_ + "/" + *it + ": both a whiteout and an entry");
+      }
+      names.push_back(base);
+      added = true;
+    }
+    if (added) std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
       std::string r = rel.empty() ? n : rel + "/" + n;
+      if (opts_.whiteouts.count(r)) {
+        struct stat st {};
+        ::clock_gettime(CLOCK_REALTIME, &st.st_mtim);  // a device made now would have this mtime
+        whiteout(prefix + ".wh." + n, st);
+        continue;
+      }
       entry(r);
     }
   }
@@ -268,7 +289,7 @@ class Walker {
     check(archive_write_header(a_, e.get()), rel);
     if (data) copy_data(abs, st.st_size);
     if (S_ISDIR(st.st_mode)) {
-      if (opaque(abs)) whiteout(rel + "/.wh..wh..opq", st);
+      if (opaque(abs) || opts_.opaque_dirs.count(rel)) whiteout(rel + "/.wh..wh..opq", st);
       walk(rel);
     }
   }

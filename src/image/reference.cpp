@@ -123,12 +123,14 @@ Reference parse_reference(const std::string& s) {
   size_t first = rest.find('/');
   std::string remainder = rest;
   r.domain = kDefaultRegistry;
+  r.short_name = true;
   if (first != std::string::npos) {
     std::string head = rest.substr(0, first);
     bool upper = head.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos;
     if (head.find_first_of(".:") != std::string::npos || head == "localhost" || upper) {
       if (!valid_domain(head)) throw bad("registry \"" + head + "\" is not HOST[:PORT]");
       r.domain = head;
+      r.short_name = false;
       remainder = rest.substr(first + 1);
     }
   }

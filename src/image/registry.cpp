@@ -1,277 +1,41 @@
+// Pull: registries.conf's sources in order, the manifest (a list resolved to linux/amd64),
+// then the config and layers in parallel (a curl multi), each verified before the store adopts
+// it, the manifest last.
 #include "berth/image/registry.hpp"
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <memory>
+#include <deque>
 #include <nlohmann/json.hpp>
 
 #include "berth/image/digest.hpp"
+#include "berth/image/registries_conf.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/fd.hpp"
+#include "registry_blob_locations.hpp"
+#include "registry_client.hpp"
+#include "registry_progress.hpp"
 
 namespace berth::image {
 
 using nlohmann::json;
+using detail::Body;
+using detail::Client;
+using detail::http_error;
+using detail::Response;
+using detail::Sink;
 
 namespace {
 
 constexpr const char* kAcceptManifests =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
-constexpr int64_t kMaxManifest = 4 << 20;  // manifests and tokens are small: a bigger one is hostile
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
-struct Response {
-  long status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-
-// Where a response body goes: a string (bounded) or a file, hashed and bounded by size.
-struct Sink {
-  std::string* text = nullptr;
-  int fd = -1;
-  Sha256* hash = nullptr;
-  int64_t limit = kMaxManifest;
-  int64_t got = 0;
-  bool over = false;
-  std::string write_error;
-};
-
-size_t on_body(char* p, size_t, size_t n, void* ud) {
-  auto* s = static_cast<Sink*>(ud);
-  if (s->got + static_cast<int64_t>(n) > s->limit) {
-    s->over = true;
-    return 0;  // aborts the transfer
-  }
-  s->got += static_cast<int64_t>(n);
-  if (s->fd >= 0) {
-    if (::write(s->fd, p, n) != static_cast<ssize_t>(n)) {
-      s->write_error = std::strerror(errno);
-      return 0;
-    }
-    s->hash->update(p, n);
-  } else if (s->text) {
-    s->text->append(p, n);
-  }
-  return n;
-}
-
-size_t on_header(char* p, size_t, size_t n, void* ud) {
-  auto* r = static_cast<Response*>(ud);
-  std::string line(p, n);
-  if (line.rfind("HTTP/", 0) == 0) r->headers.clear();  // a new response (after a redirect)
-  size_t c = line.find(':');
-  if (c != std::string::npos) {
-    std::string k = line.substr(0, c);
-    for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    std::string v = line.substr(c + 1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.pop_back();
-    r->headers[k] = v;
-  }
-  return n;
-}
-
-struct Upload {
-  int fd = -1;
-};
-size_t on_read(char* p, size_t sz, size_t n, void* ud) {
-  ssize_t r = ::read(static_cast<Upload*>(ud)->fd, p, sz * n);
-  return r < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(r);
-}
-
-bool is_local(const std::string& domain) {
-  std::string host = domain;
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else {
-    host = host.substr(0, host.find(':'));
-  }
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
-}
-
-std::string url_escape(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      o += static_cast<char>(c);
-    } else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", c);
-      o += b;
-    }
-  }
-  return o;
-}
-
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string o;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    o += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    o += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    o += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return o;
-}
-
-// One registry and repository; keeps the Authorization that worked.
-class Client {
- public:
-  Client(const Reference& ref, const RegistryOptions& opts, bool push) : ref_(ref), opts_(opts), push_(push) {
-    static CurlGlobal g;
-    if (!opts.insecure && !is_local(ref.domain)) {
-      base_ = "https://";
-    } else {
-      base_ = "http://";
-    }
-    // Docker Hub's API lives at registry-1.docker.io.
-    base_ += (ref.domain == kDefaultRegistry ? std::string("registry-1.docker.io") : ref.domain) + "/v2/";
-  }
-
-  std::string repo_url(const std::string& tail) const { return base_ + ref_.path + "/" + tail; }
-
-  // Sends a request, answering an auth challenge once. `what` names it in errors.
-  Response request(const std::string& method, const std::string& url, const std::vector<std::string>& headers, Sink* sink,
-                   int upload_fd, int64_t upload_size, const std::string& what) {
-    Response r = perform(method, url, headers, sink, upload_fd, upload_size, what);
-    if (r.status == 401 && authorization_.empty()) {
-      authenticate(r, what);
-      if (upload_fd >= 0 && ::lseek(upload_fd, 0, SEEK_SET) < 0) throw_errno(what + ": rewind");
-      if (sink && sink->fd >= 0) throw Error(what + ": unexpected authentication challenge mid-download");
-      if (sink && sink->text) sink->text->clear();
-      r = perform(method, url, headers, sink, upload_fd, upload_size, what);
-    }
-    if (r.status == 401) throw Error(what + ": " + ref_.domain + " refused the credentials (401 Unauthorized)");
-    return r;
-  }
-
-  const Reference& ref() const { return ref_; }
-
- private:
-  Response perform(const std::string& method, const std::string& url, std::vector<std::string> headers, Sink* sink, int upload_fd,
-                   int64_t upload_size, const std::string& what) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), curl_easy_cleanup);
-    if (!c) throw Error(what + ": curl_easy_init failed");
-    Response r;
-    std::string body;
-    Sink text_sink;
-    text_sink.text = &r.body;
-    if (!sink) sink = &text_sink;
-    char errbuf[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT, 30L);
-    // A stalled transfer (under 1 byte/s for 60 s) fails instead of hanging.
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(c.get(), CURLOPT_USERAGENT, "berth-build");
-    if (opts_.insecure) {
-      curl_easy_setopt(c.get(), CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(c.get(), CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, sink);
-    curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &r);
-    Upload up{upload_fd};
-    if (method == "HEAD") {
-      curl_easy_setopt(c.get(), CURLOPT_NOBODY, 1L);
-    } else if (method == "PUT" || method == "POST") {
-      if (upload_fd >= 0) {
-        curl_easy_setopt(c.get(), CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c.get(), CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c.get(), CURLOPT_READDATA, &up);
-        curl_easy_setopt(c.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload_size));
-        curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-      } else {
-        curl_easy_setopt(c.get(), CURLOPT_POST, 1L);
-        curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, 0L);
-        if (method != "POST") curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-      }
-    }
-    if (!authorization_.empty()) headers.push_back("Authorization: " + authorization_);
-    headers.push_back("Expect:");
-    curl_slist* hl = nullptr;
-    for (const auto& h : headers) hl = curl_slist_append(hl, h.c_str());
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hl_owner(hl, curl_slist_free_all);
-    curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, hl);
-    CURLcode rc = curl_easy_perform(c.get());
-    if (sink->over) throw Error(what + ": more data than the " + std::to_string(sink->limit) + " bytes expected");
-    if (!sink->write_error.empty()) throw Error(what + ": write to the store: " + sink->write_error);
-    if (rc != CURLE_OK) throw Error(what + ": " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
-    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &r.status);
-    return r;
-  }
-
-  void authenticate(const Response& r, const std::string& what) {
-    auto it = r.headers.find("www-authenticate");
-    if (it == r.headers.end()) throw Error(what + ": 401 Unauthorized without a WWW-Authenticate challenge");
-    AuthChallenge ch = parse_auth_challenge(it->second);
-    std::string basic = opts_.username.empty() ? "" : "Basic " + base64(opts_.username + ":" + opts_.password);
-    if (ch.scheme == "basic") {
-      if (basic.empty()) throw Error(what + ": " + ref_.domain + " wants a user name and password (basic auth)");
-      authorization_ = basic;
-      return;
-    }
-    if (ch.scheme != "bearer") throw Error(what + ": unsupported authentication scheme \"" + ch.scheme + "\"");
-    std::string realm = ch.params["realm"];
-    if (realm.rfind("https://", 0) != 0 && !(realm.rfind("http://", 0) == 0 && (opts_.insecure || is_local(ref_.domain)))) {
-      throw Error(what + ": token realm \"" + realm + "\" is not an https URL");
-    }
-    std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
-    if (ch.params.count("service")) url += "service=" + url_escape(ch.params["service"]) + "&";
-    std::string scope = ch.params.count("scope") ? ch.params["scope"] : "repository:" + ref_.path + (push_ ? ":pull,push" : ":pull");
-    url += "scope=" + url_escape(scope);
-    std::string saved = authorization_;
-    authorization_ = basic;  // the token endpoint takes the credentials
-    Response tr = perform("GET", url, {}, nullptr, -1, 0, what + ": token");
-    authorization_ = saved;
-    if (tr.status != 200) throw Error(what + ": token from " + realm + ": HTTP " + std::to_string(tr.status));
-    json t = json::parse(tr.body, nullptr, false);
-    std::string tok = t.is_object() ? t.value("token", t.value("access_token", "")) : "";
-    if (tok.empty()) throw Error(what + ": token from " + realm + ": no token in the answer");
-    authorization_ = "Bearer " + tok;
-  }
-
-  Reference ref_;
-  RegistryOptions opts_;
-  bool push_;
-  std::string base_;
-  std::string authorization_;
-};
-
-std::string http_error(const Response& r) {
-  json j = json::parse(r.body, nullptr, false);
-  std::string msg = "HTTP " + std::to_string(r.status);
-  if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty() && j["errors"][0].is_object()) {
-    msg += " " + j["errors"][0].value("code", "") + ": " + j["errors"][0].value("message", "");
-  }
-  return msg;
-}
 
 // Fetches a manifest by tag or digest; verifies it when asked by digest.
 std::pair<std::string, std::string> get_manifest(Client& c, const std::string& ref, const std::string& what) {
-  Response r = c.request("GET", c.repo_url("manifests/" + ref), {kAcceptManifests}, nullptr, -1, 0, what);
+  Response r = c.request("GET", c.repo_url("manifests/" + ref), {kAcceptManifests}, nullptr, {}, what);
   if (r.status == 404) throw Error(what + ": manifest unknown (" + http_error(r) + ")");
   if (r.status != 200) throw Error(what + ": " + http_error(r));
   if (valid_digest(ref) && sha256_digest(r.body) != ref) {
@@ -283,45 +47,155 @@ std::pair<std::string, std::string> get_manifest(Client& c, const std::string& r
   return {r.body, mt};
 }
 
-// Downloads a blob into a temporary under the store, checks size and digest, then adopts it.
-void fetch_blob(Store& store, Client& c, const Descriptor& d, const std::string& what) {
-  if (store.has_blob(d.digest)) return;
-  std::string dir = store.make_temp_dir("fetch");
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      try {
-        remove_tree(dir);
-      } catch (const Error&) {
-      }
+// A temporary directory under the store, removed with this object.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const Store& s) : path(s.make_temp_dir("fetch")) {}
+  ~TempDir() {
+    try {
+      remove_tree(path);
+    } catch (const Error&) {
     }
-  } cleanup{dir};
-  std::string tmp = dir + "/blob";
-  UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!out) throw_errno("create " + tmp);
-  Sha256 h;
-  Sink s;
-  s.fd = out.get();
-  s.hash = &h;
-  s.limit = d.size;
-  std::string bwhat = what + ": blob " + d.digest;
-  Response r = c.request("GET", c.repo_url("blobs/" + d.digest), {}, &s, -1, 0, bwhat);
-  if (r.status != 200) throw Error(bwhat + ": " + http_error(r));
-  if (s.got != d.size) throw Error(bwhat + ": got " + std::to_string(s.got) + " bytes, the manifest says " + std::to_string(d.size));
-  std::string got = h.digest();
-  if (got != d.digest) throw Error(bwhat + ": content is " + got + ": corrupt, refused");
-  if (::fsync(out.get()) != 0) throw_errno("fsync " + tmp);
-  store.adopt_blob(tmp, d.digest);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+// One blob being downloaded into a temporary of its own.
+struct Job {
+  Descriptor d;
+  std::unique_ptr<TempDir> dir;
+  UniqueFd fd;
+  std::unique_ptr<Sha256> hash;
+  Sink sink;
+  std::unique_ptr<detail::Transfer> t;
+  int bar = -1;
+  std::string what;
+};
+
+// Removes the handles still in the multi before it is cleaned up (an error mid-way).
+struct Multi {
+  CURLM* m = curl_multi_init();
+  std::vector<CURL*> active;
+  ~Multi() {
+    for (CURL* e : active) curl_multi_remove_handle(m, e);
+    curl_multi_cleanup(m);
+  }
+  void add(CURL* e) {
+    curl_multi_add_handle(m, e);
+    active.push_back(e);
+  }
+  void remove(CURL* e) {
+    curl_multi_remove_handle(m, e);
+    active.erase(std::find(active.begin(), active.end(), e));
+  }
+};
+
+void open_job(const Store& store, Job& j) {
+  j.dir = std::make_unique<TempDir>(store);
+  std::string tmp = j.dir->path + "/blob";
+  j.fd = UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!j.fd) throw_errno("create " + tmp);
+  j.hash = std::make_unique<Sha256>();
+  j.sink = Sink{};
+  j.sink.fd = j.fd.get();
+  j.sink.hash = j.hash.get();
+  j.sink.limit = j.d.size;
 }
 
-}  // namespace
+// Size and digest checked, then the store adopts the blob.
+void finish_job(Store& store, Job& j) {
+  if (j.sink.got != j.d.size) {
+    throw Error(j.what + ": got " + std::to_string(j.sink.got) + " bytes, the manifest says " + std::to_string(j.d.size));
+  }
+  std::string got = j.hash->digest();
+  if (got != j.d.digest) throw Error(j.what + ": content is " + got + ": corrupt, refused");
+  std::string tmp = j.dir->path + "/blob";
+  if (::fsync(j.fd.get()) != 0) throw_errno("fsync " + tmp);
+  store.adopt_blob(tmp, j.d.digest);
+}
 
-bool is_registry_ref(const std::string& s) { return s.rfind("docker://", 0) == 0; }
+// The blob again through the one-request path, which answers an auth challenge (a token
+// that expired, or a registry asking only at the blob).
+void fetch_serial(Store& store, Client& c, Job& j) {
+  open_job(store, j);
+  Response r = c.request("GET", c.repo_url("blobs/" + j.d.digest), {}, &j.sink, {}, j.what);
+  if (r.status != 200) throw Error(j.what + ": " + http_error(r));
+  finish_job(store, j);
+}
 
-Image registry_pull(Store& store, const Reference& ref, const RegistryOptions& opts) {
-  Client c(ref, opts, false);
-  std::string what = "pull " + ref.str();
-  auto [body, mt] = get_manifest(c, ref.manifest_ref(), what);
+// Downloads the blobs the store lacks, PARALLEL at a time.
+void fetch_blobs(Store& store, Client& c, const std::vector<Descriptor>& all, const RegistryOptions& opts, const std::string& what) {
+  std::deque<Job> jobs;
+  for (const auto& d : all) {
+    if (store.has_blob(d.digest)) continue;
+    bool dup = false;
+    for (const auto& j : jobs) dup = dup || j.d.digest == d.digest;
+    if (dup) continue;
+    jobs.emplace_back();
+    jobs.back().d = d;
+    jobs.back().what = what + ": blob " + d.digest;
+  }
+  if (jobs.empty()) return;
+  detail::ProgressDisplay pd(opts.progress, opts.progress_out);
+  std::string base = c.repo_url("blobs/");
+  Multi multi;
+  if (!multi.m) throw Error(what + ": curl_multi_init failed");
+  size_t next = 0, running = 0, finished = 0;
+  int parallel = opts.parallel > 0 ? opts.parallel : 1;
+  auto start = [&](Job& j) {
+    open_job(store, j);
+    j.t = c.prepare("GET", base + j.d.digest, {}, &j.sink, {});
+    j.bar = pd.add(j.d.digest.substr(0, 19), j.d.size, "downloading");
+    multi.add(j.t->curl.get());
+    ++running;
+  };
+  while (finished < jobs.size()) {
+    while (running < static_cast<size_t>(parallel) && next < jobs.size()) start(jobs[next++]);
+    int still = 0;
+    CURLMcode mc = curl_multi_perform(multi.m, &still);
+    if (mc != CURLM_OK) throw Error(what + ": " + curl_multi_strerror(mc));
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.m, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Job* j = nullptr;
+      for (size_t i = 0; i < next; ++i) {
+        if (jobs[i].t && jobs[i].t->curl.get() == msg->easy_handle) j = &jobs[i];
+      }
+      if (!j) continue;
+      CURLcode rc = msg->data.result;
+      multi.remove(j->t->curl.get());
+      --running;
+      ++finished;
+      c.check(*j->t, rc, j->what);
+      long status = j->t->response.status;
+      if (status == 401) {
+        fetch_serial(store, c, *j);
+      } else if (status != 200) {
+        throw Error(j->what + ": " + http_error(j->t->response));
+      } else {
+        finish_job(store, *j);
+      }
+      pd.done(j->bar, "done");
+      j->t.reset();
+      j->dir.reset();
+      j->fd = UniqueFd();
+    }
+    for (size_t i = 0; i < next; ++i) {
+      if (jobs[i].t) pd.update(jobs[i].bar, jobs[i].sink.got);
+    }
+    pd.tick();
+    if (finished < jobs.size() && still > 0) {
+      mc = curl_multi_poll(multi.m, nullptr, 0, 100, nullptr);
+      if (mc != CURLM_OK) throw Error(what + ": " + curl_multi_strerror(mc));
+    }
+  }
+}
+
+Image pull_from(Store& store, const PullSource& src, const RegistryOptions& opts) {
+  Client c(src.ref, opts, src.insecure, false);
+  std::string what = "pull " + src.ref.str();
+  auto [body, mt] = get_manifest(c, src.ref.manifest_ref(), what);
   json m = json::parse(body, nullptr, false);
   if (!m.is_object()) throw Error(what + ": manifest is not a JSON object");
   if (mt == kMediaIndex || mt == kDockerManifestList || (m.contains("manifests") && !m.contains("layers"))) {
@@ -344,54 +218,45 @@ Image registry_pull(Store& store, const Reference& ref, const RegistryOptions& o
   }
   if (mt != kMediaManifest && mt != kDockerManifest) throw Error(what + ": unsupported manifest type \"" + mt + "\"");
   if (!m.contains("config") || !m.contains("layers") || !m["layers"].is_array()) throw Error(what + ": manifest has no config or layers");
-  Descriptor cd = Descriptor::from_json(m["config"], what + ": manifest config");
-  std::vector<Descriptor> layers;
-  for (const auto& l : m["layers"]) layers.push_back(Descriptor::from_json(l, what + ": manifest layers[]"));
-  fetch_blob(store, c, cd, what);
-  for (const auto& l : layers) fetch_blob(store, c, l, what);
+  std::vector<Descriptor> blobs{Descriptor::from_json(m["config"], what + ": manifest config")};
+  for (const auto& l : m["layers"]) blobs.push_back(Descriptor::from_json(l, what + ": manifest layers[]"));
+  fetch_blobs(store, c, blobs, opts, what);
   // The manifest goes in last: the store never names an image whose blobs are missing.
   Descriptor md = store.put_blob(body, mt);
   Image img = store.load(md);
-  store.tag(ref.familiar(), md);
+  store.tag(src.name.familiar(), md);
+  detail::remember_blob_locations(store, src.ref, blobs);
   return img;
 }
 
-void registry_push(const Store& store, const Image& img, const Reference& dest, const RegistryOptions& opts) {
-  Client c(dest, opts, true);
-  std::string what = "push " + dest.str();
-  std::vector<Descriptor> blobs{img.config_desc};
-  for (const auto& l : img.layers) blobs.push_back(l.blob);
-  for (const auto& b : blobs) {
-    std::string bwhat = what + ": blob " + b.digest;
-    Response h = c.request("HEAD", c.repo_url("blobs/" + b.digest), {}, nullptr, -1, 0, bwhat);
-    if (h.status == 200) continue;
-    if (h.status != 404) throw Error(bwhat + ": HEAD: HTTP " + std::to_string(h.status));
-    Response p = c.request("POST", c.repo_url("blobs/uploads/"), {}, nullptr, -1, 0, bwhat);
-    if (p.status != 202 || !p.headers.count("location")) throw Error(bwhat + ": start upload: " + http_error(p));
-    std::string loc = p.headers["location"];
-    if (loc.rfind("http://", 0) != 0 && loc.rfind("https://", 0) != 0) {
-      // A path: relative to the registry's origin.
-      std::string origin = c.repo_url("");
-      origin = origin.substr(0, origin.find("/v2/"));
-      loc = origin + loc;
+}  // namespace
+
+bool is_registry_ref(const std::string& s) { return s.rfind("docker://", 0) == 0; }
+
+Image registry_pull(Store& store, const Reference& ref, const RegistryOptions& opts) {
+  RegistriesConf conf = load_registries_conf(opts.registries_conf);
+  std::vector<PullSource> sources = pull_sources(conf, ref);
+  if (sources.size() == 1) return pull_from(store, sources[0], opts);
+  std::string errors;
+  for (const auto& s : sources) {
+    try {
+      return pull_from(store, s, opts);
+    } catch (const Error& e) {
+      errors += std::string("\n  ") + (s.mirror ? "mirror " : "") + s.ref.str() + ": " + e.what();
     }
-    loc += (loc.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + url_escape(b.digest);
-    UniqueFd in(::open(store.blob_path(b.digest).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in) throw_errno("open " + store.blob_path(b.digest));
-    Response u = c.request("PUT", loc, {"Content-Type: application/octet-stream"}, nullptr, in.get(), b.size, bwhat);
-    if (u.status != 201) throw Error(bwhat + ": upload: " + http_error(u));
   }
-  std::string manifest = store.read_blob(img.manifest_desc.digest);
-  std::string mt = img.manifest_desc.media_type.empty() ? kMediaManifest : img.manifest_desc.media_type;
-  std::string dir = store.make_temp_dir("push");
-  std::string tmp = dir + "/manifest";
-  write_file_atomic(tmp, manifest);
-  UniqueFd in(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
-  remove_tree(dir);
-  if (!in) throw_errno("open " + tmp);
-  Response r = c.request("PUT", c.repo_url("manifests/" + dest.manifest_ref()), {"Content-Type: " + mt}, nullptr, in.get(),
-                         static_cast<int64_t>(manifest.size()), what + ": manifest");
-  if (r.status != 201) throw Error(what + ": manifest: " + http_error(r));
+  throw Error("pull " + ref.str() + ": no source had it:" + errors);
+}
+
+void registry_login_check(const std::string& registry, const RegistryOptions& opts) {
+  RegistriesConf conf = load_registries_conf(opts.registries_conf);
+  Reference r;
+  r.domain = registry.substr(0, registry.find('/'));
+  r.path = registry.find('/') == std::string::npos ? "" : registry.substr(registry.find('/') + 1);
+  const RegistryConf* rc = conf.find(r);
+  if (rc && rc->blocked) throw Error("login " + registry + ": blocked by registries.conf");
+  Client c(r, opts, rc && rc->insecure, false);
+  c.ping("login " + registry);
 }
 
 }  // namespace berth::image

@@ -8,6 +8,7 @@
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/procfs.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::linux_ {
 namespace {
@@ -55,7 +56,26 @@ void require_lsm_support(const oci::Spec& spec, const LsmHost& host) {
     require_apparmor(spec.process->apparmorProfile, "process.apparmorProfile", host);
     require_selinux(spec.process->selinuxLabel, "process.selinuxLabel", host);
   }
-  if (spec.linux) require_selinux(spec.linux->mountLabel, "linux.mountLabel", host);
+  // runc (1.2 and later, go-selinux's FormatMountLabel) adds context= only where SELinux is
+  // enabled and ignores the label elsewhere; berth does the same, and says so.
+  if (spec.linux && !spec.linux->mountLabel.empty() && !host.selinux)
+    log::warn("linux.mountLabel " + quoted(spec.linux->mountLabel) +
+              " is ignored: SELinux is not enabled on this host (as runc)");
+}
+
+bool selinux_enabled() {
+  static const bool enabled = ::access(kSelinuxEnforce, F_OK) == 0;
+  return enabled;
+}
+
+std::string mount_label_data(const std::string& data, const std::string& type, bool bind, const std::string& label) {
+  // runc labels the file systems it creates, not binds (their files keep their own labels)
+  // nor proc, sysfs, mqueue and cgroup (which take no context= option).
+  if (label.empty() || bind) return data;
+  for (const char* t : {"proc", "sysfs", "mqueue", "cgroup", "cgroup2", "bind"})
+    if (type == t) return data;
+  std::string opt = "context=\"" + label + "\"";
+  return data.empty() ? opt : data + "," + opt;
 }
 
 AttrWrite apparmor_exec_attr(const std::string& profile, bool per_lsm_dir) {

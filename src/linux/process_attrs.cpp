@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string_view>
@@ -51,7 +52,25 @@ void apply_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits) {
   }
 }
 
+// A terminal on the process's stdio (the container's pty, or one the caller
+// passed) becomes the process's, keeping its group (devpts' gid=5): runc's
+// fixStdioPermissions, limited to character devices (never a host file the
+// caller redirected to) and never the null device. An owner or group not
+// mapped in the user namespace (EINVAL, EPERM) is left alone, as in runc.
+static void give_terminal_to(uid_t uid) {
+  struct stat null_st {};
+  const bool have_null = ::stat("/dev/null", &null_st) == 0;
+  for (int fd = 0; fd <= 2; ++fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_uid == uid) continue;
+    if (have_null && st.st_rdev == null_st.st_rdev) continue;
+    if (::fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+      throw_errno("chown stdio fd " + std::to_string(fd) + " to uid " + std::to_string(uid));
+  }
+}
+
 void apply_user(const oci::User& user) {
+  give_terminal_to(user.uid);
   // In a user namespace with setgroups denied, setgroups fails with EPERM; runc skips it then.
   std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
   if (::setgroups(groups.size(), groups.data()) < 0) {
@@ -100,20 +119,24 @@ void write_file(const std::string& path, const std::string& data) {
   if (static_cast<size_t>(n) != data.size()) throw Error("write " + path + ": short write");
 }
 
-std::string read_file(const std::string& path) {
+void read_chunks(const std::string& path, std::span<char> buf, const std::function<void(std::string_view)>& fn) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open " + path);
-  std::string out;
-  char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("read " + path);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    fn(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
+}
+
+std::string read_file(const std::string& path) {
+  std::string out;
+  char buf[4096];
+  read_chunks(path, buf, [&](std::string_view chunk) { out.append(chunk); });
   return out;
 }
 

@@ -12,8 +12,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -22,6 +24,7 @@
 #include "berth/linux/copy_tree.hpp"
 #include "berth/linux/devices.hpp"
 #include "berth/linux/idmap_mount.hpp"
+#include "berth/linux/lsm.hpp"
 #include "berth/linux/mount_flags.hpp"
 #include "berth/linux/mount_fd.hpp"
 #include "berth/linux/safepath.hpp"
@@ -187,6 +190,19 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
 }
 
 
+// A read-only tmpfs or /dev (not a bind) is mounted read-write and made
+// read-only at the end of the set-up.
+bool remounted_readonly_later(const oci::Mount& m) {
+  if (m.type == "bind") return false;
+  bool ro = false;
+  for (const auto& o : m.options) {
+    if (o == "bind" || o == "rbind") return false;
+    if (o == "ro") ro = true;
+    if (o == "rw") ro = false;
+  }
+  return ro && (m.type == "tmpfs" || clean_path(m.destination) == "/dev");
+}
+
 void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree) {
   MountFlags mf = parse_mount_options(m.options);
   const std::string& dest = m.destination;
@@ -214,12 +230,31 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
+    // A tmpfs over a directory of the image takes that directory's mode (all
+    // of it: set-id and sticky bits too) unless the mount says mode= (runc).
+    mode_t keep_mode = 0;
+    if (m.type == "tmpfs" && mf.data.find("mode=") == std::string::npos) {
+      struct stat st {};
+      UniqueFd before = try_open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
+      if (before && ::fstat(before.get(), &st) == 0) keep_mode = st.st_mode & 07777;
+    }
+    if (keep_mode) {
+      char mode[16];
+      std::snprintf(mode, sizeof mode, "mode=%04o", static_cast<unsigned>(keep_mode));
+      mf.data += (mf.data.empty() ? "" : ",") + std::string(mode);
+    }
+    // linux.mountLabel: context= on the file systems made here, where SELinux can apply it.
+    const std::string& label = ctx.spec->linux ? ctx.spec->linux->mountLabel : std::string();
+    if (!label.empty() && selinux_enabled()) mf.data = mount_label_data(mf.data, m.type, false, label);
     target = mkdir_all_in_root(rootfd, dest);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
     const char* type = m.type.empty() ? nullptr : m.type.c_str();
     std::string src = m.source.empty() ? m.type : m.source;
-    if (::mount(src.c_str(), fd_path(target.get()).c_str(), type, mf.flags,
+    // Device nodes still go into a read-only /dev, and tmpfs gets its mode:
+    // read-write now, read-only in finalize_rootfs (runc's order).
+    const unsigned long flags = remounted_readonly_later(m) ? mf.flags & ~MS_RDONLY : mf.flags;
+    if (::mount(src.c_str(), fd_path(target.get()).c_str(), type, flags,
                 mf.data.empty() ? nullptr : mf.data.c_str()) < 0) {
       int err = errno;
       // In a user namespace without its own net (sysfs) or ipc (mqueue) namespace the
@@ -291,9 +326,20 @@ bool dev_is_fresh_mount(const oci::Spec& spec) {
 }  // namespace
 
 namespace {
-// Keep host mount events out (and ours off the host): rslave unless asked otherwise.
-unsigned long root_propagation(const oci::Spec& spec) {
+unsigned long requested_root_propagation(const oci::Spec& spec) {
   if (spec.linux && !spec.linux->rootfsPropagation.empty()) return propagation_flag(spec.linux->rootfsPropagation);
+  return 0;
+}
+
+// The host's mounts as the init sees them before pivot_root. Keep host mount
+// events out (and ours off the host): rslave, or private when asked. A shared
+// or unbindable "/" cannot come before pivot_root (pivot_root refuses a shared
+// root, and the rootfs cannot be bound out of an unbindable one: EINVAL, the
+// old "mount .../. on .../.: Invalid argument"): those apply to the new root
+// afterwards (finalize_rootfs), as runc 1.2 does.
+unsigned long root_propagation(const oci::Spec& spec) {
+  unsigned long p = requested_root_propagation(spec);
+  if (p & MS_PRIVATE) return p;
   return MS_SLAVE | MS_REC;
 }
 }  // namespace
@@ -308,7 +354,7 @@ UniqueFd bind_rootfs(const RootfsContext& ctx) {
   // The source of masked files, from the host's /dev, before anything of the bundle is mounted.
   if (spec.linux && !spec.linux->maskedPaths.empty()) open_host_nulls(spec.linux->maskedPaths.size());
   unsigned long prop = root_propagation(spec);
-  if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_SHARED ? "shared" : "slave"));
+  if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " + std::string(prop & MS_PRIVATE ? "private" : "rslave"));
   // pivot_root refuses a shared new root or a shared parent mount of it (any
   // rootfsPropagation that is not recursive leaves host mounts shared here;
   // after a recursive slave or private nothing is shared: no mountinfo pass).
@@ -347,8 +393,48 @@ void make_devices(int rootfd, const RootfsContext& ctx) {
   if (ctx.terminal) ensure_file_in_root(rootfd, "/dev/console", 0600);
 }
 
+namespace {
+
+// --no-pivot leaves the host's mounts reachable under the chroot: a full proc
+// or sysfs mount of the host lets the kernel allow a fresh proc/sysfs mount
+// inside (mnt_already_visible), e.g. from a user namespace the container makes
+// (runc's "must not expose bare /proc"). Every such mount outside the rootfs
+// is made rslave (no unmount reaches the host) and detached, or covered with a
+// tmpfs where it cannot be unmounted (as runc's msMoveRoot).
+void hide_host_proc_and_sys(const std::string& rootfs) {
+  std::vector<std::string> targets;
+  {
+    std::ifstream mi("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(mi, line)) {
+      std::istringstream ls(line);
+      std::string id, parent, dev, root, mnt, field, fstype;
+      ls >> id >> parent >> dev >> root >> mnt;
+      while (ls >> field && field != "-") {}
+      ls >> fstype;
+      if (root != "/" || (fstype != "proc" && fstype != "sysfs")) continue;
+      if (mnt == rootfs || mnt.rfind(rootfs + "/", 0) == 0) continue;
+      targets.push_back(mnt);
+    }
+  }
+  // Deepest first: /proc/sys/fs/binfmt_misc before /proc.
+  std::sort(targets.begin(), targets.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const auto& p : targets) {
+    if (::mount(nullptr, p.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;  // under one already detached
+      throw_errno("make host mount " + p + " rslave (--no-pivot)");
+    }
+    if (::umount2(p.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) throw_errno("detach host mount " + p + " (--no-pivot)");
+    if (::mount("tmpfs", p.c_str(), "tmpfs", 0, nullptr) < 0) throw_errno("cover host mount " + p + " (--no-pivot)");
+  }
+}
+
+}  // namespace
+
 void enter_rootfs(const std::string& rootfs, bool no_pivot, bool old_root_shared) {
   if (no_pivot) {
+    hide_host_proc_and_sys(rootfs);
     if (::chdir(rootfs.c_str()) < 0) throw_errno("chdir " + rootfs);
     if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs " + rootfs + " to /");
     if (::chroot(".") < 0) throw_errno("chroot " + rootfs);
@@ -406,11 +492,24 @@ void finalize_rootfs(const oci::Spec& spec) {
       }
     }
   }
+  for (const auto& m : spec.mounts) {
+    if (!remounted_readonly_later(m)) continue;
+    UniqueFd fd = try_open_no_symlinks(rootfd.get(), m.destination, O_PATH);
+    if (!fd) throw_errno("open " + m.destination + " to make it read-only");
+    if (mount_setattr_fd(fd.get(), MOUNT_ATTR_RDONLY, 0, false) < 0) throw_errno("make " + m.destination + " read-only");
+  }
   if (spec.root.readonly) {
     if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0) {
       if (errno != EPERM) throw_errno("remount / read-only");
       remount_bind("/ read-only", "/", MS_RDONLY);
     }
+  }
+  // linux.rootfsPropagation on the new root ("private" was applied before
+  // pivot_root); last: the read-only paths are bind mounts, which an
+  // unbindable tree would refuse.
+  if (unsigned long p = requested_root_propagation(spec); p && !(p & MS_PRIVATE)) {
+    if (::mount(nullptr, "/", nullptr, p, nullptr) < 0)
+      throw_errno("apply linux.rootfsPropagation \"" + spec.linux->rootfsPropagation + "\" to /");
   }
 }
 

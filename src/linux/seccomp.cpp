@@ -455,6 +455,11 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
                base + ": add clone3 ENOSYS rule");
   }
 
+  // A listenerPath gets a listener even without SCMP_ACT_NOTIFY rules, as crun
+  // does: the agent receives the notify fd (which never fires) and the state,
+  // so an agent that waits for every container is not left waiting.
+  if (!cfg.listenerPath.empty()) notify = true;
+
   // The kernel takes WAIT_KILLABLE_RECV only with a listener (EINVAL otherwise, from deep in the
   // init): say so now, naming the field.
   if ((flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !notify)

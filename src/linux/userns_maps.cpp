@@ -1,9 +1,15 @@
 #include "berth/linux/userns_maps.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -103,6 +109,91 @@ void write_userns_maps(pid_t pid, const std::vector<oci::IdMapping>& uid, const 
   bool privileged = ::geteuid() == 0;
   write_one(pid, "uid_map", "newuidmap", uid, ::geteuid(), privileged);
   write_one(pid, "gid_map", "newgidmap", gid, ::getegid(), privileged);
+}
+
+}  // namespace berth::linux_
+
+namespace berth::linux_ {
+
+namespace {
+constexpr uint32_t kIdentityIds = 65536;
+}
+
+std::vector<oci::IdMapping> default_id_map(uint32_t id, uint32_t caller_id, const SubIdRange* range) {
+  std::vector<oci::IdMapping> m;
+  if (range && range->count > 0) {
+    uint32_t from = range->start, available = range->count;
+    if (id > 0) {
+      uint32_t used = std::min(id, available);
+      m.push_back({0, from, used});
+      from += used;
+      available -= used;
+    }
+    m.push_back({id, caller_id, 1});
+    if (available > 0 && id < UINT32_MAX) m.push_back({id + 1, from, std::min(available, UINT32_MAX - id)});
+    return m;
+  }
+  if (caller_id == 0) {
+    // The first 65536 ids (at least up to `id`) to themselves: crun maps only
+    // 0..id, and a config's devpts gid=5 (runc's and crun's own default spec)
+    // then fails to mount with EINVAL.
+    m.push_back({0, 0, std::max<uint32_t>(kIdentityIds, id == UINT32_MAX ? UINT32_MAX : id + 1)});
+    return m;
+  }
+  m.push_back({0, caller_id, 1});
+  return m;
+}
+
+bool find_subid_range(const std::string& text, const std::string& name, SubIdRange& out) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.size() <= name.size() || line.compare(0, name.size(), name) != 0 || line[name.size()] != ':') continue;
+    unsigned long long start = 0, count = 0;
+    char tail = 0;
+    if (std::sscanf(line.c_str() + name.size() + 1, "%llu:%llu%c", &start, &count, &tail) != 2) continue;
+    if (start > UINT32_MAX || count == 0 || count > UINT32_MAX - start) continue;
+    out = {static_cast<uint32_t>(start), static_cast<uint32_t>(count)};
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::vector<oci::IdMapping> default_map_for(bool uid, uint32_t id) {
+  const uint32_t caller = uid ? ::geteuid() : ::getegid();
+  std::string name;
+  if (uid) {
+    if (const passwd* pw = ::getpwuid(caller)) name = pw->pw_name;
+  } else {
+    if (const group* gr = ::getgrgid(caller)) name = gr->gr_name;
+  }
+  SubIdRange range;
+  bool have = false;
+  if (!name.empty()) {
+    std::string text;
+    try {
+      text = read_file(uid ? "/etc/subuid" : "/etc/subgid");
+    } catch (const Error&) {
+      // No such file: no subordinate ids.
+    }
+    have = find_subid_range(text, name, range);
+  }
+  return default_id_map(id, caller, have ? &range : nullptr);
+}
+
+}  // namespace
+
+void fill_default_id_maps(oci::Spec& spec) {
+  const oci::Namespace* user = spec.find_namespace(oci::NamespaceType::User);
+  if (!user || !user->path.empty() || !spec.linux) return;
+  const oci::User& u = spec.process ? spec.process->user : oci::User{};
+  if (spec.linux->uidMappings.empty()) spec.linux->uidMappings = default_map_for(true, u.uid);
+  if (spec.linux->gidMappings.empty()) spec.linux->gidMappings = default_map_for(false, u.gid);
 }
 
 }  // namespace berth::linux_

@@ -143,7 +143,8 @@ json linux_features() {
   return {
       {"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
       {"capabilities", capability_names()},
-      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}}},
+      // rdma: linux.resources.rdma is written to rdma.max (cgroups/resources.cpp).
+      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", true}}},
       {"seccomp",
        {{"enabled", true},
         {"actions", names(detail::kSeccompActions)},
@@ -151,10 +152,15 @@ json linux_features() {
         {"archs", seccomp_archs()},
         {"knownFlags", names(detail::kSeccompFlags)},
         {"supportedFlags", seccomp_supported_flags()}}},
-      {"apparmor", {{"enabled", false}}},
-      {"selinux", {{"enabled", false}}},
-      {"intelRdt", {{"enabled", false}}},
+      // "Irrelevant to the availability on the host" (features-linux.md): what berth implements.
+      // apparmor/selinux: process.apparmorProfile, process.selinuxLabel, linux.mountLabel (linux/lsm).
+      {"apparmor", {{"enabled", true}}},
+      {"selinux", {{"enabled", true}}},
+      // closID group, l3CacheSchema/memBwSchema/schemata, monitoring groups (linux/resctrl).
+      {"intelRdt", {{"enabled", true}, {"schemata", true}, {"monitoring", true}}},
       {"mountExtensions", {{"idmap", {{"enabled", true}}}}},
+      {"memoryPolicy", {{"modes", names(detail::kMemoryPolicyModes)}, {"flags", names(detail::kMemoryPolicyFlags)}}},
+      {"netDevices", {{"enabled", true}}},
   };
 }
 

@@ -63,4 +63,11 @@ inline constexpr std::array<std::string_view, 11> kPersonalityFlags = {
     "UNAME26",          "ADDR_NO_RANDOMIZE", "FDPIC_FUNCPTRS", "MMAP_PAGE_ZERO", "ADDR_COMPAT_LAYOUT", "READ_IMPLIES_EXEC",
     "ADDR_LIMIT_32BIT", "SHORT_INODE",       "WHOLE_SECONDS",  "STICKY_TIMEOUTS", "ADDR_LIMIT_3GB"};
 
+// linux.memoryPolicy (runtime-spec 1.3), in the kernel's enum order (<linux/mempolicy.h>).
+inline constexpr std::array<std::string_view, 7> kMemoryPolicyModes = {
+    "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
+    "MPOL_WEIGHTED_INTERLEAVE"};
+inline constexpr std::array<std::string_view, 3> kMemoryPolicyFlags = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+                                                                       "MPOL_F_STATIC_NODES"};
+
 }  // namespace berth::oci::detail

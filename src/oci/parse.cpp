@@ -222,33 +222,45 @@ void check_scheduler(const Scheduler& s, const Cursor& c) {
     c["flags"].fail("SCHED_FLAG_KEEP_PARAMS would ignore runtime, deadline and period");
 }
 
-// A CPU list as the kernel's cpulist format ("0-3,7"): checked here so that a
-// typo fails before anything is created.
-std::string parse_cpu_list(const Cursor& c) {
+}  // namespace
+
+namespace detail {
+
+// A CPU or node list in the kernel's list format ("0-3,7"): checked here so
+// that a typo fails before anything is created. `what` is "CPU" or "node".
+std::string parse_number_list(const Cursor& c, const char* what, std::vector<unsigned long>* numbers) {
   std::string s = c.str();
-  if (s.empty()) c.fail("empty CPU list");
+  if (s.empty()) c.fail(std::string("empty ") + what + " list");
+  const std::string list = std::string("invalid ") + what + " list " + quote(s);
   size_t i = 0;
   auto number = [&]() -> unsigned long {
     size_t start = i;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start || i - start > 5) c.fail("invalid CPU list " + quote(s) + ": expected a CPU number at offset " +
-                                            std::to_string(start));
+    if (i == start || i - start > 5)
+      c.fail(list + ": expected a " + what + " number at offset " + std::to_string(start));
     return std::stoul(s.substr(start, i - start));
   };
   for (;;) {
-    unsigned long a = number();
+    unsigned long a = number(), b = a;
     if (i < s.size() && s[i] == '-') {
       ++i;
-      unsigned long b = number();
-      if (b < a) c.fail("invalid CPU list " + quote(s) + ": range " + std::to_string(a) + "-" + std::to_string(b) +
-                        " is reversed");
+      b = number();
+      if (b < a) c.fail(list + ": range " + std::to_string(a) + "-" + std::to_string(b) + " is reversed");
     }
+    if (numbers)
+      for (unsigned long n = a; n <= b; ++n) numbers->push_back(n);
     if (i == s.size()) break;
-    if (s[i] != ',') c.fail("invalid CPU list " + quote(s) + ": unexpected " + quote(std::string(1, s[i])));
+    if (s[i] != ',') c.fail(list + ": unexpected " + quote(std::string(1, s[i])));
     ++i;
   }
   return s;
 }
+
+}  // namespace detail
+
+namespace {
+
+std::string parse_cpu_list(const Cursor& c) { return parse_number_list(c, "CPU", nullptr); }
 
 ExecCPUAffinity parse_exec_cpu_affinity(const Cursor& c) {
   ExecCPUAffinity a;

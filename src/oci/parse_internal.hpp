@@ -16,6 +16,10 @@ Linux parse_linux(const Cursor& c);
 Resources parse_resources(const Cursor& c);
 std::vector<IdMapping> parse_id_mappings(const Cursor& c);
 
+// A CPU or node list ("0-3,7", `what` = "CPU" or "node"); the numbers it names
+// are added to `numbers` when given.
+std::string parse_number_list(const Cursor& c, const char* what, std::vector<unsigned long>* numbers);
+
 // Fails unless the string at `c` is an absolute path; returns it.
 std::string absolute_path(const Cursor& c);
 

@@ -1,4 +1,6 @@
 // config.json "linux" section, except linux.resources (parse_resources.cpp).
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "berth/oci/parse.hpp"
@@ -24,7 +26,8 @@ std::vector<Namespace> parse_namespaces(const Cursor& c) {
     const Cursor type = item["type"];
     Namespace ns{namespace_type(type), {}};
     if (!seen.insert(ns.type).second) type.fail("duplicate namespace " + quote(namespace_name(ns.type)));
-    if (const Cursor path = item["path"]) ns.path = absolute_path(path);
+    // "path": "" is no path (runc, Go's zero value): a new namespace.
+    if (const Cursor path = item["path"]; path && !path.str().empty()) ns.path = absolute_path(path);
     out.push_back(std::move(ns));
   }
   return out;
@@ -156,6 +159,101 @@ Personality parse_personality(const Cursor& c) {
   return p;
 }
 
+// The kernel's rules for set_mempolicy(2) (mm/mempolicy.c: sanitize_mpol_flags,
+// mpol_new), so that a policy the kernel would refuse fails before anything is
+// created. Whether the nodes exist is the host's question (linux/mempolicy).
+MemoryPolicy parse_memory_policy(const Cursor& c) {
+  c.require_object();
+  MemoryPolicy p;
+  p.mode = parse_name(c["mode"], kMemoryPolicyModes, "memory policy mode");
+  std::vector<unsigned long> nodes;
+  if (const Cursor n = c["nodes"]) {
+    // "" is what Go writes for "no nodes": the same as absent.
+    if (!n.str().empty()) p.nodes = parse_number_list(n, "node", &nodes);
+    // MAX_NUMNODES is at most 1 << 10 (NODES_SHIFT <= 10 on every architecture).
+    for (unsigned long node : nodes)
+      if (node >= 1024) n.fail("node " + std::to_string(node) + " is out of range: the kernel has at most 1024 nodes");
+  }
+  if (const Cursor f = c["flags"]) p.flags = parse_names(f, kMemoryPolicyFlags, "memory policy flag");
+  auto has = [&](std::string_view flag) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); };
+  const bool fixed = has("MPOL_F_STATIC_NODES"), relative = has("MPOL_F_RELATIVE_NODES");
+  if (fixed && relative) c["flags"].fail("MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+  if (has("MPOL_F_NUMA_BALANCING") && p.mode != "MPOL_BIND" && p.mode != "MPOL_PREFERRED_MANY")
+    c["flags"].fail("MPOL_F_NUMA_BALANCING needs mode MPOL_BIND or MPOL_PREFERRED_MANY, not " + p.mode);
+  if (p.mode == "MPOL_DEFAULT" || p.mode == "MPOL_LOCAL") {
+    if (!p.nodes.empty()) c["nodes"].fail(p.mode + " takes no nodes");
+    if (p.mode == "MPOL_LOCAL" && (fixed || relative))
+      c["flags"].fail("MPOL_LOCAL takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES");
+  } else if (p.mode == "MPOL_PREFERRED") {
+    // No nodes means local allocation, which has no node set to be static or relative.
+    if (p.nodes.empty() && (fixed || relative))
+      c["flags"].fail("MPOL_PREFERRED without nodes takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES");
+  } else if (p.nodes.empty()) {
+    c["nodes"].fail("required for " + p.mode);
+  }
+  return p;
+}
+
+// An interface name the kernel accepts (dev_valid_name): 1-15 bytes, not "."
+// or "..", no '/', ':' or white space.
+std::string interface_name(const Cursor& c, const std::string& name) {
+  if (name.empty() || name.size() > 15)
+    c.fail("invalid interface name " + quote(name) + ": must be 1 to 15 characters");
+  if (name == "." || name == "..") c.fail("invalid interface name " + quote(name));
+  for (char ch : name)
+    if (ch == '/' || ch == ':' || std::isspace(static_cast<unsigned char>(ch)))
+      c.fail("invalid interface name " + quote(name) + ": must not contain '/', ':' or white space");
+  return name;
+}
+
+std::map<std::string, NetDevice> parse_net_devices(const Cursor& c) {
+  std::map<std::string, NetDevice> out;
+  std::set<std::string> inside;
+  for (const auto& [host, item] : c.members()) {
+    interface_name(item, host);
+    item.require_object();
+    NetDevice d;
+    if (const Cursor n = item["name"]) d.name = n.str().empty() ? "" : interface_name(n, n.str());
+    const std::string& name = d.name.empty() ? host : d.name;
+    if (!inside.insert(name).second) item.fail("two devices would be named " + quote(name) + " in the container");
+    out.emplace(host, std::move(d));
+  }
+  return out;
+}
+
+// One line of a resctrl schemata file.
+std::string schema_line(const Cursor& c, std::string_view prefix) {
+  std::string s = c.str();
+  if (!prefix.empty() && !s.starts_with(prefix)) c.fail("must start with " + quote(prefix) + ", got " + quote(s));
+  if (s.find('\n') != std::string::npos && !prefix.empty()) c.fail("must not contain a newline");
+  return s;
+}
+
+IntelRdt parse_intel_rdt(const Cursor& c) {
+  c.require_object();
+  IntelRdt r;
+  if (const Cursor id = c["closID"]) {
+    // A directory name under /sys/fs/resctrl.
+    r.closID = id.str();
+    if (r.closID.empty() || r.closID == "." || r.closID == ".." || r.closID.find('/') != std::string::npos ||
+        r.closID.find('\n') != std::string::npos)
+      id.fail("invalid closID " + quote(r.closID) + ": must be a directory name");
+  }
+  if (const Cursor l3 = c["l3CacheSchema"]) r.l3CacheSchema = schema_line(l3, "");
+  if (const Cursor mb = c["memBwSchema"]) r.memBwSchema = schema_line(mb, "MB:");
+  if (const Cursor s = c["schemata"]) {
+    if (s.value().is_string()) {
+      r.schemata.push_back(s.str());
+    } else {
+      for (const Cursor& line : s.items()) r.schemata.push_back(line.str());
+    }
+  }
+  optional_member(c, "enableCMT", r.enableCMT);
+  optional_member(c, "enableMBM", r.enableMBM);
+  optional_member(c, "enableMonitoring", r.enableMonitoring);
+  return r;
+}
+
 // maskedPaths / readonlyPaths: the spec requires absolute container paths.
 std::vector<std::string> parse_path_list(const Cursor& c) {
   std::vector<std::string> out;
@@ -195,10 +293,9 @@ Linux parse_linux(const Cursor& c) {
   if (const Cursor r = c["readonlyPaths"]) l.readonlyPaths = parse_path_list(r);
   optional_member(c, "mountLabel", l.mountLabel);
   if (const Cursor p = c["personality"]) l.personality = parse_personality(p);
-  if (const Cursor rdt = c["intelRdt"]) {
-    rdt.require_object();
-    l.intelRdt = rdt.value();
-  }
+  if (const Cursor rdt = c["intelRdt"]) l.intelRdt = parse_intel_rdt(rdt);
+  if (const Cursor m = c["memoryPolicy"]) l.memoryPolicy = parse_memory_policy(m);
+  if (const Cursor n = c["netDevices"]) l.netDevices = parse_net_devices(n);
   return l;
 }
 

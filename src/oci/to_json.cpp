@@ -274,7 +274,33 @@ json linux_json(const Linux& l) {
     put(p, "flags", l.personality->flags);
     j["personality"] = std::move(p);
   }
-  if (!l.intelRdt.is_null()) j["intelRdt"] = l.intelRdt;
+  if (l.intelRdt) {
+    const IntelRdt& r = *l.intelRdt;
+    json o = json::object();
+    put(o, "closID", r.closID);
+    put(o, "l3CacheSchema", r.l3CacheSchema);
+    put(o, "memBwSchema", r.memBwSchema);
+    put(o, "schemata", r.schemata);
+    put(o, "enableCMT", r.enableCMT);
+    put(o, "enableMBM", r.enableMBM);
+    put(o, "enableMonitoring", r.enableMonitoring);
+    j["intelRdt"] = std::move(o);
+  }
+  if (l.memoryPolicy) {
+    json o = {{"mode", l.memoryPolicy->mode}};
+    put(o, "nodes", l.memoryPolicy->nodes);
+    put(o, "flags", l.memoryPolicy->flags);
+    j["memoryPolicy"] = std::move(o);
+  }
+  if (!l.netDevices.empty()) {
+    json o = json::object();
+    for (const auto& [host, dev] : l.netDevices) {
+      json d = json::object();
+      put(d, "name", dev.name);
+      o[host] = std::move(d);
+    }
+    j["netDevices"] = std::move(o);
+  }
   return j;
 }
 

@@ -21,10 +21,9 @@ void check_user_namespace(const Spec& s, const Cursor& linux_c) {
     }
     return;
   }
-  // Joining an existing user namespace brings its mappings along.
-  if (!user->path.empty()) return;
-  if (l.uidMappings.empty()) linux_c["uidMappings"].fail("user namespaces enabled, but no uid mappings found");
-  if (l.gidMappings.empty()) linux_c["gidMappings"].fail("user namespaces enabled, but no gid mappings found");
+  // Joining an existing user namespace brings its mappings along; a new one
+  // without mappings gets crun's default maps at create (linux/userns_maps.hpp:
+  // default_id_map), where runc refuses it.
 }
 
 void check_uts(const Spec& s, const Cursor& root) {
@@ -87,6 +86,9 @@ void validate_cross_references(const Spec& s, const Cursor& root) {
   check_user_namespace(s, linux_c);
   check_time_offsets(s, linux_c);
   if (!s.linux->sysctl.empty()) check_sysctl(s, linux_c["sysctl"]);
+  // Moving an interface into the host's own namespace would move nothing (runc's words).
+  if (!s.linux->netDevices.empty() && !s.has_namespace(NamespaceType::Network))
+    linux_c["netDevices"].fail("unable to move network devices without a NET namespace");
 }
 
 }  // namespace berth::oci::detail

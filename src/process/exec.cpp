@@ -42,6 +42,7 @@
 #include "berth/linux/caps.hpp"
 #include "berth/linux/console.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/mempolicy.hpp"
 #include "berth/linux/sched_attrs.hpp"
 #include "berth/linux/namespaces.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -54,6 +55,7 @@
 #include "berth/process/sync.hpp"
 #include "berth/process/syscall_seam.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::process {
 namespace {
@@ -172,21 +174,22 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   // A fresh session keyring: the host's keys stay out.
   if (!cfg.no_new_keyring) join_session_keyring(cfg.id);
 
-  // runc's wording, so that tools matching on it keep working.
-  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  // The cwd is entered as root first and again as the user below: one only
+  // root can reach stays the cwd (runc). runc's wording, so that tools
+  // matching on it keep working.
+  const std::string cwd_error = "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed";
+  bool cwd_entered = ::chdir(proc.cwd.c_str()) == 0;
+  if (!cwd_entered && errno != EACCES && errno != EPERM) throw_errno(cwd_error);
   // HOME from the container's /etc/passwd when the environment has none (runc does the same).
   const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
-  ExecTarget target = find_executable(proc.args.at(0), env);
-  if (!target.error.empty()) {
-    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
-    ::_exit(target.status);
-  }
 
   // process.scheduler and process.ioPriority apply to an exec'd process too
   // (the init's set_scheduler / set_io_priority), before the capabilities go.
   if (proc.scheduler) linux_::apply_scheduler(*proc.scheduler);
   if (proc.ioPriority) linux_::apply_io_priority(*proc.ioPriority);
   if (affinity && !affinity->final.empty()) linux_::apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
+  // linux.memoryPolicy is the container's: its exec'd processes get it too (the init's set_memory_policy).
+  if (cfg.linux && cfg.linux->memoryPolicy) linux_::apply_memory_policy(*cfg.linux->memoryPolicy);
 
   linux_::apply_selinux_label(proc.selinuxLabel);
 
@@ -197,8 +200,15 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   if (seccomp_early) notify = cfg.seccomp->load();
 
   become_process_user(proc);
-  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  if (::chdir(proc.cwd.c_str()) < 0 && !(cwd_entered && (errno == EACCES || errno == EPERM))) throw_errno(cwd_error);
   ::umask(proc.user.umask.value_or(022));
+  // Found and checked as the process's user: what it may not run fails here,
+  // with 127/126 and the reason.
+  ExecTarget target = find_executable(proc.args.at(0), env);
+  if (!target.error.empty()) {
+    send_msg(sync, {SyncType::Error, ENOENT, target.status, target.error});
+    ::_exit(target.status);
+  }
   linux_::apply_apparmor(proc.apparmorProfile);
 
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
@@ -325,6 +335,8 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
     throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited");
 
   require_single_threaded("clone3 exec process");
+  // --debug: runc's phase names, which its tests and log readers look for.
+  log::debug("nsexec container setup: joining the namespaces of container init " + std::to_string(cfg.init_pid));
   SyncPair sp = make_sync_pair();
   // Dumpability is inherited through clone3: the child, visible in the
   // container's pid namespace from birth, is not dumpable even for the
@@ -379,6 +391,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   }
   if (pid == 0) {
     sp.parent.reset();
+    log::debug("child process in init(): setting up the exec process");  // before the log fd is closed
     try {
       if (double_fork) enter_via_userns(sp.child.get(), joined, *cfg.process);
       exec_main(cfg, sp.child.get(), joined, !double_fork);
@@ -414,6 +427,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
 
   try {
     std::vector<UniqueFd> join_files = cgroup ? cgroup->join(pid, born) : std::vector<UniqueFd>{};
+    if (cfg.join_host_groups) cfg.join_host_groups(pid);
     set_limits(pid, *cfg.process, double_fork);
     send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
     bool ready = false;
@@ -426,6 +440,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
       UniqueFd passed;
       SyncMsg m = recv_msg(sp.parent.get(), &passed);
       if (m.type == SyncType::Ready) {
+        log::debug("setns_init: about to exec " + cfg.process->args.front());
         ready = true;
       } else if (m.type == SyncType::SeccompFd) {
         if (cfg.seccomp_listener && passed) cfg.seccomp_listener(pid, passed.get());

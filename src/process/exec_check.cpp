@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -85,7 +87,8 @@ ExecTarget check_candidate(const std::string& path) {
   if (::access(path.c_str(), X_OK) != 0)
     return {path, "exec: \"" + path + "\": permission denied (the file is not executable)", 126};
   std::string loader = check_loader(path);
-  if (!loader.empty()) return {path, "exec: \"" + path + "\": no such file or directory: " + loader, 127};
+  // execve's own ENOENT, in runc's wording ("exec /run.sh: no such file or directory"), then why.
+  if (!loader.empty()) return {path, "exec " + path + ": no such file or directory: " + loader, 127};
   return {path, "", 0};
 }
 
@@ -115,9 +118,22 @@ ExecTarget find_executable(const std::string& arg0, const std::vector<std::strin
   return {arg0, "exec: \"" + arg0 + "\": executable file not found in $PATH", 127};
 }
 
+std::vector<std::string> dedupe_env(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  std::map<std::string, size_t> at;  // name -> index in out
+  for (const auto& e : env) {
+    const std::string name = e.substr(0, e.find('='));
+    auto [it, fresh] = at.emplace(name, out.size());
+    if (fresh) out.push_back(e);
+    else out[it->second] = e;
+  }
+  return out;
+}
+
 std::vector<std::string> with_home(std::vector<std::string> env, unsigned uid) {
-  for (const auto& e : env)
-    if (e.rfind("HOME=", 0) == 0) return env;
+  env = dedupe_env(env);
+  auto it = std::find_if(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; });
+  if (it != env.end() && it->size() > 5) return env;
   std::string home = "/";
   if (FILE* f = std::fopen("/etc/passwd", "re")) {
     char line[1024];
@@ -138,7 +154,8 @@ std::vector<std::string> with_home(std::vector<std::string> env, unsigned uid) {
     }
     std::fclose(f);
   }
-  env.push_back("HOME=" + home);
+  if (it != env.end()) *it = "HOME=" + home;  // HOME= (empty): runc sets it too
+  else env.push_back("HOME=" + home);
   return env;
 }
 

@@ -67,7 +67,7 @@ void append_capped(std::string& output, bool& cut, const char* buf, size_t n) {
   output.append(buf, n < room ? n : room);
 }
 
-void run_hook(const std::string& what, const oci::Hook& h, const std::string& state) {
+void run_hook(const std::string& what, const oci::Hook& h, const std::string& state, HookOutput io) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) < 0) throw_errno(what + ": pipe");
   UniqueFd in_r(in[0]), in_w(in[1]);
@@ -81,8 +81,8 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
     // Its own process group, so that a timeout kills whatever the hook started too.
     ::setpgid(0, 0);
     ::dup2(in_r.get(), 0);
-    ::dup2(out_w.get(), 1);
-    ::dup2(out_w.get(), 2);
+    ::dup2(io.out >= 0 ? io.out : out_w.get(), 1);
+    ::dup2(io.err >= 0 ? io.err : out_w.get(), 2);
     std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
     auto argv = cstrings(args);
     auto envp = cstrings(h.env);
@@ -183,9 +183,42 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
 
 }  // namespace
 
-void run_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks, const std::string& state_json) {
+// runc's (1.2) wording, which its tests and engines match: "error running
+// createRuntime hook #1: /bin/false: exit status 1".
+static std::string hook_name(const std::string& kind, size_t i, const oci::Hook& h) {
+  return "error running " + kind + " hook #" + std::to_string(i) + ": " + h.path;
+}
+
+HookFiles HookFiles::open(const std::map<std::string, std::string>& annotations) {
+  HookFiles f;
+  auto open_one = [&](const char* key, UniqueFd& fd) {
+    auto it = annotations.find(key);
+    if (it == annotations.end()) return;
+    fd.reset(::open(it->second.c_str(), O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0700));
+    if (!fd) throw_errno(std::string("annotation ") + key + ": open " + it->second);
+  };
+  open_one("run.oci.hooks.stdout", f.out);
+  open_one("run.oci.hooks.stderr", f.err);
+  return f;
+}
+
+void run_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks, const std::string& state_json,
+               HookOutput io) {
   for (size_t i = 0; i < hooks.size(); ++i)
-    run_hook(kind + " hook #" + std::to_string(i) + " (" + hooks[i].path + ")", hooks[i], state_json);
+    run_hook(hook_name(kind, i, hooks[i]), hooks[i], state_json, io);
+}
+
+std::vector<std::string> run_all_hooks(const std::string& kind, const std::vector<oci::Hook>& hooks,
+                                       const std::string& state_json, HookOutput io) {
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    try {
+      run_hook(hook_name(kind, i, hooks[i]), hooks[i], state_json, io);
+    } catch (const Error& e) {
+      failures.push_back(e.what());
+    }
+  }
+  return failures;
 }
 
 }  // namespace berth::process

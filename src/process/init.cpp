@@ -177,6 +177,9 @@ void enter_pid_namespace(ParentContext& ctx) {
 // clone3 + the cgroup.procs write.
 void clone_init(ParentContext& ctx) {
   require_single_threaded("clone3 container init");
+  // --debug: the phase names runc logs ("nsexec started", "child process in
+  // init()"), which runc's tests and log readers look for.
+  log::debug("nsexec started: nsexec container setup: cloning the container init (clone3)");
   ctx.sync = make_sync_pair();
   int pidfd = -1;
   pid_t pid = -1;
@@ -198,6 +201,7 @@ void clone_init(ParentContext& ctx) {
   if (pid < 0) throw_errno("clone3 container init");
   if (pid == 0) {
     ctx.sync.parent.reset();
+    log::debug("child process in init(): setting up the container");  // before the log fd is closed
     run_init(ctx.cfg, ctx.plan, ctx.sync.child.get(), ctx.joined);
   }
   ctx.pid = pid;

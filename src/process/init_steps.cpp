@@ -101,7 +101,7 @@ void reset_process(InitContext& ctx) {
 void close_host_fds(InitContext& ctx) {
   const InitConfig& cfg = ctx.cfg;
   unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
-  std::vector<int> keep = {ctx.sync, cfg.console_socket, cfg.exec_fifo};
+  std::vector<int> keep = {ctx.sync, cfg.console_socket, cfg.exec_fifo, cfg.hook_io.out, cfg.hook_io.err};
   for (const auto& ns : ctx.joined) keep.push_back(ns.fd.get());
   for (const auto& [idx, fd] : cfg.idmapped) keep.push_back(fd);
   close_fds_except(ctx.sys, first, keep);
@@ -134,7 +134,14 @@ void become_userns_root(InitContext& ctx) {
 // execve enters it.
 void unshare_time(InitContext& ctx) {
   ctx.sys.unshare(CLONE_NEWTIME);
+  // In a user namespace of its own the init (a clone of berth, never exec'd,
+  // not dumpable) finds /proc/self owned by the host's root: EACCES on
+  // timens_offsets. Dumpable for this one write, while no process of the
+  // container exists yet, the file is its own.
+  const bool in_userns = ctx.plan.userns_new || ctx.plan.userns_joined;
+  if (in_userns) ctx.sys.prctl(PR_SET_DUMPABLE, 1);
   ctx.sys.write_time_offsets(linux_of(ctx).timeOffsets);
+  if (in_userns) ctx.sys.prctl(PR_SET_DUMPABLE, 0);
 }
 
 void set_hostname(InitContext& ctx) { ctx.sys.set_hostname(spec_of(ctx).hostname, spec_of(ctx).domainname); }
@@ -190,7 +197,7 @@ void make_cwd(InitContext& ctx) { ctx.sys.mkdir_in_root(ctx.cfg.rootfs, proc_of(
 void create_hooks(InitContext& ctx) {
   send_msg(ctx.sync, {SyncType::RunHooks, 0, 0, {}});
   ctx.hook_state = expect(ctx, SyncType::HooksDone).payload;
-  run_hooks("createContainer", spec_of(ctx).hooks.createContainer, ctx.hook_state);
+  run_hooks("createContainer", spec_of(ctx).hooks.createContainer, ctx.hook_state, ctx.cfg.hook_io);
 }
 
 void pivot_root(InitContext& ctx) {
@@ -216,10 +223,13 @@ void session_keyring(InitContext& ctx) { ctx.sys.join_session_keyring(ctx.cfg.id
 
 // HOME from the container's /etc/passwd when the environment has none, and the
 // executable found now, so that `create` fails with the reason (126/127).
+// After the user switch and the cwd: the executable is found and checked with
+// the container user's permissions, so that one it may not run is an error of
+// create (127/126 and the reason), not a surprise at start.
 void find_executable(InitContext& ctx) {
   const oci::Process& proc = proc_of(ctx);
-  ctx.sys.chdir(proc.cwd);  // a relative args[0]; tried again after the user switch
-  ctx.env = with_home(proc.env, proc.user.uid);
+  // The init execs the process itself: our pid is the process's, as it sees it.
+  ctx.env = with_listen_env(with_home(proc.env, proc.user.uid), ctx.cfg.listen, ctx.cfg.listen.count ? ::getpid() : 0);
   ctx.target = process::find_executable(proc.args.at(0), ctx.env);
   if (!ctx.target.error.empty()) throw ExecError(ctx.target.error, ctx.target.status);
 }
@@ -230,6 +240,8 @@ void find_executable(InitContext& ctx) {
 void set_personality(InitContext& ctx) { ctx.sys.set_personality(*linux_of(ctx).personality); }
 void set_scheduler(InitContext& ctx) { ctx.sys.set_scheduler(*proc_of(ctx).scheduler); }
 void set_io_priority(InitContext& ctx) { ctx.sys.set_io_priority(*proc_of(ctx).ioPriority); }
+// After the cgroup is joined: the kernel relates the nodes to the cpuset's mems.
+void set_memory_policy(InitContext& ctx) { ctx.sys.set_memory_policy(*linux_of(ctx).memoryPolicy); }
 
 // runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
 // final ones (set after the cgroup, whose cpuset would reset it).
@@ -252,6 +264,8 @@ void seccomp_early(InitContext& ctx) { ctx.notify = ctx.sys.load_seccomp(*ctx.cf
 // uid change (set_capabilities then sets all five).
 void switch_user(InitContext& ctx) {
   const oci::Process& proc = proc_of(ctx);
+  // The cwd entered while still root (runc): one only root can reach stays the cwd.
+  ctx.cwd_entered = ctx.sys.chdir(proc.cwd) == 0;
   ctx.sys.set_bounding(proc.capabilities.value_or(oci::Capabilities{}));
   ctx.sys.prctl(PR_SET_KEEPCAPS, 1);
   ctx.sys.set_user(proc.user);
@@ -263,7 +277,12 @@ void set_capabilities(InitContext& ctx) { ctx.sys.set_caps(proc_of(ctx).capabili
 
 void enter_cwd(InitContext& ctx) {
   const oci::Process& proc = proc_of(ctx);
-  if (int err = ctx.sys.chdir(proc.cwd)) throw_errno("chdir " + proc.cwd, err);
+  // As the process's user now (a cwd it owns but root could not reach, e.g. on
+  // a root-squashing mount); a refusal keeps the cwd entered as root (runc).
+  if (int err = ctx.sys.chdir(proc.cwd)) {
+    if (!((err == EACCES || err == EPERM) && ctx.cwd_entered))
+      throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed", err);
+  }
   ctx.sys.umask(proc.user.umask.value_or(022));
 }
 
@@ -304,7 +323,7 @@ void start_hooks(InitContext& ctx) {
   try {
     auto state = nlohmann::json::parse(ctx.hook_state);
     state["status"] = "created";
-    run_hooks("startContainer", spec_of(ctx).hooks.startContainer, state.dump());
+    run_hooks("startContainer", spec_of(ctx).hooks.startContainer, state.dump(), ctx.cfg.hook_io);
   } catch (const std::exception& e) {  // Error, or a state JSON nlohmann cannot parse
     std::string msg = std::string("berth: ") + e.what() + "\n";
     (void)!::write(2, msg.data(), msg.size());
@@ -350,6 +369,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::SetScheduler: return set_scheduler(ctx);
     case InitStep::SetIoPriority: return set_io_priority(ctx);
     case InitStep::FinalCpuAffinity: return final_cpu_affinity(ctx);
+    case InitStep::SetMemoryPolicy: return set_memory_policy(ctx);
     case InitStep::TrimHeap: return trim_heap(ctx);
     case InitStep::SeccompEarly: return seccomp_early(ctx);
     case InitStep::SwitchUser: return switch_user(ctx);

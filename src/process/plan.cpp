@@ -50,16 +50,17 @@ constexpr InitStepName kInitSteps[] = {
     {InitStep::NewSession, "new_session"},
     {InitStep::Terminal, "terminal"},
     {InitStep::SessionKeyring, "session_keyring"},
-    {InitStep::FindExecutable, "find_executable"},
     {InitStep::SetPersonality, "set_personality"},
     {InitStep::SetScheduler, "set_scheduler"},
     {InitStep::SetIoPriority, "set_io_priority"},
     {InitStep::FinalCpuAffinity, "final_cpu_affinity"},
+    {InitStep::SetMemoryPolicy, "set_memory_policy"},
     {InitStep::TrimHeap, "trim_heap"},
     {InitStep::SeccompEarly, "seccomp_early"},
     {InitStep::SwitchUser, "switch_user"},
     {InitStep::SetCapabilities, "set_capabilities"},
     {InitStep::EnterCwd, "enter_cwd"},
+    {InitStep::FindExecutable, "find_executable"},
     {InitStep::LsmLabels, "lsm_labels"},
     {InitStep::NoNewPrivs, "no_new_privs"},
     {InitStep::OutliveParent, "outlive_parent"},
@@ -251,6 +252,7 @@ InitPlan make_plan(const oci::Spec& spec, const PlanOptions& opts, const HostFac
         break;
       case InitStep::FinalCpuAffinity: use = proc.execCPUAffinity && !proc.execCPUAffinity->final.empty(); break;
       case InitStep::SetPersonality: use = lx.personality.has_value(); break;
+      case InitStep::SetMemoryPolicy: use = lx.memoryPolicy.has_value(); break;
       case InitStep::SetScheduler: use = proc.scheduler.has_value(); break;
       case InitStep::SetIoPriority: use = proc.ioPriority.has_value(); break;
       case InitStep::SeccompEarly: use = p.seccomp_early; break;

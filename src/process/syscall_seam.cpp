@@ -21,6 +21,7 @@
 #include "berth/linux/console.hpp"
 #include "berth/linux/footprint.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/mempolicy.hpp"
 #include "berth/linux/process_attrs.hpp"
 #include "berth/linux/safepath.hpp"
 #include "berth/linux/sched_attrs.hpp"
@@ -153,6 +154,7 @@ class LinuxSyscalls final : public SyscallSeam {
   void set_cpu_affinity(const std::string& cpus, const std::string& field) override {
     linux_::apply_cpu_affinity(cpus, field);
   }
+  void set_memory_policy(const oci::MemoryPolicy& p) override { linux_::apply_memory_policy(p); }
 
   void terminal(const oci::Process& proc, int console_socket, bool mount_console) override {
     linux_::Pty pty = linux_::open_pty(proc.consoleSize);

@@ -1,5 +1,6 @@
 #include "bootstrap.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sha2.h>
@@ -22,6 +23,7 @@
 #include "berth/util/log.hpp"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "mounts.hpp"
+#include "runtime_options.hpp"
 #include "runtime.hpp"
 
 extern char** environ;
@@ -99,14 +101,52 @@ void write_address_file(const std::string& dir, const std::string& address) {
   if (rename(tmp.c_str(), dst.c_str()) < 0) throw_errno("rename " + tmp + " to " + dst);
 }
 
+void join_cgroup(pid_t pid, const std::string& cgroup) {
+  if (cgroup.find("..") != std::string::npos) throw Error("shim_cgroup \"" + cgroup + "\": \"..\" is not allowed");
+  std::string rel = cgroup.front() == '/' ? cgroup : "/" + cgroup;
+  auto add = [&](const std::string& dir) {
+    std::string procs = dir + rel + "/cgroup.procs";
+    UniqueFd fd(open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return false;
+    std::string v = std::to_string(pid);
+    if (write(fd.get(), v.data(), v.size()) < 0) throw_errno("shim_cgroup: write " + procs);
+    return true;
+  };
+  struct stat st{};
+  if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {  // unified
+    if (!add("/sys/fs/cgroup")) throw_errno("shim_cgroup: open /sys/fs/cgroup" + rel + "/cgroup.procs");
+    return;
+  }
+  // v1 (or hybrid): every hierarchy that has the cgroup, as cgroups.StaticPath does.
+  bool any = false;
+  if (DIR* d = opendir("/sys/fs/cgroup")) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == ".." || n == "unified") continue;
+      std::string dir = "/sys/fs/cgroup/" + n;
+      struct stat ls{};
+      if (lstat(dir.c_str(), &ls) < 0 || !S_ISDIR(ls.st_mode)) continue;  // cpu -> cpu,cpuacct links
+      any = add(dir) || any;
+    }
+    closedir(d);
+  }
+  if (!any) throw Error("shim_cgroup: no cgroup hierarchy has " + rel);
+}
+
 std::string berth_root(const std::string& ns) { return "/run/containerd/berth/" + ns; }
 
 int start_action(const Flags& f, const std::string& self) {
   std::string bundle = f.bundle.empty() ? cwd() : f.bundle;
   if (f.id.empty()) throw Error("start: -id is required");
-  // The runtime options (a protobuf Any) come on stdin; none of them changes how berth's
-  // shim starts, so they are read and set aside, whatever their type.
+  // The runtime options (a protobuf Any, of any type) come on stdin; of runc's options only
+  // shim_cgroup concerns the start (the others come again with Create). Unreadable options
+  // are ignored here as the runc shim does; Create refuses them.
   std::string opts{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  std::string shim_cgroup;
+  try {
+    shim_cgroup = parse_runtime_options(opts).shim_cgroup;
+  } catch (const std::exception&) {
+  }
   std::string group = group_of(bundle + "/config.json", f.id);
   std::string address = socket_address(f.address, f.namespace_, group);
   std::string path = address.substr(7);
@@ -152,6 +192,7 @@ int start_action(const Flags& f, const std::string& self) {
     _exit(127);
   }
   try {
+    if (!shim_cgroup.empty()) join_cgroup(pid, shim_cgroup);
     write_address_file(bundle, address);
   } catch (...) {
     kill(pid, SIGKILL);
@@ -165,7 +206,10 @@ int start_action(const Flags& f, const std::string& self) {
 int delete_action(const Flags& f) {
   std::string bundle = f.bundle.empty() ? cwd() : f.bundle;
   if (f.id.empty()) throw Error("delete: -id is required");
-  Runtime rt(find_berth(), berth_root(f.namespace_));
+  // The binary and root the container was created with (options.json, written at Create).
+  RuntimeOptions o = load_runtime_options(bundle);
+  Runtime rt(o.binary_name.empty() ? find_berth() : o.binary_name, runtime_root(o, f.namespace_, berth_root(f.namespace_)),
+             global_args(o));
   try {
     rt.run({"delete", "--force", f.id}, "");
   } catch (const std::exception& e) {

@@ -1,6 +1,8 @@
 // How containerd 1.6 starts and cleans up a shim (runtime/v2: `start` and `delete`), and
 // the address of a shim group's socket.
 #pragma once
+#include <sys/types.h>
+
 #include <string>
 
 #include "flags.hpp"
@@ -17,6 +19,9 @@ std::string socket_address(const std::string& containerd_address, const std::str
 std::string group_of(const std::string& config_json_path, const std::string& id);
 // Writes `address` to dir/address through a rename, so a reader never sees half of it.
 void write_address_file(const std::string& dir, const std::string& address);
+// Moves process `pid` into `cgroup` (runc's shim_cgroup option): on a unified host the one
+// directory under /sys/fs/cgroup, on v1 every hierarchy that has it. Throws berth::Error.
+void join_cgroup(pid_t pid, const std::string& cgroup);
 // The runtime root of berth for a containerd namespace.
 std::string berth_root(const std::string& ns);
 

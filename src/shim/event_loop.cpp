@@ -39,10 +39,11 @@ void Loop::remove(std::uint64_t token) {
   entries_.erase(it);
 }
 
-void Loop::run(int timeout_ms, const std::function<void()>& on_tick) {
+void Loop::run(int idle_ms, const std::function<void()>& on_idle) {
   epoll_event events[32];
+  bool active = true;  // start-up counts as activity
   while (!stopped_) {
-    int n = epoll_wait(ep_.get(), events, 32, timeout_ms);
+    int n = epoll_wait(ep_.get(), events, 32, active && on_idle ? idle_ms : -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("epoll_wait");
@@ -56,7 +57,12 @@ void Loop::run(int timeout_ms, const std::function<void()>& on_tick) {
     auto fns = std::move(deferred_);
     deferred_.clear();
     for (auto& fn : fns) fn();
-    if (n == 0 && on_tick) on_tick();
+    if (n > 0) {
+      active = true;
+    } else if (n == 0 && active && on_idle) {
+      active = false;
+      on_idle();
+    }
   }
 }
 

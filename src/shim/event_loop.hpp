@@ -21,8 +21,9 @@ class Loop {
   void remove(std::uint64_t token);
   // Runs `fn` once the current batch of events has been dispatched.
   void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
-  // Dispatches until stop(); timeout_ms bounds each wait (-1: none), after which on_tick runs.
-  void run(int timeout_ms = -1, const std::function<void()>& on_tick = {});
+  // Dispatches until stop(). With on_idle: once the loop has had nothing to do for idle_ms
+  // after some activity, on_idle runs (once, until the next event).
+  void run(int idle_ms = -1, const std::function<void()>& on_idle = {});
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
 

@@ -4,6 +4,7 @@
 //   -v      version
 //   (none)  the daemon: serve the task service on fd 3 until Shutdown
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -23,6 +24,7 @@
 #include "bootstrap.hpp"
 #include "event_loop.hpp"
 #include "flags.hpp"
+#include "idle_trim.hpp"
 #include "publisher.hpp"
 #include "runtime.hpp"
 #include "task_service.hpp"
@@ -72,6 +74,8 @@ int serve(const Flags& f) {
   close(3);
   fcntl(listen_fd.get(), F_SETFL, fcntl(listen_fd.get(), F_GETFL) | O_NONBLOCK);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("become a subreaper");
+  // One malloc arena for both threads: the publisher's own arena would keep its pages.
+  mallopt(M_ARENA_MAX, 1);
   signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
@@ -115,7 +119,8 @@ int serve(const Flags& f) {
     if (terminate && tasks.empty()) loop.stop();
   });
   log::debug("shim serving on " + socket_path);
-  loop.run();
+  // Idle for 1 s after serving something: hand back the pages that work mapped (idle_trim.hpp).
+  loop.run(1000, [] { trim_idle_memory(); });
   publisher.close(5000);
   if (!socket_path.empty()) unlink(socket_path.c_str());
   return 0;

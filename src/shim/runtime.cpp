@@ -1,7 +1,9 @@
 #include "runtime.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "berth/util/fd.hpp"
+#include "deadline.hpp"
 #include "ttrpc_codec.hpp"
 
 extern char** environ;
@@ -22,7 +25,8 @@ namespace berth::shim {
 using ttrpc::Code;
 using ttrpc::RpcError;
 
-Runtime::Runtime(std::string binary, std::string root) : binary_(std::move(binary)), root_(std::move(root)) {}
+Runtime::Runtime(std::string binary, std::string root, std::vector<std::string> globals)
+    : binary_(std::move(binary)), root_(std::move(root)), globals_(std::move(globals)) {}
 
 std::string find_berth() {
   char self[4096];
@@ -66,6 +70,7 @@ Code code_for(const std::string& msg) {
 void Runtime::run(const std::vector<std::string>& args, const std::string& log_, const Stdio& stdio,
                   std::string* out) const {
   std::vector<std::string> full = {binary_, "--root", root_};
+  full.insert(full.end(), globals_.begin(), globals_.end());
   if (!log_.empty()) full.insert(full.end(), {"--log", log_, "--log-format", "json"});
   full.insert(full.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -103,14 +108,36 @@ void Runtime::run(const std::vector<std::string>& args, const std::string& log_,
   in.reset();
   o.reset();
   e.reset();
-  if (out) {
-    char buf[8192];
-    for (;;) {
-      ssize_t n = read(pipe_r.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      out->append(buf, static_cast<std::size_t>(n));
+  // Until berth exits (its pidfd readable) and its stdout is at EOF, or the request's deadline.
+  // (syscall: glibc 2.36's sys/pidfd.h declares pidfd_open without extern "C")
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  auto deadline = RequestDeadline::current();
+  bool out_open = out != nullptr, exited = false;
+  while (out_open || !exited) {
+    int wait_ms = -1;
+    if (deadline) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+      if (left <= 0) {
+        ::kill(pid, SIGKILL);
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        throw RpcError(Code::DeadlineExceeded, "berth " + (args.empty() ? std::string() : args[0]) +
+                                                   " did not finish before the request's deadline: killed");
+      }
+      wait_ms = static_cast<int>(std::min<long long>(left, 1 << 30));
     }
+    pollfd p[2] = {{out_open ? pipe_r.get() : -1, POLLIN, 0}, {exited || !pidfd ? -1 : pidfd.get(), POLLIN, 0}};
+    if (!pidfd && !exited && !out_open) break;  // no pidfd (old kernel): wait below without a deadline
+    int n = poll(p, 2, !pidfd && !out_open ? 0 : wait_ms);
+    if (n < 0 && errno != EINTR) throw RpcError(Code::Internal, std::string("poll berth: ") + strerror(errno));
+    if (n <= 0) continue;
+    if (p[0].revents) {
+      char buf[8192];
+      ssize_t r = read(pipe_r.get(), buf, sizeof buf);
+      if (r > 0) out->append(buf, static_cast<std::size_t>(r));
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) out_open = false;
+    }
+    if (p[1].revents) exited = true;
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -13,8 +13,9 @@ struct RuntimeStdio {
 
 class Runtime {
  public:
-  // binary: path of berth; root: its --root.
-  Runtime(std::string binary, std::string root);
+  // binary: path of berth (or of the runtime the options name); root: its --root; globals:
+  // global flags put before the command (--systemd-cgroup, --criu PATH).
+  Runtime(std::string binary, std::string root, std::vector<std::string> globals = {});
   using Stdio = RuntimeStdio;
   // Runs `berth --root R [--log LOG --log-format json] ARGS...` and waits for it. LOG is
   // the container's bundle/log.json (as with runc), where berth's error is read from when
@@ -23,9 +24,11 @@ class Runtime {
   void run(const std::vector<std::string>& args, const std::string& log, const Stdio& stdio = {},
            std::string* out = nullptr) const;
   const std::string& root() const { return root_; }
+  const std::string& binary() const { return binary_; }
 
  private:
   std::string binary_, root_;
+  std::vector<std::string> globals_;
 };
 
 // The berth next to this program, else "berth" from PATH.

@@ -1,8 +1,10 @@
 #include "task_service.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +22,11 @@
 #include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "container_cgroup.hpp"
+#include "deadline.hpp"
+#include "metrics_v2.hpp"
 #include "mounts.hpp"
+#include "runtime_options.hpp"
 #include "oom_watch.hpp"
 
 namespace berth::shim {
@@ -83,6 +89,40 @@ bool has_own_pid_namespace(const std::string& config) {
   return false;
 }
 
+// mkdir -p, 0711 (a runtime root others may traverse, as /run/containerd/runc is).
+void make_dirs(const std::string& path) {
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i < path.size() && path[i] != '/') continue;
+    std::string part = path.substr(0, i);
+    if (mkdir(part.c_str(), 0711) < 0 && errno != EEXIST)
+      throw RpcError(Code::Internal, "runtime options: root: mkdir " + part + ": " + strerror(errno));
+  }
+}
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return;
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  out << in.rdbuf();
+}
+
+// rm -rf of a directory the shim made (criu's work dir: plain files, no mounts).
+void remove_tree(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (d) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      std::string p = path + "/" + n;
+      struct stat st{};
+      if (lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p);
+      else unlink(p.c_str());
+    }
+    closedir(d);
+  }
+  rmdir(path.c_str());
+}
+
 int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -115,9 +155,7 @@ void TaskService::register_methods(ttrpc::Server& s) {
   add("Shutdown", &TaskService::shutdown);
   s.add(svc, "Pause", [this](const Req& r, Reply& rep) { pause(r, rep, true); });
   s.add(svc, "Resume", [this](const Req& r, Reply& rep) { pause(r, rep, false); });
-  s.add(svc, "Checkpoint", [](const Req&, Reply& rep) {
-    rep.error(Code::Unimplemented, "checkpoint is not supported by berth yet");
-  });
+  add("Checkpoint", &TaskService::checkpoint);
 }
 
 TaskService::Container& TaskService::container(const std::string& id) {
@@ -144,7 +182,7 @@ void TaskService::launch(Container& c, Process& p, std::vector<std::string> args
   unlink(pid_file.c_str());
   Runtime::Stdio fds;
   if (!p.stdio.terminal) fds = {io.in.get(), io.out.get(), io.err.get()};
-  runtime_.run(args, c.bundle + "/log.json", fds);
+  c.rt->run(args, c.bundle + "/log.json", fds);
   p.pid = read_pid(pid_file);
   p.in_keeper = std::move(io.in_keeper);
   if (console) {
@@ -164,10 +202,17 @@ void TaskService::create(const Req& r, Reply& rep) {
   auto req = parse<tv2::CreateTaskRequest>(r);
   check_id("container id", req.id());
   if (containers_.count(req.id())) throw RpcError(Code::AlreadyExists, "container " + req.id() + ": already exists");
-  if (!req.checkpoint().empty()) throw RpcError(Code::Unimplemented, "restore from a checkpoint is not supported by berth yet");
+  if (!req.checkpoint().empty() && req.terminal())
+    throw RpcError(Code::InvalidArgument, "restore of " + req.id() + ": berth cannot restore a container with a terminal");
   auto c = std::make_unique<Container>();
   c->id = req.id();
   c->bundle = req.bundle();
+  RuntimeOptions opts = req.has_options() ? parse_runtime_options(req.options().SerializeAsString()) : RuntimeOptions{};
+  std::string root = runtime_root(opts, namespace_, runtime_.root());
+  if (!opts.root.empty()) make_dirs(root);
+  c->rt = std::make_unique<Runtime>(opts.binary_name.empty() ? runtime_.binary() : opts.binary_name, root,
+                                    global_args(opts));
+  save_runtime_options(c->bundle, opts);
   c->init.stdio = {req.stdin(), req.stdout(), req.stderr(), req.terminal()};
   std::vector<RootfsMount> mounts;
   for (const auto& m : req.rootfs())
@@ -181,8 +226,30 @@ void TaskService::create(const Req& r, Reply& rep) {
   c->rootfs_mounted = !mounts.empty();
   c->kill_all_on_exit = !has_own_pid_namespace(c->bundle + "/config.json");
   try {
-    launch(*c, c->init, {"create", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid", c->id},
-           c->bundle + "/init.pid");
+    std::vector<std::string> args = {"create", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid"};
+    if (!req.checkpoint().empty()) {
+      // Restored rather than created: the init runs once berth restore returns (Start
+      // then only reports it), as with runc's shim.
+      args = {"restore", "--detach", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid", "--image-path",
+              req.checkpoint(), "--work-path", c->bundle + "/criu-work"};
+      c->restored = true;
+    }
+    if (opts.no_pivot_root) args.push_back("--no-pivot");
+    if (opts.no_new_keyring && req.checkpoint().empty()) args.push_back("--no-new-keyring");
+    args.push_back(c->id);
+    launch(*c, c->init, args, c->bundle + "/init.pid");
+  } catch (const RpcError& e) {
+    if (e.code() == Code::DeadlineExceeded) {
+      // berth create was killed half-way: remove what it made, whatever the deadline.
+      RequestDeadline none(std::nullopt);
+      try {
+        c->rt->run({"delete", "--force", c->id}, c->bundle + "/log.json");
+      } catch (const std::exception& d) {
+        log::warn("container " + c->id + ": remove after a create past its deadline: " + d.what());
+      }
+    }
+    if (c->rootfs_mounted) unmount_all(rootfs);
+    throw;
   } catch (...) {
     if (c->rootfs_mounted) unmount_all(rootfs);
     throw;
@@ -210,7 +277,7 @@ void TaskService::start(const Req& r, Reply& rep) {
   Process& p = process(req.id(), req.exec_id());
   if (p.started || p.exited) throw RpcError(Code::FailedPrecondition, "process " + (p.exec_id.empty() ? c.id : p.exec_id) + " was already started");
   if (req.exec_id().empty()) {
-    runtime_.run({"start", c.id}, c.bundle + "/log.json");
+    if (!c.restored) c.rt->run({"start", c.id}, c.bundle + "/log.json");
     p.started = true;
     ev::TaskStart e;
     e.set_container_id(c.id);
@@ -257,7 +324,12 @@ void TaskService::del(const Req& r, Reply& rep) {
     return;
   }
   stop_oom(c);
-  runtime_.run({"delete", "--force", c.id}, c.bundle + "/log.json");
+  try {
+    c.rt->run({"delete", "--force", c.id}, c.bundle + "/log.json");
+  } catch (const RpcError& e) {
+    // Gone already (a checkpoint with exit removes it, as runc's does): nothing to delete.
+    if (e.code() != Code::NotFound) throw;
+  }
   if (c.rootfs_mounted) unmount_all(c.bundle + "/rootfs");
   unlink((c.bundle + "/init.pid").c_str());
   ev::TaskDelete e;
@@ -341,7 +413,7 @@ void TaskService::kill(const Req& r, Reply& rep) {
   Process& p = process(req.id(), req.exec_id());
   if (req.signal() == 0 || req.signal() >= 65) throw RpcError(Code::InvalidArgument, "invalid signal " + std::to_string(req.signal()));
   if (req.all() && req.exec_id().empty()) {
-    runtime_.run({"kill", "--all", c.id, std::to_string(req.signal())}, c.bundle + "/log.json");
+    c.rt->run({"kill", "--all", c.id, std::to_string(req.signal())}, c.bundle + "/log.json");
   } else {
     if (p.exited || p.pid <= 0) throw RpcError(Code::NotFound, "process already finished");
     // The pid is still ours: an exited child stays a zombie until the reaper collects it,
@@ -356,7 +428,7 @@ void TaskService::pids(const Req& r, Reply& rep) {
   auto req = parse<tv2::PidsRequest>(r);
   Container& c = container(req.id());
   std::string out;
-  runtime_.run({"ps", "--format", "json", c.id}, c.bundle + "/log.json", {}, &out);
+  c.rt->run({"ps", "--format", "json", c.id}, c.bundle + "/log.json", {}, &out);
   auto j = nlohmann::json::parse(out, nullptr, false);
   if (!j.is_array()) throw RpcError(Code::Internal, "berth ps printed no pid list");
   tv2::PidsResponse resp;
@@ -381,7 +453,7 @@ void TaskService::pause(const Req& r, Reply& rep, bool do_pause) {
   if (do_pause) id = parse<tv2::PauseRequest>(r).id();
   else id = parse<tv2::ResumeRequest>(r).id();
   Container& c = container(id);
-  runtime_.run({do_pause ? "pause" : "resume", c.id}, c.bundle + "/log.json");
+  c.rt->run({do_pause ? "pause" : "resume", c.id}, c.bundle + "/log.json");
   c.paused = do_pause;
   if (do_pause) {
     ev::TaskPaused e;
@@ -422,7 +494,7 @@ void TaskService::update(const Req& r, Reply& rep) {
   std::string file = c.bundle + "/.update-resources.json";
   write_file(file, res.dump());
   try {
-    runtime_.run({"update", "--resources", file, c.id}, c.bundle + "/log.json");
+    c.rt->run({"update", "--resources", file, c.id}, c.bundle + "/log.json");
   } catch (...) {
     unlink(file.c_str());
     throw;
@@ -434,8 +506,22 @@ void TaskService::update(const Req& r, Reply& rep) {
 void TaskService::stats(const Req& r, Reply& rep) {
   auto req = parse<tv2::StatsRequest>(r);
   Container& c = container(req.id());
+  // On a cgroup v2 host containerd expects v2's Metrics (ctr task metrics prints either).
+  ContainerCgroup cg;
+  try {
+    cg = container_cgroup(c.rt->root(), c.id);
+  } catch (const std::exception& e) {
+    throw RpcError(Code::NotFound, "stats of " + c.id + ": " + e.what());
+  }
+  if (cg.kind == ContainerCgroup::Kind::V2) {
+    tv2::StatsResponse resp;
+    resp.mutable_stats()->set_type_url("io.containerd.cgroups.v2.Metrics");
+    resp.mutable_stats()->set_value(read_metrics_v2(cg.v2_dir).SerializeAsString());
+    rep.ok(resp.SerializeAsString());
+    return;
+  }
   std::string out;
-  runtime_.run({"events", "--stats", c.id}, c.bundle + "/log.json", {}, &out);
+  c.rt->run({"events", "--stats", c.id}, c.bundle + "/log.json", {}, &out);
   auto j = nlohmann::json::parse(out, nullptr, false);
   if (!j.is_object() || !j.contains("data")) throw RpcError(Code::Internal, "berth events --stats printed no stats");
   const auto& d = j["data"];
@@ -497,6 +583,57 @@ void TaskService::stats(const Req& r, Reply& rep) {
   rep.ok(resp.SerializeAsString());
 }
 
+void TaskService::checkpoint(const Req& r, Reply& rep) {
+  auto req = parse<tv2::CheckpointTaskRequest>(r);
+  Container& c = container(req.id());
+  if (!c.init.started || c.init.exited) throw RpcError(Code::FailedPrecondition, "container " + c.id + " is not running");
+  containerd::runc::v1::CheckpointOptions o;
+  const std::string& url = req.options().type_url();
+  if (req.has_options() && url.size() >= 36 && url.compare(url.size() - 36, 36, "containerd.runc.v1.CheckpointOptions") == 0 &&
+      !o.ParseFromString(req.options().value()))
+    throw RpcError(Code::InvalidArgument, "checkpoint: containerd.runc.v1.CheckpointOptions does not decode");
+  std::string image = !req.path().empty() ? req.path() : o.image_path();
+  if (image.empty()) throw RpcError(Code::InvalidArgument, "checkpoint of " + c.id + ": no image path");
+  // criu's work dir: the one asked for (kept), else one in the bundle removed afterwards.
+  std::string work = o.work_path();
+  bool own_work = work.empty();
+  if (own_work) work = c.bundle + "/criu-work";
+  std::vector<std::string> args = {"checkpoint", "--image-path", image, "--work-path", work};
+  if (!o.exit()) args.push_back("--leave-running");
+  if (o.open_tcp()) args.push_back("--tcp-established");
+  if (o.external_unix_sockets()) args.push_back("--ext-unix-sk");
+  if (o.terminal()) args.push_back("--shell-job");
+  if (o.file_locks()) args.push_back("--file-locks");
+  for (const auto& ns : o.empty_namespaces()) args.insert(args.end(), {"--empty-ns", ns});
+  if (!o.cgroups_mode().empty()) args.insert(args.end(), {"--manage-cgroups-mode", o.cgroups_mode()});
+  args.push_back(c.id);
+  // containerd pauses the task around a checkpoint; berth checkpoints running containers
+  // only (criu freezes the cgroup itself), so the shim resumes it for the dump and pauses
+  // it again after when it stays.
+  bool was_paused = c.paused;
+  if (was_paused) c.rt->run({"resume", c.id}, c.bundle + "/log.json");
+  auto repause = [&] {
+    if (was_paused) c.rt->run({"pause", c.id}, c.bundle + "/log.json");
+  };
+  try {
+    c.rt->run(args, c.bundle + "/log.json");
+  } catch (const RpcError& e) {
+    // criu's log kept where runc's shim keeps it, and named in the error.
+    std::string kept = c.bundle + "/criu-dump.log";
+    copy_file(work + "/dump.log", kept);
+    if (own_work) remove_tree(work);
+    try {
+      repause();
+    } catch (const std::exception& pe) {
+      log::warn("container " + c.id + ": pause again after a failed checkpoint: " + pe.what());
+    }
+    throw RpcError(e.code(), std::string(e.what()) + " path= " + kept);
+  }
+  if (own_work) remove_tree(work);
+  if (!o.exit()) repause();
+  rep.ok(empty_reply());
+}
+
 void TaskService::connect(const Req& r, Reply& rep) {
   auto req = parse<tv2::ConnectRequest>(r);
   tv2::ConnectResponse resp;
@@ -516,7 +653,7 @@ void TaskService::shutdown(const Req& r, Reply& rep) {
 
 void TaskService::watch_oom(Container& c) {
   try {
-    c.oom = open_oom_watch(runtime_.root(), c.id);
+    c.oom = open_oom_watch(c.rt->root(), c.id);
     if (!c.oom) return;  // no cgroup or no memory controller: no OOM events to see
   } catch (const std::exception& e) {
     log::warn("container " + c.id + ": no OOM events: " + e.what());
@@ -573,7 +710,7 @@ void TaskService::child_exited(pid_t pid, int status) {
       if (p->out_pump) p->out_pump->drain(500);
       if (p == &c->init && c->kill_all_on_exit) {
         try {
-          runtime_.run({"kill", "--all", c->id, "KILL"}, c->bundle + "/log.json");
+          c->rt->run({"kill", "--all", c->id, "KILL"}, c->bundle + "/log.json");
         } catch (const std::exception& e) {
           log::warn("container " + id + ": kill the processes left after the init: " + e.what());
         }

@@ -47,8 +47,10 @@ class TaskService {
   };
   struct Container {
     std::string id, bundle;
+    std::unique_ptr<Runtime> rt;  // berth, or what the runtime options of its Create name
     bool rootfs_mounted = false;
     bool paused = false;
+    bool restored = false;  // from a checkpoint: running once created
     // No pid namespace of its own: the init's exit does not end the other processes, the
     // shim kills them (as the runc shim does).
     bool kill_all_on_exit = false;
@@ -72,6 +74,7 @@ class TaskService {
   void close_io(const Req&, Reply&);
   void update(const Req&, Reply&);
   void stats(const Req&, Reply&);
+  void checkpoint(const Req&, Reply&);
   void connect(const Req&, Reply&);
   void shutdown(const Req&, Reply&);
 

@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
+#include "deadline.hpp"
 
 namespace berth::shim::ttrpc {
 
@@ -18,12 +21,16 @@ struct Conn {
   FrameReader reader;
   std::string out;
   std::size_t out_pos = 0;
-  std::set<std::uint32_t> active;  // streams with a request being answered
+  std::map<std::uint32_t, std::uint64_t> active;  // stream -> serial of the request being answered
   bool closed = false;
 };
 
 Reply::Reply(Reply&& o) noexcept
-    : server_(o.server_), conn_(std::move(o.conn_)), stream_(o.stream_), done_(std::exchange(o.done_, true)) {}
+    : server_(o.server_),
+      conn_(std::move(o.conn_)),
+      stream_(o.stream_),
+      serial_(o.serial_),
+      done_(std::exchange(o.done_, true)) {}
 
 Reply::~Reply() {
   if (!done_) send(Code::Internal, "ttrpc: the method returned no answer", {});
@@ -37,7 +44,9 @@ void Reply::send(Code code, const std::string& message, const std::string& paylo
   done_ = true;
   auto c = conn_.lock();
   if (!c || c->closed) return;
-  c->active.erase(stream_);
+  auto it = c->active.find(stream_);
+  if (it == c->active.end() || it->second != serial_) return;  // answered at its deadline already
+  c->active.erase(it);
   std::string body = encode_response(code, message, payload);
   if (body.size() > kMaxMessage) body = encode_response(Code::ResourceExhausted, "ttrpc: response too large", {});
   server_->queue(c, frame(stream_, MsgType::Response, body));
@@ -46,10 +55,19 @@ void Reply::send(Code code, const std::string& message, const std::string& paylo
 Server::Server(Loop& loop, UniqueFd listen_fd)
     : loop_(loop), listen_(std::move(listen_fd)), spare_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   listen_token_ = loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { accept_ready(); });
+  timer_.reset(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_) throw_errno("ttrpc: timerfd_create");
+  timer_token_ = loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) {
+    std::uint64_t ticks;
+    while (read(timer_.get(), &ticks, sizeof ticks) > 0) {
+    }
+    expire();
+  });
 }
 
 Server::~Server() {
   loop_.remove(listen_token_);
+  loop_.remove(timer_token_);
   for (const auto& c : conns_) {
     loop_.remove(c->token);
     c->closed = true;
@@ -146,9 +164,10 @@ void Server::handle_frame(const std::shared_ptr<Conn>& c, const Header& h, std::
     queue(c, frame(h.stream_id, MsgType::Response, encode_response(Code::InvalidArgument, why, {})));
   };
   if (h.stream_id % 2 != 1) return refuse("StreamID must be odd for client initiated streams");
-  if (!c->active.insert(h.stream_id).second)
+  std::uint64_t serial = next_serial_++;
+  if (!c->active.emplace(h.stream_id, serial).second)
     return refuse("StreamID " + std::to_string(h.stream_id) + " is already in use");
-  Reply reply(this, c, h.stream_id);
+  Reply reply(this, c, h.stream_id, serial);
   Request req;
   try {
     req = decode_request(payload, h.stream_id);
@@ -165,13 +184,54 @@ void Server::handle_frame(const std::shared_ptr<Conn>& c, const Header& h, std::
                                                    : "service " + req.service + " not implemented");
     return;
   }
+  std::optional<Clock::time_point> deadline;
+  // A timeout beyond a year (or an overflowing one) is taken as none.
+  constexpr std::int64_t kYear = 365LL * 24 * 3600 * 1000000000LL;
+  if (req.timeout_nano > 0 && req.timeout_nano < kYear)
+    deadline = Clock::now() + std::chrono::nanoseconds(req.timeout_nano);
   try {
+    RequestDeadline scope(deadline);
     it->second(req, reply);
   } catch (const RpcError& e) {
     reply.error(e.code(), e.what());  // no-op when the method had already answered
   } catch (const std::exception& e) {
     reply.error(Code::Unknown, e.what());
   }
+  // The method keeps the answer for later (Wait): it gets DeadlineExceeded if still pending then.
+  if (deadline && !c->closed) {
+    auto a = c->active.find(h.stream_id);
+    if (a != c->active.end() && a->second == serial) {
+      bool earliest = deadlines_.empty() || *deadline < deadlines_.begin()->first;
+      deadlines_.emplace(*deadline, Pending{c, h.stream_id, serial});
+      if (earliest) arm_timer();
+    }
+  }
+}
+
+void Server::expire() {
+  auto now = Clock::now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    Pending p = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto c = p.conn.lock();
+    if (!c || c->closed) continue;
+    auto a = c->active.find(p.stream);
+    if (a == c->active.end() || a->second != p.serial) continue;  // answered in time
+    c->active.erase(a);
+    queue(c, frame(p.stream, MsgType::Response, encode_response(Code::DeadlineExceeded, "context deadline exceeded", {})));
+  }
+  arm_timer();
+}
+
+void Server::arm_timer() {
+  itimerspec its{};  // all zero: disarmed
+  if (!deadlines_.empty()) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadlines_.begin()->first.time_since_epoch()).count();
+    if (ns <= 0) ns = 1;
+    its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+    its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+  }
+  timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &its, nullptr);
 }
 
 void Server::queue(const std::shared_ptr<Conn>& c, std::string bytes) {

@@ -1,6 +1,6 @@
 # berth-build: Dockerfile -> image in a private store ($T/store) -> bundle -> the runtime.
-# RUN steps use the runtime under test (--runtime "$RUNTIME"), so the runc control run
-# proves the tests too. berth-build itself: $BERTH_BUILD, else build/berth-build.
+# RUN steps use the runtime under test: berth's libberth in-process (berth-build's default),
+# or --runtime "$RUNTIME" for the runc control run, which proves the tests too. berth-build itself: $BERTH_BUILD, else build/berth-build.
 # shellcheck shell=bash
 
 _bb_setup() {
@@ -10,7 +10,13 @@ _bb_setup() {
   file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' || skip "busybox is not the static one"
   STORE=$T/store
 }
-bb() { timeout -k 2 120 "$BB" --root "$STORE" --runtime "$RUNTIME" "$@"; }
+# Under berth, `build` runs RUN through libberth in-process (no runtime binary); under another
+# runtime (runc, the control) it passes --runtime, as do the other commands (`run` execs it).
+bb() {
+  local rt=(--runtime "$RUNTIME")
+  if is_berth && [ "${1:-}" = build ]; then rt=(); fi
+  timeout -k 2 120 "$BB" --root "$STORE" "${rt[@]}" "$@"
+}
 # CTX <- a copy of examples/hello plus busybox
 mkctx() {
   CTX=${1:-$T/ctx}
@@ -427,7 +433,8 @@ test_build_podman_load_and_run() {
   at_cleanup "${P[*]} rm -af -f >/dev/null 2>&1 || true; umount -R $RR 2>/dev/null || true; rm -rf $RR"
   # conmon's cgroup below the parent has no run id in its name: removed here, so that the
   # runner can remove the parent
-  at_cleanup "for d in /sys/fs/cgroup/*/bbp-$RUN_ID/conmon /sys/fs/cgroup/bbp-$RUN_ID/conmon; do [ -d \$d ] && rmdir \$d; done; true"
+  # (conmon may still be leaving it when `podman run --rm` returns: retried for a while)
+  at_cleanup "for d in /sys/fs/cgroup/*/bbp-$RUN_ID/conmon /sys/fs/cgroup/bbp-$RUN_ID/conmon; do for i in \$(seq 1 50); do [ -d \$d ] || break; rmdir \$d 2>/dev/null && break; sleep 0.1; done; done; true"
   "${P[@]}" load -i "$T/h.oci.tar" >"$T/load1" 2>&1 || { cat "$T/load1"; fail "podman load of the oci archive"; }
   "${P[@]}" load -i "$T/h.docker.tar" >"$T/load2" 2>&1 || { cat "$T/load2"; fail "podman load of the docker archive"; }
   assert_file_contains "$T/load2" "Loaded image"
@@ -445,20 +452,8 @@ test_build_containerd_import_and_run() {
   mkctx
   bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX" >/dev/null
   local c=$T/c
-  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
-  cat >"$T/c.toml" <<EOF
-version = 2
-root = "$c/root"
-state = "$c/state"
-temp = "$c/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/c.sock"
-[ttrpc]
-  address = "$T/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$c/opt"
-EOF
+  mkdir -p "$T/rr" "$T/fifo"
+  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
   setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
   track_pid $!
   # shims of this containerd (if a run is interrupted) are found by the socket path, by pid
@@ -556,4 +551,325 @@ WORKDIR /last/deep"
   # buildah leaves the mount points of its RUN containers behind; berth-build does not
   grep -vE '^\./(dev|proc|sys|run|etc/hostname) ' "$T/theirs.list" >"$T/theirs.filtered"
   diff "$T/theirs.filtered" "$T/mine.list" || fail "file systems differ (paths, modes, owners, sizes, link targets)"
+}
+
+test_build_run_in_process() {
+  _bb_setup
+  berth_only "RUN through libberth in-process"
+  # berth-build alone, no berth binary next to it nor in PATH: RUN still works
+  mkdir "$T/solo"; cp "$BB" "$T/solo/berth-build"
+  drop_exe_view_at_cleanup "$T/solo/berth-build"
+  solo() { PATH=/usr/sbin:/usr/bin:/sbin:/bin timeout -k 2 120 "$T/solo/berth-build" --root "$STORE" "$@"; }
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v berth >/dev/null && skip "a berth binary is in /usr/bin or /bin"
+  mkctx_df "$BB_BASE
+ENV WHO=env-reached
+RUN echo \"line1 \$WHO\"; echo line2 >&2; echo \"uid \$(id -u) host \$(hostname)\"
+RUN echo before-failing; exit 3"
+  RC=0; solo build -t ip "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/out" "line1 env-reached"
+  assert_file_contains "$T/out" "line2"
+  assert_file_contains "$T/out" "uid 0 host berth-build"
+  assert_file_contains "$T/out" "before-failing"
+  assert_file_contains "$T/err" 'Dockerfile:6: RUN: ["/bin/sh","-c","echo before-failing; exit 3"] returned a non-zero code: 3'
+  assert_not_contains "$(cat "$T/err" "$T/out")" "runtime" "no runtime binary was looked for"
+  # a command that does not exist: 127 and the reason in the step's output
+  mkctx_df "$BB_BASE
+RUN [\"/no/such/cmd\"]"
+  RC=0; solo build "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'returned a non-zero code: 127'
+  assert_file_contains "$T/out" "/no/such/cmd"
+  # a setting the runtime refuses is an error of the step, not an exit code
+  mkctx_df "$BB_BASE
+USER nobody2
+RUN true"
+  RC=0; solo build "$CTX" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:5: RUN: user "nobody2"'
+  # SIGTERM to berth-build while a RUN runs: the container goes too, nothing is left
+  mkctx_df "$BB_BASE
+RUN echo started; exec sleep 31337"
+  # berth-build itself in the background (not a subshell running it): $! is its pid
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin "$T/solo/berth-build" --root "$STORE" build --no-cache "$CTX" >"$T/out" 2>&1 &
+  local bpid=$!
+  track_pid "$bpid"
+  wait_for_file_contains() { local i; for ((i = 0; i < 200; i++)); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+  wait_for_file_contains "$T/out" started || { cat "$T/out"; fail "the RUN did not start"; }
+  kill -TERM "$bpid"
+  wait "$bpid" || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -qs 'sleep.3133[7]' /proc/[0-9]*/cmdline || break
+    sleep 0.05
+  done
+  grep -qs 'sleep.3133[7]' /proc/[0-9]*/cmdline && fail "the RUN container outlived berth-build"
+  for ((i = 0; i < 100; i++)); do
+    [ -z "$(awk -v s="$STORE" 'index($5, s) == 1' /proc/self/mountinfo)" ] && break
+    sleep 0.05
+  done
+  assert_eq "" "$(awk -v s="$STORE" 'index($5, s) == 1' /proc/self/mountinfo)" "no mounts left"
+  assert_eq "" "$(find /sys/fs/cgroup -maxdepth 5 -name "berth-build-$bpid-*" 2>/dev/null)" "no cgroup left"
+}
+
+# The native snapshotter (copies of the layers, for stores where overlayfs cannot be used)
+# gives the same image as overlayfs: changed, new and removed files, replaced directories.
+test_build_native_snapshotter() {
+  _bb_setup
+  mkctx_df "$BB_BASE
+RUN mkdir -p /d/sub /gone/x /o && echo 1 > /d/f && echo keep > /d/sub/k && touch /gone/x/y /rm /o/old && ln -s d /lnk && chmod 0700 /d/sub
+RUN echo 2 >> /d/f && rm /rm && rm -rf /gone && mkdir /gone && echo n > /gone/new && rm -rf /o && mkdir /o && touch /o/fresh && chmod 0755 /d/sub && ln /d/f /d/hard && mkdir -p /a/b/c && echo deep > /a/b/c/f
+COPY busybox /bin/busybox2
+WORKDIR /w
+CMD [\"sh\", \"-c\", \"cat /d/f /d/hard /gone/new /a/b/c/f; ls /o; ls /gone; test ! -e /rm && test ! -e /gone/x && stat -c %a /d/sub\"]"
+  d_ovl=$(bb build -q --snapshotter overlayfs -t ovl "$CTX")
+  d_nat=$(STORE=$T/store-native bb build -q --snapshotter native -t nat "$CTX")
+  assert_eq "$d_ovl" "$d_nat" "native and overlayfs give the same image"
+  d_env=$(STORE=$T/store-env BERTH_BUILD_SNAPSHOTTER=native bb build -q "$CTX")
+  assert_eq "$d_ovl" "$d_env" "BERTH_BUILD_SNAPSHOTTER=native"
+  assert_eq "1
+2
+1
+2
+n
+deep
+fresh
+new
+755" "$(STORE=$T/store-native bb run nat)" "the native image runs"
+  layer=$(STORE=$T/store-native bb inspect nat | jq -r '.Manifest.layers[3].digest' | cut -d: -f2)
+  tar tzf "$T/store-native/blobs/sha256/$layer" >"$T/layer.txt"
+  grep -qx '.wh.rm' "$T/layer.txt" || fail "no whiteout for /rm"
+  grep -qx 'gone/.wh..wh..opq' "$T/layer.txt" || fail "/gone is not opaque"
+  grep -qx 'o/.wh..wh..opq' "$T/layer.txt" || fail "/o is not opaque"
+  assert_eq "" "$(grep -E '^(proc|sys|dev)' "$T/layer.txt" || true)" "no runtime mount points in the layer"
+  # auto: a store on a file system overlayfs refuses as upper (overlayfs itself) falls back
+  mkdir -p "$T/ovfs/l" "$T/ovfs/u" "$T/ovfs/w" "$T/ovfs/m"
+  mount -t overlay overlay -o "lowerdir=$T/ovfs/l,upperdir=$T/ovfs/u,workdir=$T/ovfs/w" "$T/ovfs/m" || skip "cannot mount overlayfs here"
+  RC=0; STORE=$T/ovfs/m/store bb build -t auto "$CTX" >"$T/auto.log" 2>&1 || RC=$?
+  [ "$RC" = 0 ] || { cat "$T/auto.log"; fail "build on an overlayfs store"; }
+  if grep -q 'overlayfs cannot be used' "$T/auto.log"; then
+    assert_eq "$d_ovl" "$(STORE=$T/ovfs/m/store bb inspect auto | jq -r .Digest)" "auto fell back to native: same image"
+  else
+    log "this kernel accepts an overlayfs upper dir on overlayfs: auto used overlayfs"
+  fi
+}
+
+# RUN --mount=type=secret and type=ssh (BuildKit's): the secret is readable during the RUN,
+# on a tmpfs, and in no layer; the ssh agent's socket is forwarded (a real ssh-agent answers).
+test_build_secret_and_ssh_mounts() {
+  _bb_setup
+  printf 's3cr3t-value' >"$T/secret.txt"
+  local sha
+  sha=$(sha256sum <"$T/secret.txt" | cut -c1-64)
+  mkctx_df "$BB_BASE
+RUN --mount=type=secret,id=tok sha256sum /run/secrets/tok | cut -c1-64 > /secret.sha && stat -c '%a %u' /run/secrets/tok > /secret.mode && grep ' /run/secrets/tok ' /proc/self/mountinfo | sed 's/.* - //' | cut -d' ' -f1 > /secret.fstype && ! sh -c 'echo x > /run/secrets/tok' 2>/dev/null
+RUN --mount=type=secret,id=tok,target=/etc/app.key,mode=0440,uid=7 --mount=type=secret,id=fromenv stat -c '%a %u' /etc/app.key > /key.mode && cat /run/secrets/fromenv | wc -c > /env.len
+RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent && echo skipped > /absent
+CMD [\"cat\", \"/secret.sha\", \"/secret.mode\", \"/secret.fstype\", \"/key.mode\", \"/env.len\", \"/absent\"]"
+  MYSECRET=from-env-12 bb build -q -t sec --secret id=tok,src="$T/secret.txt" --secret id=fromenv,env=MYSECRET "$CTX" >"$T/out" 2>&1 || { cat "$T/out"; fail "build with secrets"; }
+  assert_eq "$sha
+400 0
+tmpfs
+440 7
+11
+skipped" "$(bb run sec)" "secrets readable during RUN, on a tmpfs, with their mode and owner"
+  local l
+  for l in $(bb inspect sec | jq -r '.Manifest.layers[].digest' | cut -d: -f2); do
+    zcat "$STORE/blobs/sha256/$l" | grep -qa s3cr3t-value && fail "the secret is in layer $l"
+    zcat "$STORE/blobs/sha256/$l" | grep -qa from-env-12 && fail "the env secret is in layer $l"
+    tar tzf "$STORE/blobs/sha256/$l" | grep -E '^(run/secrets|etc/app.key)' && fail "a secret's mount point is in layer $l"
+  done
+  assert_eq "" "$(grep -rl s3cr3t-value "$STORE" 2>/dev/null || true)" "the secret is nowhere in the store"
+  # the secret's value is not part of the cache key (BuildKit's rule); a missing required one fails
+  printf 'other' >"$T/secret.txt"
+  MYSECRET=x bb build -t sec --secret id=tok,src="$T/secret.txt" --secret id=fromenv,env=MYSECRET "$CTX" >"$T/log" 2>&1
+  assert_eq 5 "$(grep -c CACHED "$T/log" || true)" "a changed secret value keeps the cache"
+  mkctx_df "$BB_BASE
+RUN --mount=type=secret,id=need,required cat /run/secrets/need"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'Dockerfile:4: RUN: --mount=type=secret: secret "need" was not given (--secret id=need,src=PATH)'
+  RC=0; bb build -q --secret id=need,src="$T/nope" "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "--secret need: $T/nope"
+
+  # ssh: a real agent with one key; a static client in the image asks it for its identities
+  command -v ssh-agent >/dev/null && command -v ssh-keygen >/dev/null && command -v ssh-add >/dev/null || skip "openssh-client not installed"
+  command -v gcc >/dev/null || skip "gcc not installed (the agent client is built here)"
+  ssh-agent -D -a "$T/agent.sock" >/dev/null 2>&1 &
+  track_pid $!
+  local i
+  for ((i = 0; i < 100; i++)); do [ -S "$T/agent.sock" ] && break; sleep 0.05; done
+  ssh-keygen -q -t ed25519 -N '' -f "$T/key" >/dev/null
+  SSH_AUTH_SOCK=$T/agent.sock ssh-add "$T/key" 2>/dev/null || fail "ssh-add"
+  cat >"$T/agentc.c" <<'CEOF'
+/* asks $SSH_AUTH_SOCK for its identities; prints "identities N" */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(void) {
+  const char *p = getenv("SSH_AUTH_SOCK");
+  if (!p) { puts("no SSH_AUTH_SOCK"); return 1; }
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, p, sizeof a.sun_path - 1);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); return 1; }
+  unsigned char req[5] = {0, 0, 0, 1, 11}, r[9];
+  if (write(fd, req, 5) != 5) return 1;
+  size_t got = 0;
+  while (got < 9) { ssize_t n = read(fd, r + got, 9 - got); if (n <= 0) return 1; got += (size_t)n; }
+  if (r[4] != 12) { printf("answer type %d\n", r[4]); return 1; }
+  printf("identities %u\n", (unsigned)(r[5] << 24 | r[6] << 16 | r[7] << 8 | r[8]));
+  return 0;
+}
+CEOF
+  gcc -static -O1 -o "$T/agentc" "$T/agentc.c" 2>"$T/gcc.err" || skip "gcc -static cannot build the agent client: $(head -c 200 "$T/gcc.err")"
+  mkctx_df "$BB_BASE
+COPY agentc /agentc
+RUN --mount=type=ssh echo \"sock \$SSH_AUTH_SOCK\"; /agentc
+RUN --mount=type=ssh,id=other,target=/agent.sock SSH_AUTH_SOCK=/agent.sock /agentc"
+  cp "$T/agentc" "$CTX/agentc"
+  SSH_AUTH_SOCK=$T/agent.sock bb build --ssh default --ssh other="$T/agent.sock" "$CTX" >"$T/ssh.log" 2>&1 || { cat "$T/ssh.log"; fail "build with --ssh"; }
+  assert_file_contains "$T/ssh.log" "sock /run/buildkit/ssh_agent.0"
+  assert_eq 2 "$(grep -c 'identities 1' "$T/ssh.log")" "both RUNs reached the agent"
+  mkctx_df "$BB_BASE
+RUN --mount=type=ssh,required test -S \$SSH_AUTH_SOCK"
+  RC=0; bb build -q "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" 'ssh "default" was not given (--ssh default=SOCKET)'
+  RC=0; bb build -q --ssh default="$T/key" "$CTX" 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "is not a socket (key files are not supported"
+}
+
+# --progress: auto is the live display when stderr is a terminal (here a pty from script(1)),
+# plain lines otherwise; tty without a terminal is refused.
+test_build_progress_tty() {
+  _bb_setup
+  command -v script >/dev/null || skip "script (util-linux) not installed"
+  local rt=(--runtime "$RUNTIME")
+  is_berth && rt=()
+  mkctx_df "$BB_BASE
+RUN echo tty-out-1; sleep 0.5; echo tty-out-2
+ENV X=1"
+  local cmd
+  cmd=$(printf '%q ' timeout -k 2 120 "$BB" --root "$STORE" "${rt[@]}" build -t tt "$CTX")
+  # stdout to a file, stderr on the pty: the typescript is what the terminal showed
+  COLUMNS=100 script -qec "stty cols 100; $cmd >$(printf %q "$T/stdout1")" "$T/ts1" >/dev/null || { cat "$T/ts1"; fail "tty build"; }
+  tr -d '\r' <"$T/ts1" >"$T/tty1"
+  assert_file_contains "$T/tty1" '[+] Building'
+  assert_file_contains "$T/tty1" 'FINISHED'
+  assert_file_contains "$T/tty1" ' => [stage-0 4/5] RUN echo tty-out-1; sleep 0.5; echo tty-out-2'
+  assert_file_contains "$T/tty1" ' => => # tty-out-1'
+  assert_file_contains "$T/tty1" ' => writing image sha256:'
+  assert_file_contains "$T/tty1" 'layer '
+  grep -q $'\x1b\[[0-9]*A' "$T/tty1" || fail "no cursor movement: not a live display"
+  awk 'length($0) > 100 && !/\x1b/ && !/^Script / {bad=1} END {exit bad}' "$T/tty1" || fail "a line wider than the terminal"
+  assert_eq "" "$(grep '^#' "$T/stdout1" || true)" "no plain lines on stdout"
+  # cached rebuild: CACHED lines
+  script -qec "$cmd >/dev/null" "$T/ts2" >/dev/null || fail "tty rebuild"
+  tr -d '\r' <"$T/ts2" >"$T/tty2"
+  assert_file_contains "$T/tty2" ' => CACHED [stage-0 4/5] RUN echo tty-out-1'
+  # a failing step stays on screen with its output
+  mkctx_df "$BB_BASE
+RUN echo about-to-fail; exit 4"
+  cmd=$(printf '%q ' timeout -k 2 120 "$BB" --root "$STORE" "${rt[@]}" build "$CTX")
+  script -qec "$cmd" "$T/ts3" >/dev/null || true
+  tr -d '\r' <"$T/ts3" >"$T/tty3"
+  assert_file_contains "$T/tty3" ' => ERROR [stage-0 4/4] RUN echo about-to-fail; exit 4'
+  assert_file_contains "$T/tty3" ' => => # about-to-fail'
+  assert_file_contains "$T/tty3" 'Dockerfile:4: RUN: ["/bin/sh","-c","echo about-to-fail; exit 4"] returned a non-zero code: 4'
+  # plain on a terminal when asked; auto without a terminal is plain; tty without one is refused
+  script -qec "$cmd --progress plain" "$T/ts4" >/dev/null || true
+  assert_file_contains "$T/ts4" '#4 [stage-0 4/4] RUN echo about-to-fail; exit 4'
+  grep -q $'\x1b\[' "$T/ts4" && fail "escape sequences in plain mode"
+  bb build -t tt "$CTX" >"$T/plain.log" 2>&1 || true
+  assert_file_contains "$T/plain.log" '#4 [stage-0 4/4] RUN'
+  RC=0; bb build --progress tty "$CTX" >/dev/null 2>"$T/err" || RC=$?
+  assert_rc 1
+  assert_file_contains "$T/err" "--progress tty: stderr is not a terminal"
+}
+
+# docker load (docker 20.10 reads docker-archive, gzip layers) of a type=docker output, then
+# docker run of it with the runtime under test, in a private containerd + dockerd (own roots,
+# sockets and cgroup parent, no iptables, no bridge: as tests/integration/engines/run.sh
+# starts them).
+test_build_docker_load_and_run() {
+  _bb_setup
+  command -v dockerd >/dev/null && command -v docker >/dev/null && command -v containerd >/dev/null ||
+    skip "docker.io/containerd not installed (tests/integration/engines/setup.sh installs them)"
+  mkctx
+  bb build -q -t hello --output type=docker,dest="$T/h.docker.tar" "$CTX" >/dev/null
+  local c=$T/c i
+  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/docker" "$T/dx/runtime-runc/moby" "$T/dx/runtime-rt/moby"
+  cat >"$T/c.toml" <<TOML
+version = 2
+root = "$c/root"
+state = "$c/state"
+temp = "$c/tmp"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+[ttrpc]
+  address = "$T/c.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+TOML
+  [ -e /run/docker ] || at_cleanup "rmdir /run/docker/plugins /run/docker 2>/dev/null; true"
+  # stopped by at_cleanup (run in reverse order: dockerd, containerd, then stray shims), politely:
+  # dockerd stops its containers and lets go of its mounts only when asked with SIGTERM
+  stop_at_cleanup() { at_cleanup "kill -TERM $1 2>/dev/null; for i in \$(seq 1 150); do kill -0 $1 2>/dev/null || break; sleep 0.1; done; kill -KILL $1 2>/dev/null; true"; }
+  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
+  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
+  stop_at_cleanup $!
+  for ((i = 0; i < 100; i++)); do [ -S "$T/c.sock" ] && break; sleep 0.1; done
+  [ -S "$T/c.sock" ] || skip "containerd cannot start here: $(tail -n 3 "$T/containerd.log" | tr '\n' ' ')"
+  cat >"$T/daemon.json" <<JSON
+{"deprecated-key-path": "$T/docker/key.json", "storage-driver": "overlay2", "log-driver": "json-file"}
+JSON
+  setsid dockerd --config-file "$T/daemon.json" --data-root "$T/docker" --exec-root "$T/dx" \
+    -H "unix://$T/docker.sock" --pidfile "$T/docker.pid" --containerd "$T/c.sock" \
+    --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/bb-$RUN_ID-docker" \
+    --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --userland-proxy=false \
+    --bridge=none --add-runtime "rt=$RUNTIME" --default-runtime rt </dev/null >"$T/dockerd.log" 2>&1 &
+  local dpid=$!
+  stop_at_cleanup "$dpid"
+  D=(timeout -k 2 60 docker -H "unix://$T/docker.sock")
+  for ((i = 0; i < 300; i++)); do
+    "${D[@]}" version >/dev/null 2>&1 && break
+    kill -0 "$dpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  "${D[@]}" version >/dev/null 2>&1 || skip "dockerd cannot start here: $(tail -n 3 "$T/dockerd.log" | tr '\n' ' ')"
+  "${D[@]}" load -i "$T/h.docker.tar" >"$T/load.log" 2>&1 || { cat "$T/load.log"; fail "docker load"; }
+  assert_file_contains "$T/load.log" "Loaded image: hello:latest"
+  assert_eq '["/app/hello.sh"]' "$("${D[@]}" image inspect -f '{{json .Config.Cmd}}' hello:latest)" "Cmd as docker sees it"
+  assert_eq /app "$("${D[@]}" image inspect -f '{{.Config.WorkingDir}}' hello:latest)" "WorkingDir as docker sees it"
+  out=$("${D[@]}" run --rm --network none hello:latest 2>&1) || { echo "$out"; tail -n 20 "$T/dockerd.log"; fail "docker run"; }
+  assert_eq "hello from berth-build: built by RUN, uid 0, cwd /app" "$out" "docker ran the loaded image with $RUNTIME_NAME"
+}
+
+# CVE-2019-5736 through a RUN: the containers are cloned from berth-build, so a
+# `#!/proc/self/exe` RUN runs berth-build inside the container; it must reach a read-only
+# sealed copy (EROFS), never the binary on disk (ETXTBSY only while berth-build runs would
+# not do: the verdict refuses that). The attacker reports into a RUN cache mount.
+test_build_run_cve_2019_5736() {
+  _bb_setup
+  berth_only "berth-build's in-process RUN (the control runtime is not berth-build)"
+  mkdir -p "$T/bbbin"
+  cp "$BB" "$T/bbbin/berth-build"
+  BB=$T/bbbin/berth-build
+  drop_exe_view_at_cleanup "$BB"
+  local hash0
+  hash0=$(sha256sum <"$BB")
+  mkctx_df "$BB_BASE
+COPY root/ /
+RUN --mount=type=cache,target=/shared,id=cve [\"/entry\"]"
+  cve5736_plant "$BB" "$CTX/root"
+  local shared=$STORE/berth/run-cache/$(printf '%s' cve | sha256sum | cut -c1-64)
+  bb build -q "$CTX" >"$T/out" 2>&1 || { cat "$T/out"; fail "build"; }
+  cve5736_verdict "$shared/result" "$BB" "$hash0"
 }

@@ -67,8 +67,21 @@ _cgops_assert_no_cgroup() {
 }
 _cgops_states() { # the State letter of each process, space separated
   local p out=""
-  for p in $(_cgops_procs); do out+="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status") "; done
+  # a short-lived child (the loop's sleep) may be gone between the listing and the read
+  for p in $(_cgops_procs); do
+    out+="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status" 2>/dev/null || true) "
+  done
   echo "$out"
+}
+
+_cgops_counter() { # the loop rewrites the file (truncate, then write): read until it has a number
+  local c="" n
+  for ((n = 0; n < 50; n++)); do
+    c=$(cat "$BUNDLE/rootfs/tmp/counter" 2>/dev/null || true)
+    [[ "$c" =~ ^[0-9]+$ ]] && break
+    sleep 0.02
+  done
+  echo "$c"
 }
 
 test_cgroups_pause_resume() {
@@ -93,9 +106,9 @@ test_cgroups_pause_resume() {
     assert_no_match "$(_cgops_states)" "[RS]" "process states while frozen"
   fi
   local c1 c2
-  c1=$(cat "$BUNDLE/rootfs/tmp/counter")
+  c1=$(_cgops_counter)
   sleep 0.5
-  c2=$(cat "$BUNDLE/rootfs/tmp/counter")
+  c2=$(_cgops_counter)
   assert_eq "$c1" "$c2" "counter while paused"
   rt resume "$ID"
   assert_eq running "$(state_of "$ID")" "status after resume"
@@ -107,7 +120,7 @@ test_cgroups_pause_resume() {
   fi
   assert_no_match "$(_cgops_states)" "D" "process states after resume"
   sleep 0.5
-  c2=$(cat "$BUNDLE/rootfs/tmp/counter")
+  c2=$(_cgops_counter)
   [ "$c2" -gt "$c1" ] || fail "counter did not move after resume ($c1 -> $c2)"
   rt delete --force "$ID"
   assert_root_empty

@@ -192,3 +192,27 @@ test_seccomp_wait_killable_recv_needs_notify() {
   assert_contains "$(cat "$T/err")" "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule with SCMP_ACT_NOTIFY"
   assert_nothing_left
 }
+
+# linux.seccomp.listenerPath without any SCMP_ACT_NOTIFY rule: as crun, the
+# filter gets a listener anyway and the agent receives its fd (which never
+# fires) with the container process state; the container runs normally.
+# (runc 1.1.5 ignores listenerPath then: the agent hears nothing.)
+test_seccomp_listener_without_notify_rules() {
+  runc_known_diff "runc 1.1.5 does not contact the agent without SCMP_ACT_NOTIFY rules"
+  mkbundle
+  rootfs_rw
+  cfg --arg p "$T/agent.sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+      "listenerMetadata": "berth-it-meta", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}'
+  set_sh 'mkdir /tmp/a 2>/dev/null || echo mkdir-refused; echo ran'
+  start_agent
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "mkdir-refused
+ran" "$OUT" "the container's output"
+  agent_log
+  assert_contains "$AGENT_LOG" "check ok" "the container process state is well-formed"
+  assert_match "$AGENT_LOG" 'status=creating ' "state status"
+  assert_contains "$AGENT_LOG" 'fds=["seccompFd"]' "fds"
+  assert_not_contains "$AGENT_LOG" "error:" "agent errors"
+  assert_nothing_left
+}

@@ -1,6 +1,7 @@
 # runtime-spec fields applied to the container process and read back from it:
-# process.scheduler, process.ioPriority, linux.personality (issue #17: no field
-# is parsed and ignored). runc 1.1.5 has none of them: the effect is checked
+# process.scheduler, process.ioPriority, linux.personality, process.execCPUAffinity,
+# linux.memoryPolicy, linux.netDevices, linux.intelRdt, hugetlb rsvd limits (issue #17:
+# no field is parsed and ignored). runc 1.1.5 has none of them: the effect is checked
 # against the kernel's own view (/proc/PID/stat, /proc/PID/sched, ionice, uname).
 # shellcheck shell=bash
 
@@ -150,4 +151,204 @@ JSON
   run_ctr "$ID"
   assert_rc 1
   assert_contains "$(cat "$T/err")" 'process.execCPUAffinity.final: invalid CPU list \"1-0\": range 1-0 is reversed'
+}
+
+# linux.memoryPolicy (runtime-spec 1.3): the policy of the container process, read back from
+# /proc/self/numa_maps as crun's tests/test_mempolicy.py does (the first mapping's policy).
+NUMA_SH='sed -n "2{s/^[0-9a-f]* //;s/ [a-z_]*=.*//;p}" /proc/self/numa_maps'
+test_memory_policy() {
+  needs_fields linux.memoryPolicy
+  [ -e /proc/self/numa_maps ] || skip "no NUMA support in this kernel (/proc/self/numa_maps)"
+  [ -e /sys/devices/system/node/node0 ] || skip "no NUMA node 0"
+  mkbundle
+  set_sh "$NUMA_SH"
+  local mode want
+  for mode in 'MPOL_DEFAULT|default' 'MPOL_LOCAL|local' 'MPOL_BIND,0|bind:0' 'MPOL_INTERLEAVE,0|interleave:0' \
+              'MPOL_PREFERRED,0,MPOL_F_STATIC_NODES|prefer=static:0' 'MPOL_PREFERRED_MANY,0|prefer (many):0' \
+              'MPOL_BIND,0,MPOL_F_NUMA_BALANCING|bind=balancing:0' \
+              'MPOL_BIND,0,MPOL_F_RELATIVE_NODES,MPOL_F_NUMA_BALANCING|bind=relative|balancing:0'; do
+    want=${mode#*|}
+    IFS=, read -r m nodes flags <<<"${mode%%|*}"
+    cfg --arg m "$m" --arg n "${nodes:-}" --arg f "${flags:-}" \
+      '.linux.memoryPolicy = ({mode: $m} + (if $n == "" then {} else {nodes: $n} end)
+                              + (if $f == "" then {} else {flags: ($f | split(","))} end))'
+    run_ctr "$ID"
+    assert_rc 0 "run with $m"
+    assert_eq "$want" "$OUT" "numa_maps policy with ${mode%%|*}"
+  done
+  if [ -e /sys/kernel/mm/mempolicy/weighted_interleave ]; then
+    cfg '.linux.memoryPolicy = {mode: "MPOL_WEIGHTED_INTERLEAVE", nodes: "0"}'
+    run_ctr "$ID"
+    assert_rc 0 "run with MPOL_WEIGHTED_INTERLEAVE"
+    assert_eq "weighted interleave:0" "$OUT" "numa_maps policy with MPOL_WEIGHTED_INTERLEAVE"
+  fi
+}
+
+test_memory_policy_exec() {
+  needs_fields linux.memoryPolicy
+  [ -e /proc/self/numa_maps ] || skip "no NUMA support in this kernel (/proc/self/numa_maps)"
+  mkbundle
+  cfg '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0"}'
+  set_args sleep 60
+  run_detached "$ID"
+  RC=0
+  rt exec "$ID" sh -c "$NUMA_SH" >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0
+  assert_eq "bind:0" "$(cat "$T/out")" "exec'd process's policy"
+}
+
+# Refused before anything is created: the kernel's rules (parser) and this host's nodes (a trial).
+test_memory_policy_refused() {
+  needs_fields linux.memoryPolicy
+  berth_only "path-precise validation"
+  mkbundle
+  set_args echo should-not-run
+  local bad
+  for bad in '{"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_NUMA_BALANCING"]}|MPOL_F_NUMA_BALANCING needs mode MPOL_BIND or MPOL_PREFERRED_MANY' \
+             '{"mode": "MPOL_INTERLEAVE"}|linux.memoryPolicy.nodes: required for MPOL_INTERLEAVE' \
+             '{}|linux.memoryPolicy.mode: required'; do
+    cfg --argjson p "${bad%%|*}" '.linux.memoryPolicy = $p'
+    run_ctr "$ID"
+    assert_rc 1 "run with memoryPolicy ${bad%%|*}"
+    assert_not_contains "$OUT" should-not-run
+    assert_contains "$(cat "$T/err")" "${bad#*|}"
+    assert_root_empty
+  done
+  # A node without memory: this host's kernel says EINVAL, before anything is made.
+  local node=1
+  while [ -e "/sys/devices/system/node/node$node" ]; do node=$((node + 1)); done
+  cfg --arg n "$node" '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: $n}'
+  run_ctr "$ID"
+  assert_rc 1 "run with memoryPolicy on node $node"
+  assert_contains "$(cat "$T/err")" "linux.memoryPolicy: set_mempolicy(MPOL_BIND, nodes \\\"$node\\\"): Invalid argument"
+  assert_root_empty
+}
+
+# linux.netDevices (runtime-spec 1.2; runc's tests/integration/netdev.bats): a dummy interface
+# of the host moved into the container (renamed, its address and up state kept), back on the
+# host under its own name when the container is deleted.
+_netdev_dummy() { # NAME: a dummy interface (or one end of a veth pair) with an address, removed at cleanup
+  command -v ip >/dev/null || skip "no ip(8) (iproute2)"
+  if ! ip link add "$1" type dummy 2>/dev/null; then
+    ip link add "$1" type veth peer name "${1}p" 2>/dev/null || skip "cannot create a dummy or veth interface"
+  fi
+  at_cleanup "ip link del dev $1 2>/dev/null || ip link del dev ${1}p 2>/dev/null || true"
+  ip addr add 169.254.169.13/32 dev "$1"
+  ip link set up dev "$1"
+}
+
+test_net_devices_moved_renamed_and_back() {
+  needs_fields linux.netDevices
+  local dev="bt${RUN_ID: -6}"
+  _netdev_dummy "$dev"
+  mkbundle
+  cfg --arg d "$dev" '.linux.netDevices = {($d): {name: "ctr_dummy0"}}'
+  set_sh 'ip addr show dev ctr_dummy0'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_contains "$OUT" "inet 169.254.169.13/32" "the address moved with the interface"
+  assert_match "$OUT" "ctr_dummy0[@:][^<]*<([^>]*,)?UP[,>]" "the interface is up in the container"
+  # run deleted the container: the interface is the host's again, under its name, with its address.
+  ip -o addr show dev "$dev" | grep -q "169.254.169.13/32" || fail "$dev is not back on the host with its address"
+  ! ip link show ctr_dummy0 >/dev/null 2>&1 || fail "ctr_dummy0 exists on the host"
+}
+
+test_net_devices_back_after_delete() {
+  needs_fields linux.netDevices
+  local dev="bu${RUN_ID: -6}"
+  _netdev_dummy "$dev"
+  mkbundle
+  cfg --arg d "$dev" '.linux.netDevices = {($d): {}}'
+  set_args sleep 60
+  run_detached "$ID"
+  assert_rc 0
+  ! ip link show "$dev" >/dev/null 2>&1 || fail "$dev is still on the host while the container runs"
+  local pid
+  pid=$(container_pid "$ID")
+  nsenter -t "$pid" -n ip -o link show "$dev" >/dev/null || fail "$dev is not in the container's network namespace"
+  # The container's process is gone, its network namespace is not: delete still gives the device back.
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+  ip -o addr show dev "$dev" | grep -q "169.254.169.13/32" || fail "$dev is not back on the host after delete"
+}
+
+test_net_devices_refused() {
+  needs_fields linux.netDevices
+  mkbundle
+  set_args echo should-not-run
+  # No such interface on the host: refused before anything is made.
+  cfg '.linux.netDevices = {"berthnosuch0": {}}'
+  run_ctr "$ID"
+  assert_rc 1 "run with a missing interface"
+  assert_contains "$(cat "$T/err")" "berthnosuch0"
+  assert_root_empty
+  # runc's words (netdev.bats: "network device on root namespace fails").
+  cfg '.linux.netDevices = {"lo": {}} | .linux.namespaces -= [{"type": "network"}]'
+  run_ctr "$ID"
+  assert_rc 1 "run with netDevices and no network namespace"
+  assert_contains "$(cat "$T/err")" "unable to move network devices without a NET namespace"
+}
+
+# linux.intelRdt: applied where the host has resctrl; refused clearly, before anything is made,
+# where it has not (this host: no /sys/fs/resctrl).
+test_intel_rdt_without_resctrl() {
+  needs_fields linux.intelRdt
+  grep -q " resctrl " /proc/self/mountinfo && skip "resctrl is mounted on this host"
+  mkbundle
+  set_args echo should-not-run
+  cfg '.linux.intelRdt = {closID: "berth-it", l3CacheSchema: "L3:0=f"}'
+  run_ctr "$ID"
+  assert_rc 1 "run with linux.intelRdt and no resctrl"
+  assert_not_contains "$OUT" should-not-run
+  assert_contains "$(cat "$T/err")" "linux.intelRdt: Intel RDT is not available on this host"
+  assert_root_empty
+}
+
+# hugepageLimits: the usage and the reservation (rsvd) limit; on a hybrid host whose hugetlb
+# controller is bound to the unified hierarchy, there.
+test_hugetlb_rsvd_limits() {
+  needs_fields "hugetlb rsvd limits"
+  [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+  local base
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then base=/sys/fs/cgroup
+  elif [ -e /sys/fs/cgroup/hugetlb/cgroup.procs ]; then base=/sys/fs/cgroup/hugetlb
+  elif grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then base=/sys/fs/cgroup/unified
+  else skip "no hugetlb controller"; fi
+  mkbundle
+  cfg --arg p "/$ID" '.linux.cgroupsPath = $p | .linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+  set_args sleep 60
+  run_detached "$ID"
+  assert_rc 0
+  local dir=$base/$ID suffix=max
+  [ "$base" = /sys/fs/cgroup/hugetlb ] && suffix=limit_in_bytes
+  assert_eq 4194304 "$(cat "$dir/hugetlb.2MB.$suffix")" "hugetlb.2MB.$suffix"
+  if [ -e "$dir/hugetlb.2MB.rsvd.$suffix" ]; then
+    assert_eq 4194304 "$(cat "$dir/hugetlb.2MB.rsvd.$suffix")" "hugetlb.2MB.rsvd.$suffix"
+  else
+    log "this kernel has no hugetlb reservation accounting (no hugetlb.2MB.rsvd.$suffix)"
+  fi
+  rt delete --force "$ID"
+  [ ! -d "$dir" ] || fail "cgroup $dir left behind"
+}
+
+# `berth features` says what the code does: every memory policy mode it lists runs.
+test_features_memory_policy_modes_run() {
+  needs_fields linux.memoryPolicy
+  [ -e /proc/self/numa_maps ] || skip "no NUMA support in this kernel"
+  mkbundle
+  set_args true
+  local m
+  for m in $(rt features | jq -r '.linux.memoryPolicy.modes[]'); do
+    case $m in
+      MPOL_DEFAULT | MPOL_LOCAL) cfg --arg m "$m" '.linux.memoryPolicy = {mode: $m}' ;;
+      MPOL_WEIGHTED_INTERLEAVE) [ -e /sys/kernel/mm/mempolicy/weighted_interleave ] || continue
+        cfg --arg m "$m" '.linux.memoryPolicy = {mode: $m, nodes: "0"}' ;;
+      *) cfg --arg m "$m" '.linux.memoryPolicy = {mode: $m, nodes: "0"}' ;;
+    esac
+    run_ctr "$ID"
+    assert_rc 0 "features lists $m: it runs"
+  done
+  assert_eq true "$(rt features | jq '.linux.netDevices.enabled and .linux.intelRdt.enabled and .linux.apparmor.enabled and .linux.selinux.enabled and .linux.cgroup.rdma')" "features claims"
 }

@@ -91,6 +91,7 @@ class RecordingSyscalls final : public process::SyscallSeam {
   void set_scheduler(const oci::Scheduler& s) override { add("set_scheduler " + s.policy); }
   void set_io_priority(const oci::IOPriority& p) override { add("set_io_priority " + p.ioClass); }
   void set_cpu_affinity(const std::string& cpus, const std::string&) override { add("set_cpu_affinity " + cpus); }
+  void set_memory_policy(const oci::MemoryPolicy& p) override { add("set_memory_policy " + p.mode); }
   void terminal(const oci::Process&, int, bool mount_console) override {
     add(mount_console ? "terminal /dev/console" : "terminal");
   }

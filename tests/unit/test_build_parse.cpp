@@ -219,7 +219,25 @@ TEST_CASE("RUN --mount options") {
   CHECK(parse_run_mount("type=bind,target=/x", "/").source == ".");
   CHECK(parse_run_mount("type=cache,target=/x", "/").id == "/x");
   CHECK(parse_run_mount("type=tmpfs,target=/t,size=64m", "/").size == 64u << 20);
-  CHECK(error_of([] { parse_run_mount("type=secret,target=/x", "/"); }).find("type=\"secret\" is not supported") != std::string::npos);
+  CHECK(error_of([] { parse_run_mount("type=volume,target=/x", "/"); }).find("type=\"volume\" is not supported") != std::string::npos);
+  // secret: target /run/secrets/<id> by default, id from the target's base name
+  m = parse_run_mount("type=secret,id=tok", "/");
+  CHECK(m.target == "/run/secrets/tok");
+  CHECK(!m.required);
+  m = parse_run_mount("type=secret,target=etc/key,required,mode=0440,uid=5", "/w");
+  CHECK(m.id == "key");
+  CHECK(m.target == "/w/etc/key");
+  CHECK(m.required);
+  CHECK(*m.mode == 0440);
+  CHECK(error_of([] { parse_run_mount("type=secret", "/"); }) == "--mount: type=secret needs id= or target=");
+  CHECK(error_of([] { parse_run_mount("type=secret,id=a,source=x", "/"); }).find("from= and source= are for type=bind") != std::string::npos);
+  // ssh: id "default", target chosen by the builder
+  m = parse_run_mount("type=ssh", "/");
+  CHECK(m.id == "default");
+  CHECK(m.target.empty());
+  CHECK(parse_run_mount("type=ssh,id=gh,target=/agent,required=true", "/").required);
+  CHECK(error_of([] { parse_run_mount("type=ssh,uid=1000", "/"); }).find("not supported") != std::string::npos);
+  CHECK(error_of([] { parse_run_mount("type=cache,target=/x,required", "/"); }).find("required= is for") != std::string::npos);
   CHECK(error_of([] { parse_run_mount("type=cache", "/"); }) == "--mount: target=PATH is required");
   CHECK(error_of([] { parse_run_mount("target=/x,rw", "/"); }).find("rw bind mounts") != std::string::npos);
   CHECK(error_of([] { parse_run_mount("target=/x,bogus=1", "/"); }) == "--mount: unknown option \"bogus\"");

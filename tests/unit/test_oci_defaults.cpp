@@ -4,9 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "berth/cgroups/resources.hpp"
+#include "berth/linux/idmap_mount.hpp"
+#include "berth/linux/lsm.hpp"
+#include "berth/linux/mempolicy.hpp"
+#include "berth/linux/netdev.hpp"
+#include "berth/linux/resctrl.hpp"
 #include "berth/oci/defaults.hpp"
 #include "berth/oci/mount_options.hpp"
 #include "berth/oci/parse.hpp"
@@ -422,11 +429,14 @@ TEST_CASE("features document is what berth supports") {
   const json& l = f.at("linux");
   CHECK(l.at("namespaces") == json{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
   CHECK(l.at("cgroup") ==
-        json{{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}});
-  CHECK(l.at("apparmor").at("enabled") == false);
-  CHECK(l.at("selinux").at("enabled") == false);
-  CHECK(l.at("intelRdt").at("enabled") == false);
+        json{{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", true}});
+  CHECK(l.at("apparmor").at("enabled") == true);
+  CHECK(l.at("selinux").at("enabled") == true);
+  CHECK(l.at("intelRdt") == json{{"enabled", true}, {"schemata", true}, {"monitoring", true}});
   CHECK(l.at("mountExtensions").at("idmap").at("enabled") == true);
+  CHECK(l.at("netDevices").at("enabled") == true);
+  CHECK(l.at("memoryPolicy").at("modes").size() == 7);
+  CHECK(l.at("memoryPolicy").at("flags").size() == 3);
 
   // libcap's compile-time list, in capability-number order.
   const json& caps = l.at("capabilities");
@@ -484,4 +494,80 @@ TEST_CASE("known mount options: sorted, unique, the list src/linux implements") 
   // runc lists these but berth does not implement them.
   for (const char* o : {"acl", "noacl", "rsymfollow"}) CHECK(std::find(opts.begin(), opts.end(), o) == opts.end());
   CHECK(oci::features().at("mountOptions") == json(opts));
+}
+
+// Every "enabled"-style claim of the features document, with a config that uses it and the
+// code that applies it: the parser must keep the field (to_json has it) and the applier must
+// exist. A claim added to features() without a row here fails the first check.
+TEST_CASE("features: every claim is backed by the parser and an applier") {
+  struct Claim {
+    const char* claim;  // JSON pointer into features()
+    const char* patch;  // a config using it
+    const char* kept;   // JSON pointer into to_json(parse_spec(config))
+    bool applier;       // the function that applies it, linked in
+  };
+  auto fn = [](auto* f) { return f != nullptr; };
+  const Claim claims[] = {
+      {"/linux/apparmor/enabled", R"({"process": {"apparmorProfile": "p"}})", "/process/apparmorProfile",
+       fn(&berth::linux_::apply_apparmor)},
+      {"/linux/selinux/enabled", R"({"process": {"selinuxLabel": "l"}, "linux": {"mountLabel": "m"}})",
+       "/linux/mountLabel", fn(&berth::linux_::mount_label_data)},
+      {"/linux/intelRdt/enabled", R"({"linux": {"intelRdt": {"closID": "c"}}})", "/linux/intelRdt/closID",
+       fn(&berth::linux_::join_intel_rdt)},
+      {"/linux/intelRdt/schemata", R"({"linux": {"intelRdt": {"schemata": ["L3:0=f"]}}})", "/linux/intelRdt/schemata",
+       fn(&berth::linux_::rdt_schema_lines)},
+      {"/linux/intelRdt/monitoring", R"({"linux": {"intelRdt": {"enableMonitoring": true}}})",
+       "/linux/intelRdt/enableMonitoring", fn(&berth::linux_::join_intel_rdt)},
+      {"/linux/cgroup/rdma", R"({"linux": {"resources": {"rdma": {"mlx5_1": {"hcaHandles": 3}}}}})",
+       "/linux/resources/rdma/mlx5_1/hcaHandles", fn(&berth::cgroups::apply_v2)},
+      {"/linux/netDevices/enabled", R"({"linux": {"netDevices": {"d0": {}}}})",
+       "/linux/netDevices/d0", fn(&berth::linux_::move_net_devices_in)},
+      {"/linux/mountExtensions/idmap/enabled",
+       R"({"mounts": [{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "idmap"],
+          "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+          "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}]})",
+       "/mounts/0/uidMappings", fn(&berth::linux_::prepare_idmapped_mounts)},
+  };
+  const json f = oci::features();
+  size_t true_claims = 0;
+  std::function<void(const json&)> count = [&](const json& j) {
+    if (!j.is_object()) return;
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_boolean() && v.get<bool>() && k != "v1" && k != "v2" && k != "systemd") ++true_claims;
+      count(v);
+    }
+  };
+  count(f.at("linux"));
+  // seccomp.enabled is backed by the test above (every name it lists parses).
+  CHECK(true_claims == std::size(claims) + 1);
+  for (const Claim& c : claims) {
+    const std::string claim = c.claim;
+    CAPTURE(claim);
+    CHECK(f.at(json::json_pointer(c.claim)) == true);
+    json cfg = oci::default_spec(false);
+    cfg.merge_patch(json::parse(c.patch));
+    oci::Spec s;
+    REQUIRE_NOTHROW(s = oci::parse_spec(cfg));
+    CHECK(oci::to_json(s).contains(json::json_pointer(c.kept)));
+    CHECK(c.applier);
+  }
+  // Each memory policy mode and flag listed is one the parser takes (with the nodes and the
+  // mode it needs).
+  for (const auto& mode : f.at("/linux/memoryPolicy/modes"_json_pointer)) {
+    const bool nodeless = mode == "MPOL_DEFAULT" || mode == "MPOL_LOCAL";
+    json cfg = oci::default_spec(false);
+    cfg["linux"]["memoryPolicy"] = {{"mode", mode}};
+    if (!nodeless) cfg["linux"]["memoryPolicy"]["nodes"] = "0";
+    CAPTURE(mode);
+    CHECK_NOTHROW(oci::parse_spec(cfg));
+  }
+  for (const auto& flag : f.at("/linux/memoryPolicy/flags"_json_pointer)) {
+    json cfg = oci::default_spec(false);
+    cfg["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {flag}}};
+    CAPTURE(flag);
+    CHECK_NOTHROW(oci::parse_spec(cfg));
+    CHECK(berth::linux_::mempolicy_flag_number(flag.get<std::string>()).has_value());
+  }
+  for (const auto& mode : f.at("/linux/memoryPolicy/modes"_json_pointer))
+    CHECK(berth::linux_::mempolicy_mode_number(mode.get<std::string>()).has_value());
 }

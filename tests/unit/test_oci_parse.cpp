@@ -12,125 +12,15 @@
 
 #include "berth/oci/parse.hpp"
 #include "berth/util/error.hpp"
+#include "full_config.hpp"
 
 using nlohmann::json;
 namespace oci = berth::oci;
+using berth_test::kFullConfig;
 
 namespace {
 
-// A valid config with every field berth models set to a non-default value, in
-// canonical form (what to_json writes), so to_json(parse_spec(x)) == x proves
-// nothing is lost in either direction.
-const char* const kFullConfig = R"({
-  "ociVersion": "1.2.0",
-  "process": {
-    "terminal": true,
-    "consoleSize": {"height": 25, "width": 80},
-    "user": {"uid": 1000, "gid": 1000, "umask": 18, "additionalGids": [5, 100], "username": "u"},
-    "args": ["/bin/sh", "-c", "echo hi"],
-    "commandLine": "sh -c echo",
-    "env": ["PATH=/bin", "EMPTY="],
-    "cwd": "/work",
-    "capabilities": {
-      "bounding": ["CAP_CHOWN", "CAP_KILL"],
-      "effective": ["CAP_KILL"],
-      "inheritable": ["CAP_NET_RAW"],
-      "permitted": ["CAP_CHOWN", "CAP_KILL"],
-      "ambient": ["CAP_KILL"]
-    },
-    "rlimits": [
-      {"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 1024},
-      {"type": "RLIMIT_CORE", "hard": 18446744073709551615, "soft": 0}
-    ],
-    "noNewPrivileges": true,
-    "apparmorProfile": "berth-default",
-    "oomScoreAdj": -500,
-    "selinuxLabel": "system_u:system_r:container_t:s0",
-    "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},
-    "scheduler": {"policy": "SCHED_DEADLINE", "flags": ["SCHED_FLAG_RESET_ON_FORK"],
-                  "runtime": 10000000, "deadline": 20000000, "period": 30000000}
-  },
-  "root": {"path": "/var/lib/rootfs", "readonly": true},
-  "hostname": "box",
-  "domainname": "example.org",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "ro", "idmap"],
-     "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-     "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}
-  ],
-  "hooks": {
-    "prestart": [{"path": "/usr/bin/hook", "args": ["hook", "prestart"], "env": ["A=1"], "timeout": 5}],
-    "createRuntime": [{"path": "/usr/bin/hook"}],
-    "createContainer": [{"path": "/usr/bin/hook"}],
-    "startContainer": [{"path": "/usr/bin/hook"}],
-    "poststart": [{"path": "/usr/bin/hook"}],
-    "poststop": [{"path": "/usr/bin/hook", "timeout": 1}]
-  },
-  "annotations": {"org.example.key": "value", "x": ""},
-  "linux": {
-    "namespaces": [
-      {"type": "pid"}, {"type": "network", "path": "/var/run/netns/n1"}, {"type": "mount"},
-      {"type": "ipc"}, {"type": "uts"}, {"type": "user"}, {"type": "cgroup"}, {"type": "time"}
-    ],
-    "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-    "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-    "timeOffsets": {"boottime": {"secs": -3600}, "monotonic": {"secs": 86400, "nanosecs": 500}},
-    "devices": [
-      {"type": "c", "path": "/dev/fuse", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
-      {"type": "p", "path": "/dev/fifo", "major": 0, "minor": 0}
-    ],
-    "cgroupsPath": "/berth/full",
-    "resources": {
-      "devices": [
-        {"allow": false, "access": "rwm"},
-        {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}
-      ],
-      "memory": {"limit": 536870912, "reservation": 268435456, "swap": 1073741824, "kernel": -1,
-                 "kernelTCP": 1048576, "swappiness": 60, "disableOOMKiller": false,
-                 "useHierarchy": true, "checkBeforeUpdate": true},
-      "cpu": {"shares": 1024, "quota": 50000, "burst": 10000, "period": 100000, "realtimeRuntime": 950000,
-              "realtimePeriod": 1000000, "cpus": "0-3", "mems": "0", "idle": 0},
-      "pids": {"limit": 100},
-      "blockIO": {
-        "weight": 500, "leafWeight": 300,
-        "weightDevice": [{"major": 8, "minor": 0, "weight": 600, "leafWeight": 200}],
-        "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}],
-        "throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 2097152}],
-        "throttleReadIOPSDevice": [{"major": 8, "minor": 0, "rate": 100}],
-        "throttleWriteIOPSDevice": [{"major": 8, "minor": 0, "rate": 200}]
-      },
-      "hugepageLimits": [{"pageSize": "2MB", "limit": 209715200}, {"pageSize": "1GB", "limit": 0}],
-      "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]},
-      "rdma": {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}, "mlx4_0": {}},
-      "unified": {"memory.high": "400000000", "io.weight": "default 100"}
-    },
-    "rootfsPropagation": "rslave",
-    "seccomp": {
-      "defaultAction": "SCMP_ACT_ERRNO",
-      "defaultErrnoRet": 1,
-      "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-      "flags": ["SECCOMP_FILTER_FLAG_LOG"],
-      "listenerPath": "/run/seccomp-agent.sock",
-      "listenerMetadata": "meta",
-      "syscalls": [
-        {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
-        {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
-         "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"},
-                  {"index": 1, "value": 255, "valueTwo": 8, "op": "SCMP_CMP_MASKED_EQ"}]},
-        {"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"},
-        {"names": ["ptrace"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}
-      ]
-    },
-    "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "4096", "fs.mqueue.msg_max": "20",
-               "kernel.domainname": "example.org"},
-    "maskedPaths": ["/proc/kcore"],
-    "readonlyPaths": ["/proc/sys"],
-    "mountLabel": "system_u:object_r:container_file_t:s0",
-    "personality": {"domain": "LINUX32", "flags": ["ADDR_NO_RANDOMIZE"]},
-    "intelRdt": {"closID": "guaranteed", "l3CacheSchema": "L3:0=ff"}
-  }
-})";
+// kFullConfig: tests/unit/full_config.hpp.
 
 // runc 1.1.5 `runc spec` output.
 const char* const kRuncSpec = R"({
@@ -279,7 +169,11 @@ TEST_CASE("a config using every field parses and round-trips exactly") {
   CHECK(s.linux->seccomp->syscalls[1].args[1].valueTwo == 8);
   CHECK(s.linux->seccomp->syscalls[3].errnoRet == 38U);
   CHECK(s.linux->personality->domain == "LINUX32");
-  CHECK(s.linux->intelRdt.at("closID") == "guaranteed");
+  CHECK(s.linux->intelRdt->closID == "guaranteed");
+  CHECK(s.linux->intelRdt->schemata == std::vector<std::string>{"L2:0=f"});
+  CHECK(s.linux->memoryPolicy->nodes == "0-1,3");
+  CHECK(s.linux->netDevices.at("eth1").name == "ctr0");
+  CHECK(s.linux->netDevices.at("dummy0").name.empty());
 }
 
 TEST_CASE("defaults, nulls and unknown keys") {
@@ -296,7 +190,7 @@ TEST_CASE("defaults, nulls and unknown keys") {
   CHECK_FALSE(n.linux->resources->memory);
   // Unknown members are ignored anywhere (the spec says so): future fields, other platforms.
   CHECK_NOTHROW(oci::parse_spec(patched(minimal(), R"({"windows": {"layerFolders": []}, "vm": 5,
-      "process": {"execCPUAffinity": {"initial": "0"}}, "linux": {"netDevices": {"eth0": {}}}})")));
+      "process": {"execCPUAffinity": {"initial": "0"}}, "linux": {"someFutureField": {"eth0": {}}}})")));
   // No process is allowed by the spec (it is only needed at start).
   CHECK_FALSE(oci::parse_spec(patched(minimal(), R"({"process": null})")).process);
   // A relative mount destination is taken as relative to "/" (spec: deprecated but valid).
@@ -471,11 +365,12 @@ TEST_CASE("namespace and id-mapping errors") {
         "config.json: linux.namespaces[0].type: required");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": "netns/x"}]}})") ==
         R"(config.json: linux.namespaces[0].path: must be an absolute path, got "netns/x")");
-  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}]}})") ==
-        "config.json: linux.uidMappings: user namespaces enabled, but no uid mappings found");
+  // "path": "" is no path (runc): a new namespace.
+  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "network", "path": ""}]}})") == "no error");
+  // A new user namespace without mappings is accepted (crun's default maps at create).
+  CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}]}})") == "no error");
   CHECK(error_of_patch(R"({"linux": {"namespaces": [{"type": "user"}],
-        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") ==
-        "config.json: linux.gidMappings: user namespaces enabled, but no gid mappings found");
+        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") == "no error");
   CHECK(error_of_patch(R"({"linux": {"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})") ==
         "config.json: linux.uidMappings: user namespace mappings specified, but user namespace isn't enabled "
         "in the config");
@@ -694,4 +589,72 @@ TEST_CASE("process.execCPUAffinity: CPU lists checked, kept for to_json") {
         R"(config.json: process.execCPUAffinity.initial: invalid CPU list "0,x": expected a CPU number at offset 2)");
   CHECK(error_of_patch(R"({"process": {"execCPUAffinity": {"final": ""}}})") ==
         "config.json: process.execCPUAffinity.final: empty CPU list");
+}
+
+// The kernel's set_mempolicy rules (mm/mempolicy.c), each refused before anything is created;
+// crun's tests/test_mempolicy.py cases among them.
+TEST_CASE("linux.memoryPolicy: modes, nodes and flags checked as the kernel does") {
+  auto policy = [](const std::string& p) { return error_of_patch(("{\"linux\": {\"memoryPolicy\": " + p + "}}").c_str()); };
+  CHECK(policy(R"({"mode": "MPOL_DEFAULT"})") == "no error");
+  CHECK(policy(R"({"mode": "MPOL_LOCAL"})") == "no error");
+  CHECK(policy(R"({"mode": "MPOL_BIND", "nodes": "0"})") == "no error");
+  CHECK(policy(R"({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES"]})") ==
+        "no error");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]})") == "no error");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED"})") == "no error");  // local allocation
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED_MANY", "nodes": "0"})") == "no error");
+  CHECK(policy(R"({"mode": "MPOL_WEIGHTED_INTERLEAVE", "nodes": "0-1", "flags": []})") == "no error");
+
+  CHECK(policy("{}") == "config.json: linux.memoryPolicy.mode: required");
+  CHECK(policy(R"({"mode": "BAD_MODE"})") ==
+        R"(config.json: linux.memoryPolicy.mode: unknown memory policy mode "BAD_MODE")");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "flags": ["BADFLAG"]})") ==
+        R"(config.json: linux.memoryPolicy.flags[0]: unknown memory policy flag "BADFLAG")");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_NUMA_BALANCING"]})") ==
+        "config.json: linux.memoryPolicy.flags: MPOL_F_NUMA_BALANCING needs mode MPOL_BIND or MPOL_PREFERRED_MANY, "
+        "not MPOL_PREFERRED");
+  CHECK(policy(R"({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"]})") ==
+        "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "flags": ["MPOL_F_STATIC_NODES"]})") ==
+        "config.json: linux.memoryPolicy.flags: MPOL_PREFERRED without nodes takes neither MPOL_F_STATIC_NODES nor "
+        "MPOL_F_RELATIVE_NODES");
+  CHECK(policy(R"({"mode": "MPOL_INTERLEAVE"})") == "config.json: linux.memoryPolicy.nodes: required for MPOL_INTERLEAVE");
+  CHECK(policy(R"({"mode": "MPOL_BIND", "nodes": ""})") == "config.json: linux.memoryPolicy.nodes: required for MPOL_BIND");
+  CHECK(policy(R"({"mode": "MPOL_DEFAULT", "nodes": "0"})") == "config.json: linux.memoryPolicy.nodes: MPOL_DEFAULT takes no nodes");
+  CHECK(policy(R"({"mode": "MPOL_LOCAL", "nodes": "0"})") == "config.json: linux.memoryPolicy.nodes: MPOL_LOCAL takes no nodes");
+  CHECK(policy(R"({"mode": "MPOL_LOCAL", "flags": ["MPOL_F_RELATIVE_NODES"]})") ==
+        "config.json: linux.memoryPolicy.flags: MPOL_LOCAL takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "nodes": "bad"})") ==
+        R"(config.json: linux.memoryPolicy.nodes: invalid node list "bad": expected a node number at offset 0)");
+  CHECK(policy(R"({"mode": "MPOL_PREFERRED", "nodes": "10284838"})") ==
+        R"(config.json: linux.memoryPolicy.nodes: invalid node list "10284838": expected a node number at offset 0)");
+  CHECK(policy(R"({"mode": "MPOL_BIND", "nodes": "0,1024"})") ==
+        "config.json: linux.memoryPolicy.nodes: node 1024 is out of range: the kernel has at most 1024 nodes");
+}
+
+TEST_CASE("linux.netDevices: interface names as the kernel takes them, a network namespace required") {
+  auto devs = [](const std::string& d) {
+    return error_of_patch(("{\"linux\": {\"namespaces\": [{\"type\": \"network\"}], \"netDevices\": " + d + "}}").c_str());
+  };
+  CHECK(devs(R"({"dummy0": {}, "eth1": {"name": "ctr0"}, "eth2": {"name": ""}})") == "no error");
+  CHECK(devs(R"({"a/b": {}})") ==
+        R"(config.json: linux.netDevices["a/b"]: invalid interface name "a/b": must not contain '/', ':' or white space)");
+  CHECK(devs(R"({"eth0": {"name": "0123456789abcdef"}})") ==
+        R"(config.json: linux.netDevices.eth0.name: invalid interface name "0123456789abcdef": must be 1 to 15 characters)");
+  CHECK(devs(R"({"eth0": {"name": ".."}})") == R"(config.json: linux.netDevices.eth0.name: invalid interface name "..")");
+  CHECK(devs(R"({"eth0": {"name": "x"}, "x": {}})") ==
+        R"(config.json: linux.netDevices.x: two devices would be named "x" in the container)");
+  // runc's words (tests/integration/netdev.bats).
+  CHECK(error_of_patch(R"({"linux": {"netDevices": {"dummy0": {}}}})") ==
+        "config.json: linux.netDevices: unable to move network devices without a NET namespace");
+}
+
+TEST_CASE("linux.intelRdt: closID, schemata as a string or lines, memBwSchema's prefix") {
+  CHECK(error_of_patch(R"({"linux": {"intelRdt": {"schemata": "L3:0=ff\nMB:0=20"}}})") == "no error");
+  CHECK(error_of_patch(R"({"linux": {"intelRdt": {"closID": "../x"}}})") ==
+        R"(config.json: linux.intelRdt.closID: invalid closID "../x": must be a directory name)");
+  CHECK(error_of_patch(R"({"linux": {"intelRdt": {"memBwSchema": "L3:0=ff"}}})") ==
+        R"(config.json: linux.intelRdt.memBwSchema: must start with "MB:", got "L3:0=ff")");
+  const oci::Spec s = oci::parse_spec(patched(minimal(), R"({"linux": {"intelRdt": {"schemata": "L3:0=ff"}}})"));
+  CHECK(s.linux->intelRdt->schemata == std::vector<std::string>{"L3:0=ff"});
 }

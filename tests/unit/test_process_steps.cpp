@@ -358,3 +358,17 @@ TEST_CASE("init steps: close_host_fds: close_range around the fds kept, else /pr
     CHECK_THROWS_WITH(run_step(sys, 0), doctest::Contains("close_range 3..6: Invalid argument"));
   }
 }
+
+TEST_CASE("init steps: linux.memoryPolicy after the cgroup (cpuset.mems), before the user switch and seccomp") {
+  Run plain;
+  run(plain);
+  CHECK_FALSE(plain.sys.has("set_memory_policy"));
+  Run r;
+  run(r, [](nlohmann::json& j) { j["linux"]["memoryPolicy"] = {{"mode", "MPOL_LOCAL"}}; });
+  const auto& s = r.sys;
+  INFO(nlohmann::json(s.calls).dump());
+  CHECK(s.has("set_memory_policy MPOL_LOCAL"));
+  CHECK(before(s, "finalize_rootfs", "set_memory_policy"));
+  CHECK(before(s, "set_memory_policy", "set_user"));
+  CHECK(before(s, "set_memory_policy", "load_seccomp"));
+}

@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,7 +15,9 @@
 #include <thread>
 
 #include "berth/ttrpc.pb.h"
+#include "deadline.hpp"
 #include "event_loop.hpp"
+#include "runtime.hpp"
 #include "ttrpc_client.hpp"
 #include "ttrpc_server.hpp"
 
@@ -155,11 +159,12 @@ void send_all(int fd, const std::string& bytes) {
 }
 
 std::string request_frame(std::uint32_t stream, const std::string& method, const std::string& payload,
-                          const std::string& service = "t.S") {
+                          const std::string& service = "t.S", std::int64_t timeout_nano = 0) {
   Request r;
   r.service = service;
   r.method = method;
   r.payload = payload;
+  r.timeout_nano = timeout_nano;
   return frame(stream, MsgType::Request, encode_request(r));
 }
 
@@ -302,4 +307,78 @@ TEST_CASE("ttrpc server: a flood of connections is capped, the server keeps serv
   usleep(50000);
   Client c(s.path);
   CHECK(c.call("t.S", "Echo", "ok", {}, std::chrono::seconds(2)) == "ok");
+}
+
+TEST_CASE("ttrpc server: a request still pending at its timeout_nano gets DeadlineExceeded, the late answer is dropped") {
+  TestServer s;
+  int fd = s.connect_raw();
+  auto t0 = std::chrono::steady_clock::now();
+  // Held with a 150 ms timeout; held without one; an echo with a timeout answered in time.
+  send_all(fd, request_frame(1, "Hold", "", "t.S", 150'000'000) + request_frame(3, "Hold", "") +
+                   request_frame(5, "Echo", "e", "t.S", 150'000'000));
+  FrameReader r;
+  Header h;
+  std::string body;
+  REQUIRE(read_frame(fd, r, h, body));
+  CHECK(h.stream_id == 5);
+  CHECK(decode_response(body) == "e");
+  REQUIRE(read_frame(fd, r, h, body));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(h.stream_id == 1);
+  CHECK(status_of(body) == Code::DeadlineExceeded);
+  CHECK(waited >= std::chrono::milliseconds(140));
+  CHECK(waited < std::chrono::milliseconds(1500));
+  // Stream 1 may be used again; releasing answers stream 3 (and the new 1) once each.
+  send_all(fd, request_frame(1, "Hold", ""));
+  Client c2(s.path);
+  c2.call("t.S", "Release", "", {}, std::chrono::seconds(2));
+  std::multiset<std::uint32_t> released;
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(read_frame(fd, r, h, body));
+    CHECK(decode_response(body) == "released");
+    released.insert(h.stream_id);
+  }
+  CHECK(released == std::multiset<std::uint32_t>{1, 3});
+  pollfd p{fd, POLLIN, 0};
+  CHECK(poll(&p, 1, 200) == 0);  // nothing more: the timed-out Hold's own answer was dropped
+  close(fd);
+}
+
+TEST_CASE("shim runtime: a berth command past the request's deadline is killed and reaped: DeadlineExceeded") {
+  char tmpl[] = "/tmp/berth-test-runtime-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string dir = tmpl, bin = dir + "/slow-berth";
+  {
+    FILE* f = fopen(bin.c_str(), "w");
+    REQUIRE(f != nullptr);
+    fputs("#!/bin/sh\nexec sleep 30\n", f);
+    fclose(f);
+    chmod(bin.c_str(), 0755);
+  }
+  Runtime rt(bin, dir);
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    RequestDeadline scope(Clock::now() + std::chrono::milliseconds(200));
+    try {
+      std::string out;
+      rt.run({"ps", "x"}, "", {}, &out);
+      FAIL("no throw");
+    } catch (const RpcError& e) {
+      CHECK(e.code() == Code::DeadlineExceeded);
+    }
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(waitpid(-1, nullptr, WNOHANG) <= 0);  // the killed berth was reaped: no zombie left
+  // Without a deadline the same binary would be waited for: a quick one succeeds.
+  {
+    FILE* f = fopen(bin.c_str(), "w");
+    REQUIRE(f != nullptr);
+    fputs("#!/bin/sh\necho ok\n", f);
+    fclose(f);
+  }
+  std::string out;
+  rt.run({"ps"}, "", {}, &out);
+  CHECK(out == "ok\n");
+  unlink(bin.c_str());
+  rmdir(dir.c_str());
 }

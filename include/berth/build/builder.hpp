@@ -11,9 +11,16 @@
 
 #include "berth/image/layer.hpp"
 #include "berth/image/oci.hpp"
+#include "berth/image/registry.hpp"
 #include "berth/image/store.hpp"
 
 namespace berth::build {
+
+// --secret id=ID,src=PATH or id=ID,env=VAR: read when a RUN mounts it, never stored.
+struct SecretSource {
+  std::string file;
+  std::string env;
+};
 
 struct BuildOptions {
   std::string context = ".";
@@ -25,9 +32,14 @@ struct BuildOptions {
   bool no_cache = false;
   bool host_network = false;
   bool quiet = false;                 // no step lines, no RUN output
+  bool tty_progress = false;          // the live display on stderr (a terminal) instead of plain lines
   std::optional<int64_t> epoch;       // SOURCE_DATE_EPOCH / --timestamp
   image::Compression compression = image::Compression::Gzip;
-  std::string runtime;                // berth binary; default: found next to berth-build
+  std::string runtime;                // a runtime binary for RUN; "" = libberth in-process
+  image::RegistryOptions registry;    // FROM of a registry image: registries.conf, auth, TLS
+  std::map<std::string, SecretSource> secrets;  // RUN --mount=type=secret,id=ID
+  std::map<std::string, std::string> ssh;       // RUN --mount=type=ssh,id=ID: agent socket paths
+  std::string snapshotter = "auto";   // auto, overlayfs, native (a copy of the layers; step_root.hpp)
 };
 
 struct BuildResult {

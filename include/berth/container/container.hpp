@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "berth/oci/state.hpp"
+#include "berth/process/listen_fds.hpp"
 #include "berth/container/record.hpp"
 #include "berth/util/fd.hpp"
 
@@ -22,7 +23,8 @@ struct CreateOptions {
   std::string pid_file;
   bool no_pivot = false;
   bool no_new_keyring = false;
-  int preserve_fds = 0;
+  int preserve_fds = 0;         // --preserve-fds: passed after the listen fds
+  process::ListenFds listen;    // systemd socket activation: fds 3..3+listen.count-1 first
   bool systemd_cgroup = false;  // --systemd-cgroup: the systemd cgroup driver
   // For foreground `run` with a terminal and no console socket: the caller's
   // own socket that receives the pty master. -1 otherwise.

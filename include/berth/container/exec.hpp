@@ -39,6 +39,7 @@ struct ExecOptions {
   std::string pid_file;
   int preserve_fds = 0;
   bool ignore_paused = false;
+  std::vector<std::string> cgroups;  // --cgroup [controllers:]path: a sub-cgroup (exec_cgroup.hpp)
 };
 
 struct Executed {

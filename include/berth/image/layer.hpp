@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct LayerWriteOptions {
   // With a value: every mtime is clamped to it (SOURCE_DATE_EPOCH). Without: all mtimes 0.
   std::optional<int64_t> epoch;
   Compression compression = Compression::Gzip;
+  // Whiteouts and opaque directories given beside the tree, by path relative to it ("a/b"),
+  // for a tree on a file system that cannot hold overlayfs' forms (0/0 character devices,
+  // trusted.overlay.opaque): the native snapshotter's upper dir on overlayfs. The parent of a
+  // whiteout must be in the tree; the tar is the same as from the overlayfs forms.
+  std::set<std::string> whiteouts;
+  std::set<std::string> opaque_dirs;
 };
 
 // Writes `dir` (an overlayfs upper dir, or any tree) as a layer blob into the store.

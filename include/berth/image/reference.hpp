@@ -15,6 +15,7 @@ struct Reference {
   std::string path;    // "library/busybox"
   std::string tag;     // empty only when a digest is given without a tag
   std::string digest;  // "sha256:..." or empty
+  bool short_name = false;  // written without a registry ("busybox", "user/app"): registries.conf may search
 
   // "docker.io/library/busybox"
   std::string name() const { return domain + "/" + path; }

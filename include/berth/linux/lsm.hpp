@@ -24,9 +24,17 @@ LsmHost detect_lsm();
 // Empty values are always fine.
 void require_apparmor(const std::string& profile, const std::string& field, const LsmHost& host);
 void require_selinux(const std::string& label, const std::string& field, const LsmHost& host);
-// Every label of a container's config: process.apparmorProfile, process.selinuxLabel and
-// linux.mountLabel (runc 1.1 fails on mountLabel without SELinux too: it adds context= to mounts).
+// Every label of a container's config: process.apparmorProfile and process.selinuxLabel are
+// refused without their LSM; linux.mountLabel is ignored with a warning without SELinux, as
+// runc 1.2+ does (runc 1.1.5 adds context= anyway and fails on the first tmpfs: EINVAL).
 void require_lsm_support(const oci::Spec& spec, const LsmHost& host);
+
+// Whether SELinux is enabled (asked once per process).
+bool selinux_enabled();
+// The file system data of a mount with linux.mountLabel: `data` plus context="<label>",
+// as runc, for the file systems the container creates (not binds, proc, sysfs, mqueue,
+// cgroup); `data` unchanged for an empty label.
+std::string mount_label_data(const std::string& data, const std::string& type, bool bind, const std::string& label);
 // Whether the config asks for any AppArmor profile or SELinux label.
 bool wants_lsm(const oci::Spec& spec);
 

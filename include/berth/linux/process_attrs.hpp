@@ -3,8 +3,11 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "berth/oci/spec.hpp"
@@ -30,5 +33,8 @@ void apply_sysctl(const std::map<std::string, std::string>& sysctl);
 void write_file(const std::string& path, const std::string& data);
 // Reads a whole small file; throws on failure.
 std::string read_file(const std::string& path);
+// Reads PATH to its end through BUF, handing each chunk to FN: the one read loop (EINTR
+// retried, errors naming PATH) of read_file and of hashing a file without holding it whole.
+void read_chunks(const std::string& path, std::span<char> buf, const std::function<void(std::string_view)>& fn);
 
 }  // namespace berth::linux_

@@ -1,4 +1,4 @@
-// Typed model of the OCI runtime-spec (1.2, with cheap 1.3 fields) config.json.
+// Typed model of the OCI runtime-spec (1.2, with the 1.3 fields) config.json.
 // Field names mirror the JSON keys so the mapping is obvious. Pure data: no
 // syscalls here. Parsing and validation live in oci/parse.hpp.
 #pragma once
@@ -213,6 +213,30 @@ struct Personality {
   std::vector<std::string> flags;
 };
 
+// linux.memoryPolicy (runtime-spec 1.3): the container process's NUMA policy,
+// set_mempolicy(2). Checked with the kernel's rules at parse time.
+struct MemoryPolicy {
+  std::string mode;                // MPOL_DEFAULT, MPOL_BIND, ...
+  std::string nodes;               // node list ("0-3,7"); "" = none
+  std::vector<std::string> flags;  // MPOL_F_STATIC_NODES, ...
+};
+
+// linux.netDevices (runtime-spec 1.2): keyed by the interface's name in the
+// runtime's network namespace; `name` is its name in the container's ("" =
+// the same). Moved in at create, moved back (with the old name) at delete.
+struct NetDevice {
+  std::string name;
+};
+
+// linux.intelRdt: a resctrl group (closID, default the container id), the
+// schemata written into it, monitoring.
+struct IntelRdt {
+  std::string closID;
+  std::string l3CacheSchema, memBwSchema;
+  std::vector<std::string> schemata;  // lines (1.3 has an array, 1.2 drafts a string)
+  bool enableCMT = false, enableMBM = false, enableMonitoring = false;
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<IdMapping> uidMappings, gidMappings;
@@ -226,7 +250,9 @@ struct Linux {
   std::vector<std::string> maskedPaths, readonlyPaths;
   std::string mountLabel;
   std::optional<Personality> personality;
-  nlohmann::json intelRdt;  // kept for round-trip; not applied
+  std::optional<IntelRdt> intelRdt;
+  std::optional<MemoryPolicy> memoryPolicy;
+  std::map<std::string, NetDevice> netDevices;
 };
 
 struct Spec {

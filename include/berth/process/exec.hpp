@@ -36,6 +36,9 @@ struct ExecConfig {
   const linux_::SeccompFilter* seccomp = nullptr;  // the container's filter, loaded last
   // Parent side: receives the seccomp notify fd (linux.seccomp.listenerPath).
   std::function<void(pid_t pid, int fd)> seccomp_listener;
+  // Parent side, with the cgroup join, before the process goes on: other groups of the
+  // container's (its linux.intelRdt resctrl group).
+  std::function<void(pid_t pid)> join_host_groups;
 };
 
 struct ExecProcess {

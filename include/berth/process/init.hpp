@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "berth/oci/spec.hpp"
+#include "berth/process/hooks.hpp"
+#include "berth/process/listen_fds.hpp"
 #include "berth/process/plan.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/fd.hpp"
@@ -32,9 +34,11 @@ struct InitConfig {
   std::string rootfs;          // absolute
   bool no_pivot = false;
   bool no_new_keyring = false;
-  int preserve_fds = 0;        // fds 3 .. 3+n-1 pass to the process
+  int preserve_fds = 0;        // fds 3 .. 3+n-1 pass to the process (listen fds included)
+  ListenFds listen;            // the first listen.count of them: LISTEN_* set for the process
   int console_socket = -1;     // connected --console-socket, or -1
   int exec_fifo = -1;          // the exec fifo, opened O_RDWR: the init blocks reading it
+  HookOutput hook_io;          // createContainer/startContainer hooks' output files (hooks.hpp)
   const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded last by the init
   // Hierarchy mount point -> container cgroup dir, for cgroup mounts without a cgroupns.
   std::map<std::string, std::string> cgroup_dirs;

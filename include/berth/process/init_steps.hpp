@@ -31,6 +31,7 @@ struct InitContext {
 
   // Carried from one step to the next.
   bool death_signal_armed = false;  // PR_SET_PDEATHSIG is set: restore it after credential changes
+  bool cwd_entered = false;         // process.cwd entered while still root (switch_user)
   linux_::RootfsContext rootfs;
   UniqueFd rootfd;
   std::string hook_state;  // the parent's state JSON for createContainer/startContainer hooks

@@ -66,16 +66,17 @@ enum class InitStep : uint8_t {
   NewSession,          // setsid
   Terminal,            // a pty of the container's devpts; its master to the console socket
   SessionKeyring,      // a session keyring of the container's own
-  FindExecutable,      // HOME, process.args[0] found (126/127 reported to the parent)
   SetPersonality,      // linux.personality: execution domain and flags
   SetScheduler,        // process.scheduler: sched_setattr (before the capabilities go)
   SetIoPriority,       // process.ioPriority: ioprio_set
   FinalCpuAffinity,    // process.execCPUAffinity.final: the process's own
+  SetMemoryPolicy,     // linux.memoryPolicy: set_mempolicy, after the cgroup (cpuset.mems)
   TrimHeap,            // give back the set-up's heap before a filter could forbid it
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
-  SwitchUser,          // bounding set, then process.user (keeping the permitted caps)
+  SwitchUser,          // cwd entered as root, bounding set, then process.user (keeping the permitted caps)
   SetCapabilities,     // the five capability sets
-  EnterCwd,            // chdir process.cwd, process.user.umask
+  EnterCwd,            // chdir process.cwd as the user, process.user.umask
+  FindExecutable,      // HOME, process.args[0] found as the user (126/127 reported to the parent)
   LsmLabels,           // SELinux and AppArmor exec labels
   NoNewPrivs,          // PR_SET_NO_NEW_PRIVS
   OutliveParent,       // PR_SET_PDEATHSIG 0: set-up is over (before Ready, before a filter forbids prctl)

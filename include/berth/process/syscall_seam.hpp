@@ -80,6 +80,7 @@ class SyscallSeam {
   virtual void set_scheduler(const oci::Scheduler& s) = 0;
   virtual void set_io_priority(const oci::IOPriority& p) = 0;
   virtual void set_cpu_affinity(const std::string& cpus, const std::string& field) = 0;
+  virtual void set_memory_policy(const oci::MemoryPolicy& p) = 0;
 
   // Terminal, keyring, LSM, seccomp.
   // A pty in the container's devpts, bound over /dev/console (in a mount

@@ -12,6 +12,8 @@
 
 #include "../overlay.hpp"
 #include "../run_step.hpp"
+#include "registry_cmds.hpp"
+#include "../step_root.hpp"
 #include "berth/build/builder.hpp"
 #include "berth/image/bundle.hpp"
 #include "berth/image/digest.hpp"
@@ -19,6 +21,7 @@
 #include "berth/image/store.hpp"
 #include "berth/image/registry.hpp"
 #include "berth/image/transports.hpp"
+#include "berth/linux/exe_seal.hpp"
 #include "berth/util/error.hpp"
 
 using berth::Error;
@@ -54,6 +57,62 @@ struct Output {
   std::string type, dest;
   bool tar = true;
 };
+
+// --secret id=ID,src=PATH | id=ID,env=VAR (BuildKit's form; also source=, type=file|env).
+std::pair<std::string, bld::SecretSource> parse_secret(const std::string& s) {
+  std::string id, type;
+  bld::SecretSource src;
+  size_t b = 0;
+  while (b <= s.size()) {
+    size_t e = s.find(',', b);
+    if (e == std::string::npos) e = s.size();
+    auto [k, v] = key_value(s.substr(b, e - b), "--secret");
+    if (k == "id") {
+      id = v;
+    } else if (k == "src" || k == "source") {
+      src.file = v;
+    } else if (k == "env") {
+      src.env = v;
+    } else if (k == "type") {
+      if (v != "file" && v != "env") throw Error("--secret: type must be file or env");
+      type = v;
+    } else {
+      throw Error("--secret: unknown key \"" + k + "\"");
+    }
+    b = e + 1;
+  }
+  if (id.empty()) throw Error("--secret \"" + s + "\": id= is required");
+  if (!src.file.empty() && !src.env.empty()) throw Error("--secret \"" + s + "\": give src= or env=, not both");
+  if (src.file.empty() && src.env.empty()) throw Error("--secret \"" + s + "\": src=PATH or env=VAR is required");
+  if ((type == "file" && src.file.empty()) || (type == "env" && src.env.empty())) throw Error("--secret \"" + s + "\": type=" + type + " does not match");
+  if (!src.file.empty() && ::access(src.file.c_str(), R_OK) != 0) berth::throw_errno("--secret " + id + ": " + src.file);
+  return {id, src};
+}
+
+// --ssh ID[=SOCKET]: an ssh-agent socket (default: $SSH_AUTH_SOCK). Key files are not
+// supported: berth-build runs no agent of its own.
+std::pair<std::string, std::string> parse_ssh(const std::string& s) {
+  size_t eq = s.find('=');
+  std::string id = s.substr(0, eq), path;
+  if (id.empty()) throw Error("--ssh \"" + s + "\": want ID[=SOCKET]");
+  if (eq != std::string::npos) {
+    path = s.substr(eq + 1);
+  } else if (const char* a = std::getenv("SSH_AUTH_SOCK"); a && *a) {
+    path = a;
+  } else {
+    throw Error("--ssh " + id + ": SSH_AUTH_SOCK is not set (give --ssh " + id + "=SOCKET)");
+  }
+  if (path.find(',') != std::string::npos) throw Error("--ssh " + id + ": one socket per id");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) berth::throw_errno("--ssh " + id + ": " + path);
+  if (!S_ISSOCK(st.st_mode)) throw Error("--ssh " + id + ": " + path + " is not a socket (key files are not supported: give an ssh-agent socket)");
+  if (path[0] != '/') {
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) berth::throw_errno("getcwd");
+    path = std::string(cwd) + "/" + path;
+  }
+  return {id, path};
+}
 
 Output parse_output(const std::string& s) {
   Output o;
@@ -104,21 +163,48 @@ int run_runtime(const std::vector<std::string>& argv, bool quiet = false) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+// The command word and whether --runtime was given, from the raw arguments (before CLI11).
+std::pair<std::string, bool> command_of(int argc, char** argv) {
+  bool runtime = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--runtime" || a.rfind("--runtime=", 0) == 0) runtime = true;
+    if (a == "--root" || a == "--store" || a == "--runtime") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] != '-') return {a, runtime};
+  }
+  return {"", runtime};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // CVE-2019-5736: RUN's containers are cloned from berth-build itself, so, like berth's
+  // create/run/exec, `build` runs from a sealed copy of its binary (linux/exe_seal.hpp): a
+  // `#!/proc/self/exe` script run by RUN reaches a read-only copy, never the file on disk.
+  if (auto [cmd, runtime_flag] = command_of(argc, argv); cmd == "build" && !runtime_flag && ::geteuid() == 0) {
+    try {
+      berth::linux_::reexec_sealed(argv);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "berth-build: %s\n", e.what());
+      return 1;
+    }
+  }
   CLI::App app{"berth-build: Dockerfile to OCI image, image store, image to bundle", "berth-build"};
   app.require_subcommand(1);
   std::string root = img::kDefaultStoreRoot;
   std::string runtime;
   app.add_option("--root,--store", root, "image store (an OCI image layout)")->capture_default_str();
-  app.add_option("--runtime", runtime, "berth binary for RUN (default: next to berth-build, else in PATH)");
+  app.add_option("--runtime", runtime, "RUN through this runc-compatible binary instead of libberth in-process (also the berth binary of `run`; default: next to berth-build, else in PATH)");
   app.set_version_flag("-v,--version", std::string("berth-build version ") + BERTH_VERSION);
   std::function<int()> action;
+  img::RegistryOptions registry;  // registry access of any command (--registries-conf, below)
 
   // build
   bld::BuildOptions bo;
-  std::vector<std::string> build_args, labels;
+  std::vector<std::string> build_args, labels, secrets, ssh;
   std::string network = "none", progress = "auto", output, compression = "gzip";
   std::optional<int64_t> timestamp;
   bool quiet = false;
@@ -127,14 +213,22 @@ int main(int argc, char** argv) {
   b->add_option("-t,--tag", bo.tags, "name the image (repeatable)");
   b->add_option("--build-arg", build_args, "KEY=VALUE for an ARG (repeatable)");
   b->add_option("--label", labels, "KEY=VALUE label on the image (repeatable)");
+  b->add_option("--secret", secrets, "id=ID,src=PATH or id=ID,env=VAR for RUN --mount=type=secret (repeatable)");
+  b->add_option("--ssh", ssh, "ID[=SOCKET] ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK; repeatable)");
   b->add_option("--target", bo.target, "build this stage");
   b->add_flag("--no-cache", bo.no_cache, "do not use the build cache");
   b->add_option("--network", network, "RUN network: none or host")->check(CLI::IsMember({"none", "host", "default"}));
-  b->add_option("--progress", progress, "auto, plain, tty or quiet")->check(CLI::IsMember({"auto", "plain", "tty", "quiet"}));
+  b->add_option("--progress", progress, "auto (tty when stderr is a terminal, else plain), plain, tty or quiet")
+      ->check(CLI::IsMember({"auto", "plain", "tty", "quiet"}));
   b->add_option("--output,-o", output, "type=oci|docker,dest=PATH[,tar=false]");
   b->add_option("--timestamp", timestamp, "seconds since the epoch for created times and file mtimes (default: SOURCE_DATE_EPOCH, else 0)");
   b->add_flag("-q,--quiet", quiet, "print only the image digest");
   b->add_option("--compression", compression, "new layers: gzip, zstd or none")->capture_default_str();
+  if (const char* sn = std::getenv("BERTH_BUILD_SNAPSHOTTER"); sn && *sn) bo.snapshotter = sn;
+  b->add_option("--snapshotter", bo.snapshotter,
+                "step root file systems: overlayfs, native (copies of the layers, where overlayfs cannot be used) or auto "
+                "(default: $BERTH_BUILD_SNAPSHOTTER, else auto)")
+      ->check(CLI::IsMember({"auto", "overlayfs", "native"}));
   b->add_option("context", bo.context, "build context directory")->required();
   b->callback([&] {
     action = [&]() -> int {
@@ -146,11 +240,24 @@ int main(int argc, char** argv) {
         auto [k, v] = key_value(l, "--label");
         bo.labels[k] = v;
       }
+      for (const auto& sc : secrets) {
+        auto [id, src] = parse_secret(sc);
+        bo.secrets[id] = src;
+      }
+      for (const auto& sh : ssh) {
+        auto [id, path] = parse_ssh(sh);
+        bo.ssh[id] = path;
+      }
       for (const auto& t : bo.tags) (void)img::normalize_ref(t);  // a bad -t fails before the build, not after
       bo.host_network = network == "host";
       bo.compression = img::parse_compression(compression);
       bo.quiet = quiet || progress == "quiet";
+      if (progress == "tty" && !::isatty(2)) throw Error("--progress tty: stderr is not a terminal (use plain or auto)");
+      bo.tty_progress = !bo.quiet && (progress == "tty" || (progress == "auto" && ::isatty(2)));
       bo.runtime = runtime;
+      bo.registry = registry;
+      if (bo.quiet) bo.registry.progress = img::Progress::Quiet;
+      (void)bld::parse_snapshotter(bo.snapshotter);  // $BERTH_BUILD_SNAPSHOTTER is checked too
       if (timestamp) {
         bo.epoch = timestamp;
       } else if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
@@ -267,63 +374,8 @@ int main(int argc, char** argv) {
     };
   });
 
-  // Registry options of pull and push: --insecure (plain HTTP / unverified TLS), --creds USER[:PASS].
-  bool reg_insecure = false;
-  std::string reg_creds;
-  auto reg_options = [&] {
-    img::RegistryOptions o;
-    o.insecure = reg_insecure;
-    if (!reg_creds.empty()) {
-      size_t c = reg_creds.find(':');
-      o.username = reg_creds.substr(0, c);
-      if (c != std::string::npos) o.password = reg_creds.substr(c + 1);
-    }
-    return o;
-  };
-  auto* pull = app.add_subcommand("pull", "import an image: [docker://]REF from a registry, oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
-  pull->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
-  pull->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
-  pull->add_option("source", name1)->required();
-  pull->add_option("name", name2, "name in the store (default: the name inside)");
-  pull->callback([&] {
-    action = [&]() -> int {
-      img::Store store(root);
-      img::Image im;
-      if (img::is_transport_ref(name1)) {
-        im = img::pull(store, name1, name2);
-      } else {
-        auto ref = img::parse_reference(img::is_registry_ref(name1) ? name1.substr(9) : name1);
-        im = img::registry_pull(store, ref, reg_options());
-        if (!name2.empty()) store.tag(name2, im.manifest_desc);
-      }
-      std::cout << im.manifest_desc.digest << "\n";
-      return 0;
-    };
-  });
-
-  auto* push = app.add_subcommand("push", "export an image to docker://HOST[:PORT]/REPO[:TAG], oci:DIR[:NAME], oci-archive:PATH[:NAME], docker-archive:PATH[:NAME]");
-  push->add_flag("--insecure", reg_insecure, "allow plain HTTP and unverified TLS to the registry");
-  push->add_option("--creds", reg_creds, "USER[:PASSWORD] for the registry");
-  push->add_option("image", name1)->required();
-  push->add_option("dest", name2)->required();
-  push->callback([&] {
-    action = [&]() -> int {
-      img::Store store(root);
-      auto im = find_image(store, name1);
-      std::string n = name1;
-      try {
-        n = img::normalize_ref(name1);
-      } catch (const Error&) {
-      }
-      if (img::valid_digest(name1)) n.clear();
-      if (img::is_registry_ref(name2)) {
-        img::registry_push(store, im, img::parse_reference(name2.substr(9)), reg_options());
-      } else {
-        img::push(store, im, name2, n);
-      }
-      return 0;
-    };
-  });
+  // pull, push, login, logout and the global --registries-conf (registry_cmds.cpp).
+  berth::build::cli::add_registry_commands(app, root, action, registry);
 
   std::vector<std::string> cmd;
   auto* unpack = app.add_subcommand("unpack", "make a runtime bundle (rootfs + config.json) from an image");
@@ -381,6 +433,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    // The store's paths end up in mount options and in the RUN bundle, whose runtime works
+    // from another directory: a relative --root would name the wrong place there.
+    if (!root.empty() && root[0] != '/') {
+      char cwd[4096];
+      if (!::getcwd(cwd, sizeof cwd)) berth::throw_errno("getcwd");
+      root = std::string(cwd) + "/" + root;
+    }
     return action ? action() : 0;
   } catch (const std::exception& e) {
     std::fflush(stdout);

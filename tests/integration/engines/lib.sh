@@ -230,6 +230,43 @@ argv_shapes() { # LOGFILE
   done | sort | uniq -c | sort -k2 | awk '{c=$1; $1=""; printf "  %4d x%s\n", c, $0}'
 }
 
+# ---------------------------------------------------------------- private containerd
+# private_containerd_config DIR SOCKET [LEVEL]: prints the config of a containerd 1.6 private
+# to a test: root, state, temp and the opt dir under DIR (made here), the gRPC socket SOCKET
+# and the ttrpc socket SOCKET.ttrpc, the CRI plugin off, log level LEVEL (default info).
+# One copy for the engine suite (run.sh), tests/integration/test_shim.sh, test_build.sh and
+# bench/shim_memory.sh; those that do not source this file run
+#   bash tests/integration/engines/lib.sh __containerd_config DIR SOCKET [LEVEL] >FILE
+private_containerd_config() {
+  local dir=$1 sock=$2 level=${3:-info}
+  mkdir -p "$dir/root" "$dir/state" "$dir/tmp" "$dir/opt"
+  cat <<EOF
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+temp = "$dir/tmp"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "$sock"
+
+[ttrpc]
+  address = "$sock.ttrpc"
+
+[debug]
+  level = "$level"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/opt"
+EOF
+}
+
+if [ "${1:-}" = __containerd_config ]; then
+  shift
+  private_containerd_config "$@"
+  exit $?
+fi
+
 # ---------------------------------------------------------------- scenario process
 if [ "${1:-}" = __scenario ]; then
   fn=$2

@@ -22,7 +22,9 @@
 #
 # Environment: SCENARIO_TIMEOUT (s, default 120), CMD_TIMEOUT (s, default 60),
 #   KEEP_LOGS=1 keeps the logs dir even when everything passed,
-#   ENGINES_LOG_DIR (default /tmp/berth-engines-logs-RUNTIME_NAME-TAG).
+#   ENGINES_LOG_DIR (default /tmp/berth-engines-logs-RUNTIME_NAME-TAG),
+#   ENGINES_SHIM=PATH of containerd-shim-berth-v2: containerd's tasks go through that shim
+#   instead of containerd-shim-runc-v2 (see start_containerd); run with FILTER "containerd:".
 # Output: "PASS engine:scenario", "FAIL engine:scenario" (+ details), "SKIP engine:scenario: why".
 # Exit: 0 if nothing failed (skips are fine), 1 otherwise, 2 on usage/set-up errors.
 set -uo pipefail
@@ -75,9 +77,21 @@ cp "$RUNTIME" "$T/bin/$(basename "$RUNTIME")" || { echo "run.sh: cannot copy $RU
 mkdir -p "$LOGS" || { rm -rf "$T"; exit 2; }
 RUNTIME=$T/bin/$(basename "$RUNTIME")
 export RUNTIME
+if [ -n "${ENGINES_SHIM:-}" ]; then
+  [ -x "$ENGINES_SHIM" ] || { echo "run.sh: ENGINES_SHIM=$ENGINES_SHIM is not executable" >&2; rm -rf "$T"; exit 2; }
+  mkdir -p "$T/shim-bin"
+  cp "$ENGINES_SHIM" "$T/shim-bin/containerd-shim-berth-v2"
+  # containerd resolves the runtime io.containerd.runc.v2 (what ctr --runc-binary/--runc-root
+  # needs: ctr sends runc's options only for that runtime) to containerd-shim-runc-v2 in its
+  # PATH: here berth's shim answers to that name, so the same scenarios run through it, with
+  # the options (binary_name: the logging wrapper, root) it is given. The shim runs the berth
+  # next to it only without a binary_name.
+  ln -s containerd-shim-berth-v2 "$T/shim-bin/containerd-shim-runc-v2"
+  cp "$RUNTIME" "$T/shim-bin/berth"
+fi
 
 
-echo "== engine tests: runtime $RUNTIME_ORIG ($RUNTIME_NAME, sha256 $(sha256sum "$RUNTIME" | cut -c1-12), $("$RUNTIME" --version 2>/dev/null | head -n1)), tag $TAG, temp dir $T${FILTER:+, filter /$FILTER/}"
+echo "== engine tests: runtime $RUNTIME_ORIG ($RUNTIME_NAME, sha256 $(sha256sum "$RUNTIME" | cut -c1-12), $("$RUNTIME" --version 2>/dev/null | head -n1)), tag $TAG, temp dir $T${FILTER:+, filter /$FILTER/}${ENGINES_SHIM:+, through the shim $ENGINES_SHIM}"
 
 # ---------------------------------------------------------------- engines: set-up
 BRIDGE="" BRIDGE_GW="" NET_SKIP=""
@@ -94,28 +108,8 @@ wait_socket() { # PATH SECONDS PID STARTTIME
 }
 
 start_containerd() {
-  local c=$T/containerd
-  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt"
-  cat >"$T/containerd.toml" <<EOF
-version = 2
-root = "$c/root"
-state = "$c/state"
-temp = "$c/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "$T/containerd.sock"
-
-[ttrpc]
-  address = "$T/containerd.sock.ttrpc"
-
-[debug]
-  level = "info"
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$c/opt"
-EOF
-  setsid containerd --config "$T/containerd.toml" </dev/null >"$T/logs/containerd.log" 2>&1 &
+  private_containerd_config "$T/containerd" "$T/containerd.sock" info >"$T/containerd.toml"
+  PATH="${ENGINES_SHIM:+$T/shim-bin:}$PATH" setsid containerd --config "$T/containerd.toml" </dev/null >"$T/logs/containerd.log" 2>&1 &
   local pid=$! st
   sleep 0.05
   st=$(proc_start "$pid") || { echo "containerd exited at once:"; tail -n 20 "$T/logs/containerd.log"; return 1; }
