@@ -144,3 +144,11 @@ fuzz: fuzz-build
 
 fuzz-quick: fuzz-build
 	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_QUICK_SECONDS)
+
+# Soak and crash recovery (tests/soak/soak.sh; its result is quoted in docs/reliability.md):
+# 1,000 sequential lifecycles, 10 rounds of 50 parallel ones, 50 creates SIGKILLed at random
+# points, each followed by leak checks. Takes minutes: not part of `test`.
+# SOAK_SEQ, SOAK_PAR, SOAK_ROUNDS, SOAK_KILLS, SOAK_KILL_MS change the counts.
+.PHONY: soak
+soak: build
+	tests/run_root_guard.sh tests/soak/soak.sh $(BUILD)/berth

@@ -334,6 +334,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   if (cfg.init_pidfd >= 0 && exited(cfg.init_pidfd))
     throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited");
 
+  require_single_threaded("clone3 exec process");
   // --debug: runc's phase names, which its tests and log readers look for.
   log::debug("nsexec container setup: joining the namespaces of container init " + std::to_string(cfg.init_pid));
   SyncPair sp = make_sync_pair();

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -54,6 +55,23 @@ void join_session_keyring(const std::string& id) {
   if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS &&
       errno != EACCES && errno != EPERM && errno != EDQUOT)
     throw_errno("join session keyring");
+}
+
+void require_single_threaded(const std::string& what) {
+  // Field 20 of /proc/self/stat, after the parenthesised command name.
+  char buf[1024];
+  UniqueFd fd(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
+  if (!fd) return;  // no /proc: nothing to check with (berth itself starts no thread)
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  long threads = 1;
+  if (p && std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld", &threads) != 1)
+    threads = 1;
+  if (threads > 1)
+    throw Error(what + ": berth has " + std::to_string(threads) +
+                " threads; the cloned child is only safe in a single-threaded process (internal error)");
 }
 
 void throw_child_error(const SyncMsg& m) {
@@ -158,6 +176,7 @@ void enter_pid_namespace(ParentContext& ctx) {
 // (EINVAL/E2BIG: too old; EBUSY: not a domain cgroup; EOPNOTSUPP) fall back to
 // clone3 + the cgroup.procs write.
 void clone_init(ParentContext& ctx) {
+  require_single_threaded("clone3 container init");
   // --debug: the phase names runc logs ("nsexec started", "child process in
   // init()"), which runc's tests and log readers look for.
   log::debug("nsexec started: nsexec container setup: cloning the container init (clone3)");

@@ -102,32 +102,44 @@ tmpfs" "$OUT" "content, owner, mode on the tmpfs"
 
 # The parent-death signal is cleared by the kernel at every credential change; in a remapped
 # user namespace the init changes its ids (root of the namespace) after it armed the signal.
-# `create` SIGKILLed while a createRuntime hook runs (the init then waits for the hooks,
-# long past that change) must take the half-made init with it.
+# `create` SIGKILLed while the init runs a createContainer hook (long past that change, and not
+# reading the sync socket, whose EOF would end it anyway) must take the half-made init with it.
 test_create_killed_userns_init_dies_with_it() {
+  runc_known_diff "runc 1.1.5's init outlives a runc SIGKILLed during a createContainer hook"
   mkbundle --copy
   chown -R 100000:100000 "$BUNDLE/rootfs"
   add_namespace user
   cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
      | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
   set_args true
-  cfg --arg s "$T/hook.state" --arg p "$T/hook.pid" \
-    '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ > \($p); cat > \($s).tmp; mv \($s).tmp \($s); exec sleep 30"]}]'
+  # A duration no other process has: how the hook is found from the host.
+  local mark="30.$RANDOM$RANDOM"
+  mkdir -m 0777 "$T/hk"  # the hook runs as the container's root, host uid 100000
+  cfg --arg s "$T/hk/hook.state" --arg m "$mark" \
+    '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "cat > \($s).tmp; mv \($s).tmp \($s); exec sleep \($m)"]}]'
   rt_bg "$T/create.out" create --bundle "$BUNDLE" "$ID"
-  local berth_pid=$BG_PID init
-  wait_for_file "$T/hook.state" 10
-  track_pid "$(cat "$T/hook.pid")"
-  init=$(jq -r .pid "$T/hook.state")
-  [ "$init" -gt 0 ] 2>/dev/null || fail "no init pid in the hook's state: $(cat "$T/hook.state")"
+  local berth_pid=$BG_PID hook="" init c i
+  wait_for_file "$T/hk/hook.state" 10
+  for ((i = 0; i < 100; i++)); do
+    for c in /proc/[0-9]*/cmdline; do
+      if [ "$(tr '\0' ' ' < "$c" 2>/dev/null)" = "sleep $mark " ]; then hook=${c#/proc/}; hook=${hook%/cmdline}; fi
+    done
+    [ -z "$hook" ] || break
+    sleep 0.05
+  done
+  [ -n "$hook" ] || fail "the createContainer hook (sleep $mark) was not found"
+  track_pid "$hook"
+  init=$(awk '/^PPid:/ {print $2}' "/proc/$hook/status")
   track_pid "$init"
-  pid_alive "$init" || fail "the init $init is not alive while the hook runs"
+  echo "# berth $berth_pid, init $init, hook $hook"
+  pid_alive "$init" || fail "the init $init is not alive while its hook runs"
   assert_ne "$(host_ns user)" "$(readlink "/proc/$init/ns/user")" "the init's user namespace"
   assert_eq "0 100000 65536" "$(awk '{print $1, $2, $3}' "/proc/$init/uid_map")" "the init's uid_map"
   # root of its user namespace by now: its ids changed after the signal was armed
   assert_eq 100000 "$(awk '/^Uid:/ {print $3}' "/proc/$init/status")" "the init's effective uid (host view)"
   kill -KILL "$berth_pid"
   wait_pid_gone "$init" 5
-  kill -KILL "$(cat "$T/hook.pid")" 2>/dev/null || true
+  kill -KILL "$hook" 2>/dev/null || true
   rt delete --force "$ID" >/dev/null 2>&1 || true
   assert_root_empty
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "berth/process/init.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
 
@@ -147,4 +148,21 @@ TEST_CASE("sync: a payload beyond the limit is refused by the sender, naming the
   std::string huge(process::kSyncMaxPayload + 1, 'x');
   CHECK_THROWS_WITH(process::send_msg(sp.child.get(), {SyncType::HooksDone, 0, 0, huge}),
                     doctest::Contains("send sync message HooksDone: 67108865 bytes, more than the limit of 64 MiB"));
+}
+
+TEST_CASE("the init is cloned only from a single-threaded berth") {
+  process::require_single_threaded("clone3 container init");  // doctest runs tests on the main thread only
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  std::thread t([&] {
+    char c;
+    (void)!::read(p[0], &c, 1);
+  });
+  CHECK_THROWS_WITH(process::require_single_threaded("clone3 container init"),
+                    doctest::Contains("clone3 container init: berth has 2 threads"));
+  (void)!::write(p[1], "x", 1);
+  t.join();
+  ::close(p[0]);
+  ::close(p[1]);
+  process::require_single_threaded("clone3 container init");
 }

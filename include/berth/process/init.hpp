@@ -108,6 +108,12 @@ class ExecError : public std::runtime_error {
 // Shared by spawn_init and spawn_exec (parent side of the handshake):
 // turns a SyncType::Error message into ExecError (126/127) or berth::Error.
 [[noreturn]] void throw_child_error(const SyncMsg& m);
+// The init and the exec child are clone3 copies of berth that allocate and
+// throw before they execve: safe only when no other thread of berth held a
+// lock (malloc's, the unwinder's) at the moment of the copy. Throws
+// berth::Error if this process has more than one thread (/proc/self/stat).
+void require_single_threaded(const std::string& what);
+
 // SIGKILLs a half-made child through its pidfd and reaps it.
 void kill_and_reap(int pidfd, pid_t pid);
 
