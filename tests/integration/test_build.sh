@@ -805,19 +805,7 @@ test_build_docker_load_and_run() {
   bb build -q -t hello --output type=docker,dest="$T/h.docker.tar" "$CTX" >/dev/null
   local c=$T/c i
   mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/docker" "$T/dx/runtime-runc/moby" "$T/dx/runtime-rt/moby"
-  cat >"$T/c.toml" <<TOML
-version = 2
-root = "$c/root"
-state = "$c/state"
-temp = "$c/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/c.sock"
-[ttrpc]
-  address = "$T/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$c/opt"
-TOML
+  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
   [ -e /run/docker ] || at_cleanup "rmdir /run/docker/plugins /run/docker 2>/dev/null; true"
   # stopped by at_cleanup (run in reverse order: dockerd, containerd, then stray shims), politely:
   # dockerd stops its containers and lets go of its mounts only when asked with SIGTERM

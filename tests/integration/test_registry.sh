@@ -436,19 +436,7 @@ test_registry_containerd_pulls_berth_push() {
   bb push --format docker app:1 "docker://$REG/xd:1" 2>/dev/null
   local c=$T/c
   mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
-  cat >"$T/c.toml" <<EOF
-version = 2
-root = "$c/root"
-state = "$c/state"
-temp = "$c/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/c.sock"
-[ttrpc]
-  address = "$T/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$c/opt"
-EOF
+  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
   setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
   track_pid $!
   at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
