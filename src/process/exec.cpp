@@ -131,6 +131,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
   std::vector<int> keep = {sync, cfg.console_socket};
   for (const auto& ns : joined) keep.push_back(ns.fd.get());
+  keep.push_back(log::file_fd());
   close_fds_except(linux_syscalls(), first, keep);
 
   std::vector<UniqueFd> tasks;

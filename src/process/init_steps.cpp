@@ -18,6 +18,7 @@
 #include "berth/process/hooks.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::process {
 namespace {
@@ -104,6 +105,7 @@ void close_host_fds(InitContext& ctx) {
   std::vector<int> keep = {ctx.sync, cfg.console_socket, cfg.exec_fifo, cfg.hook_io.out, cfg.hook_io.err};
   for (const auto& ns : ctx.joined) keep.push_back(ns.fd.get());
   for (const auto& [idx, fd] : cfg.idmapped) keep.push_back(fd);
+  keep.push_back(log::file_fd());
   close_fds_except(ctx.sys, first, keep);
 }
 

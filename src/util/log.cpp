@@ -46,6 +46,9 @@ std::string now_rfc3339() {
 void init(const Options& opts) {
   g_sink.format = opts.format;
   g_sink.debug = opts.debug;
+  if (g_sink.file) ::close(g_sink.fd);  // a second init (tests) replaces the sink
+  g_sink.fd = STDERR_FILENO;
+  g_sink.file = false;
   if (opts.path.empty()) return;
   // O_CLOEXEC: the log fd must never reach the container process.
   int fd = ::open(opts.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -55,6 +58,8 @@ void init(const Options& opts) {
 }
 
 bool to_file() { return g_sink.file; }
+
+int file_fd() { return g_sink.file ? g_sink.fd : -1; }
 
 std::string quote_text(const std::string& s) {
   std::string out = "\"";

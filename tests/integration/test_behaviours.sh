@@ -527,6 +527,11 @@ test_debug_output() {
   for phase in "level=debug" "nsexec container setup" "child process in init()" "setns_init: about to exec"; do
     assert_contains "$(cat "$T/err")" "$phase" "--debug exec stderr"
   done
+  # --log for exec too (the lines of the whole exec, up to its execve)
+  RC=0
+  rt --log "$T/log.exec" --debug exec "$ID-x" true </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "--log --debug exec"
+  assert_contains "$(cat "$T/log.exec")" "setns_init: about to exec" "--log of exec"
 }
 
 # kill --all KILL and delete --force against a process that forks as fast as it

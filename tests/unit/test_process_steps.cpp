@@ -16,6 +16,7 @@
 #include "berth/process/init_steps.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 #include "recording_syscalls.hpp"
 
 using namespace berth;
@@ -357,6 +358,21 @@ TEST_CASE("init steps: close_host_fds: close_range around the fds kept, else /pr
     sys.close_range_errno = EINVAL;
     CHECK_THROWS_WITH(run_step(sys, 0), doctest::Contains("close_range 3..6: Invalid argument"));
   }
+  SUBCASE("the --log file stays open (close-on-exec): log lines of the set-up reach it") {
+    log::init({"/dev/null", log::Format::Text, false});
+    const int lfd = log::file_fd();
+    RecordingSyscalls sys;
+    std::vector<std::string> calls;
+    try {
+      calls = run_step(sys, 0);
+    } catch (...) {
+    }
+    log::init({});  // back to stderr, the file closed
+    REQUIRE(lfd >= 3);
+    CHECK(std::find(calls.begin(), calls.end(), "cloexec " + std::to_string(lfd)) != calls.end());
+    CHECK(log::file_fd() == -1);
+  }
+
 }
 
 TEST_CASE("init steps: linux.memoryPolicy after the cgroup (cpuset.mems), before the user switch and seccomp") {

@@ -17,10 +17,14 @@ struct Options {
   bool debug = false;
 };
 
-// Configures the sink. Throws berth::Error if the file cannot be opened.
+// Configures the sink (replacing an earlier one). Throws berth::Error if the file cannot be opened.
 void init(const Options& opts);
 // True when a --log file is in use (fatal errors then also go to stderr plainly).
 bool to_file();
+// The --log file's fd, or -1 when logging goes to stderr. The init and the exec child keep
+// it open through their fd closing (it is close-on-exec): their log lines must reach the
+// file, and a closed number reused by a later open would take log lines into another file.
+int file_fd();
 
 void write(Level level, const std::string& msg);
 inline void debug(const std::string& m) { write(Level::Debug, m); }
