@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "berth/container/container.hpp"
@@ -207,6 +208,54 @@ std::vector<std::string> pump_lines(int fd, const std::function<void(const std::
   return {tail.begin(), tail.end()};
 }
 
+// While the in-process RUN child runs, a stop signal to berth-build is passed on to it (it
+// kills and deletes its container), and berth-build dies of that signal only once the child
+// has cleaned up: when berth-build is gone, so are the container, its mounts and cgroups.
+volatile sig_atomic_t g_run_child = 0;
+volatile sig_atomic_t g_stop_signal = 0;
+
+extern "C" void forward_stop_signal(int sig) {
+  g_stop_signal = sig;
+  if (g_run_child > 0) ::kill(static_cast<pid_t>(g_run_child), sig);
+}
+
+class StopSignalForwarding {
+ public:
+  StopSignalForwarding() {
+    g_run_child = 0;
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = forward_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < std::size(kStopSignals); i++) ::sigaction(kStopSignals[i], &sa, &old_[i]);
+  }
+  ~StopSignalForwarding() { restore(); }
+  StopSignalForwarding(const StopSignalForwarding&) = delete;
+  StopSignalForwarding& operator=(const StopSignalForwarding&) = delete;
+  void child(pid_t pid) {
+    g_run_child = pid;
+    if (g_stop_signal) ::kill(pid, g_stop_signal);  // arrived between fork and now
+  }
+  // After the child is reaped: end as the signal asked, with its default action.
+  void reraise_if_stopped() {
+    const int sig = g_stop_signal;
+    restore();
+    if (!sig) return;
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+
+ private:
+  void restore() {
+    if (restored_) return;
+    restored_ = true;
+    g_run_child = 0;
+    for (size_t i = 0; i < std::size(kStopSignals); i++) ::sigaction(kStopSignals[i], &old_[i], nullptr);
+  }
+  struct sigaction old_[std::size(kStopSignals)] {};
+  bool restored_ = false;
+};
+
 int wait_child(pid_t pid, const char* what) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -296,6 +345,7 @@ RunResult run_in_container(const RunSpec& spec, const std::function<void(const s
   if (!devnull) throw_errno("open /dev/null");
   std::fflush(nullptr);  // nothing buffered is written twice
   pid_t parent = ::getpid();
+  StopSignalForwarding stop;
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -303,10 +353,12 @@ RunResult run_in_container(const RunSpec& spec, const std::function<void(const s
     if (::dup2(devnull.get(), 0) < 0 || ::dup2(wr.get(), 1) < 0 || ::dup2(wr.get(), 2) < 0) _exit(kCreateFailed);
     in_process_child(state, bundle, spec.id, parent, err_wr.get());
   }
+  stop.child(pid);
   wr.reset();
   err_wr.reset();
   res.tail = pump_lines(rd.get(), on_line, on_tick);
   res.exit_code = wait_child(pid, "wait for the RUN container's parent");
+  stop.reraise_if_stopped();
   std::string err;
   char buf[4096];
   for (;;) {
