@@ -514,6 +514,27 @@ cve5736_verdict() {
 }
 
 # ---------------------------------------------------------------- entry points
+# start_private_containerd NAMESPACE [CTR_TIMEOUT]: a containerd 1.6 private to the test (its
+# config from engines/lib.sh, state under $T/c, socket $T/c.sock), stopped by the test's cleanup
+# together with the shims it started (found by the socket path, by pid). Sets
+# C=(ctr --address ... --namespace NAMESPACE); the namespace names ctr's cgroup parent, so one
+# with the run id in it is removed by the runner's cleanup. Returns 1 (with containerd's log
+# tail) if it did not come up.
+start_private_containerd() {
+  local ns=$1 tmo=${2:-60}
+  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$T/c" "$T/c.sock" >"$T/c.toml"
+  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
+  track_pid $!
+  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
+  C=(timeout -k 2 "$tmo" ctr --address "$T/c.sock" --namespace "$ns")
+  for _ in $(seq 1 100); do
+    [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$T/containerd.log"
+  return 1
+}
+
 # _it_main __run FILE FUNCTION | __cleanup
 _it_main() {
   # bash runs a script while reading it: a function defined below the line that calls
@@ -554,3 +575,4 @@ _it_main() {
 
 # Keep this the last line of the file (see _it_main).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then _it_main "$@"; fi
+

@@ -451,18 +451,8 @@ test_build_containerd_import_and_run() {
   command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd/ctr not installed"
   mkctx
   bb build -q -t hello --output type=oci,dest="$T/h.oci.tar" "$CTX" >/dev/null
-  local c=$T/c
   mkdir -p "$T/rr" "$T/fifo"
-  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
-  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
-  track_pid $!
-  # shims of this containerd (if a run is interrupted) are found by the socket path, by pid
-  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
-  # the namespace names ctr's cgroup parent (/NAMESPACE/ID): with the run id in it, the
-  # runner's cleanup removes it
-  C=(timeout -k 2 30 ctr --address "$T/c.sock" --namespace "bb-$RUN_ID")
-  for _ in $(seq 1 100); do [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
-  "${C[@]}" version >/dev/null 2>&1 || { tail -n 20 "$T/containerd.log"; fail "containerd did not come up"; }
+  start_private_containerd "bb-$RUN_ID" 30 || fail "containerd did not come up"
   "${C[@]}" images import "$T/h.oci.tar" >"$T/import.log" 2>&1 || { cat "$T/import.log"; fail "ctr images import"; }
   "${C[@]}" images ls -q | grep -qx hello:latest || fail "hello:latest not in containerd after import"
   out=$("${C[@]}" run --rm --runc-binary "$RUNTIME" --runc-root "$T/rr" --fifo-dir "$T/fifo" hello:latest "$ID" 2>&1) ||

@@ -434,17 +434,8 @@ test_registry_containerd_pulls_berth_push() {
   _reg_build_image app:1
   bb push app:1 "docker://$REG/x:1" 2>/dev/null
   bb push --format docker app:1 "docker://$REG/xd:1" 2>/dev/null
-  local c=$T/c
-  mkdir -p "$c/root" "$c/state" "$c/tmp" "$c/opt" "$T/rr" "$T/fifo"
-  bash "$REPO/tests/integration/engines/lib.sh" __containerd_config "$c" "$T/c.sock" >"$T/c.toml"
-  setsid containerd --config "$T/c.toml" </dev/null >"$T/containerd.log" 2>&1 &
-  track_pid $!
-  at_cleanup "for p in \$(ps -eo pid=,args= | awk -v t='$T/' 'index(\$0, t) && \$2 ~ /containerd-shim/ {print \$1}'); do kill -9 \$p 2>/dev/null; done; true"
-  # the namespace names ctr's cgroup parent (/NAMESPACE/ID): with the run id in it, the
-  # runner's cleanup removes it
-  C=(timeout -k 2 60 ctr --address "$T/c.sock" --namespace "reg-$RUN_ID")
-  for _ in $(seq 1 100); do [ -S "$T/c.sock" ] && "${C[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
-  "${C[@]}" version >/dev/null 2>&1 || { tail -n 20 "$T/containerd.log"; skip "containerd did not come up here"; }
+  mkdir -p "$T/rr" "$T/fifo"
+  start_private_containerd "reg-$RUN_ID" 60 || skip "containerd did not come up here"
   for repo in x xd; do
     "${C[@]}" images pull --plain-http "$REG/$repo:1" >"$T/pull.log" 2>&1 || { cat "$T/pull.log"; fail "ctr images pull $REG/$repo:1"; }
     out=$("${C[@]}" run --rm --runc-binary "$RUNTIME" --runc-root "$T/rr" --fifo-dir "$T/fifo" "$REG/$repo:1" "$ID-$repo" 2>&1) ||
