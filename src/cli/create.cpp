@@ -10,6 +10,7 @@ void add_create(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("-b,--bundle", o->bundle, "path to the bundle directory (default: current directory)");
   cmd->add_option("--console-socket", o->console_socket, "unix socket that receives the pty master (terminal: true)");
   cmd->add_option("--pid-file", o->pid_file, "file to write the init's pid to");
+  cmd->add_option("--pidfd-socket", o->pidfd_socket, "unix socket that receives a pidfd of the init process");
   cmd->add_flag("--no-pivot", o->no_pivot, "use MS_MOVE + chroot instead of pivot_root");
   cmd->add_flag("--no-new-keyring", o->no_new_keyring, "do not create a new session keyring");
   cmd->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (3..3+N-1) to the container");

@@ -117,6 +117,7 @@ void add_exec(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("-p,--process", o.process_path, "path to a process.json");
   cmd->add_flag("-d,--detach", o.detach, "do not wait for the process");
   cmd->add_option("--pid-file", o.pid_file, "file to write the process's pid to");
+  cmd->add_option("--pidfd-socket", o.pidfd_socket, "unix socket that receives a pidfd of the exec'd process");
   cmd->add_option("--process-label", o.process_label, "SELinux label of the process");
   cmd->add_option("--apparmor", o.apparmor, "AppArmor profile of the process");
   cmd->add_flag("--no-new-privs", o.no_new_privs, "set no_new_privs for the process");

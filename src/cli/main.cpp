@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   g.root = berth::container::default_state_root(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
   // runc's layout: dockerd reads the "commit:" line.
   app.set_version_flag("-v,--version", prog + " version " + BERTH_VERSION + "\ncommit: " + BERTH_COMMIT +
-                                           "\nspec: 1.2.0\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION);
+                                           "\nspec: " + berth::oci::kSpecVersion +
+                                           "\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION);
   app.add_option("--root", g.root, "root directory for storage of container state")->capture_default_str();
   app.add_option("--log", g.log, "log file (default: stderr)");
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));

@@ -97,6 +97,7 @@ void add_run(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("-b,--bundle", o->create.bundle, "path to the bundle directory (default: current directory)");
   cmd->add_option("--console-socket", o->create.console_socket, "unix socket that receives the pty master");
   cmd->add_option("--pid-file", o->create.pid_file, "file to write the init's pid to");
+  cmd->add_option("--pidfd-socket", o->create.pidfd_socket, "unix socket that receives a pidfd of the init process");
   cmd->add_flag("-d,--detach", o->detach, "do not wait for the container's process");
   cmd->add_flag("--keep", o->keep, "do not delete the container after it exits");
   cmd->add_flag("--no-pivot", o->create.no_pivot, "use MS_MOVE + chroot instead of pivot_root");

@@ -27,6 +27,7 @@
 #include "berth/container/host_files.hpp"
 #include "berth/container/record.hpp"
 #include "berth/container/state_store.hpp"
+#include "berth/linux/userns_maps.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/oci/state.hpp"
 #include "berth/util/error.hpp"
@@ -227,7 +228,9 @@ void checkpoint(const CheckpointOptions& o) {
     StateDir dir = StateDir::open(o.root, o.id);
     Record r = load_record(dir, RecordSpec::Full);
     oci::Status s = status_of(r, dir);
-    if (s != oci::Status::Running)
+    // A paused container is checkpointed as runc does it: criu finds its freezer cgroup frozen
+    // and leaves it so (with --leave-running the container stays paused).
+    if (s != oci::Status::Running && s != oci::Status::Paused)
       throw Error("checkpoint: container " + o.id + " is not running: " + oci::status_name(s));
     const std::string images = image_dir(o), work = work_dir(o);
     make_dir(images, "checkpoint: image path");
@@ -238,10 +241,17 @@ void checkpoint(const CheckpointOptions& o) {
       if (::stat(parent.c_str(), &st) < 0) throw_errno("checkpoint: --parent-path " + parent);
     }
     std::string freezer;
-    if (auto cg = record_cgroup(r)) {
-      auto dirs = cg->dirs();
-      if (auto it = dirs.find("freezer"); it != dirs.end()) freezer = it->second;
-    }
+    if (auto cg = record_cgroup(r))
+      for (const auto& [mount, d] : cg->dirs()) {
+        // dirs() is keyed by the hierarchy's mount point (/sys/fs/cgroup/freezer, or a
+        // co-mounted one such as .../cpu,freezer).
+        const std::string base = mount.substr(mount.rfind('/') + 1);
+        if (("," + base + ",").find(",freezer,") != std::string::npos) freezer = d;
+      }
+    // Without a freezer cgroup criu stops the tasks with ptrace, which waits forever on tasks
+    // a cgroup v2 freeze holds.
+    if (s == oci::Status::Paused && freezer.empty())
+      throw Error("checkpoint: container " + o.id + " is paused and has no freezer cgroup for criu (resume it first)");
     auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer);
     check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
     if (o.leave_running || o.pre_dump) return;
@@ -267,6 +277,9 @@ pid_t restore_tree(const RestoreOptions& given) {
   const std::string bundle = absolute_path(o.bundle);
   if (::chdir(bundle.c_str()) < 0) throw_errno("restore: chdir to bundle " + bundle);
   oci::Spec spec = oci::load_spec("config.json");
+  // As at create: the recorded config of a new user namespace without mappings carries the
+  // default maps the checkpointed container had (criu restores the namespace from its images).
+  linux_::fill_default_id_maps(spec);
   if (spec.process && spec.process->terminal)
     throw Error("restore: config.json: process.terminal: berth cannot restore a container with a terminal");
   const std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : bundle + "/" + spec.root.path;

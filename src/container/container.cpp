@@ -401,7 +401,10 @@ Created create(const CreateOptions& given) {
   CreateOptions o = given;
   if (!o.pid_file.empty()) o.pid_file = absolute(o.pid_file);
   if (!o.console_socket.empty()) o.console_socket = absolute(o.console_socket);
+  if (!o.pidfd_socket.empty()) o.pidfd_socket = absolute(o.pidfd_socket);
   const std::string& pid_file = o.pid_file;
+  UniqueFd pidfd_sock;
+  if (!o.pidfd_socket.empty()) pidfd_sock = connect_pidfd_socket(o.pidfd_socket);
   Bundle b = load_bundle(o);
   StateDir dir = StateDir::create(o.root, o.id);
   Creation c(o, b, dir);
@@ -416,8 +419,10 @@ Created create(const CreateOptions& given) {
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
     try {
       attach_host(dir, o.id, b.spec, init.pid);
+      if (pidfd_sock) send_pidfd(pidfd_sock.get(), init.pidfd.get(), o.pidfd_socket);
     } catch (...) {
-      // The init waits on its exec fifo: it must not outlive the failed create.
+      // The init waits on its exec fifo: it must not outlive the failed create (nor may a
+      // process whose pidfd someone got be left unrecorded).
       sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
       ::waitpid(init.pid, nullptr, 0);
       throw;

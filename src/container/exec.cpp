@@ -167,6 +167,8 @@ Executed exec(const ExecOptions& o) {
     seccomp = linux_::compile_seccomp_cached(*r.spec.linux->seccomp, seccomp_cache_dir(o.root));
   UniqueFd console;
   if (p.terminal && !o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+  UniqueFd pidfd_sock;
+  if (!o.pidfd_socket.empty()) pidfd_sock = connect_pidfd_socket(o.pidfd_socket);
 
   // The pidfd pins the init we checked: spawn_exec verifies it is still alive
   // after opening its namespaces.
@@ -210,9 +212,10 @@ Executed exec(const ExecOptions& o) {
   if (r.spec.linux && r.spec.linux->intelRdt)
     ec.join_host_groups = [&](pid_t pid) { join_intel_rdt_group(o.id, r.spec, pid); };
   process::ExecProcess ep = process::spawn_exec(ec, cg.get());
-  if (!o.pid_file.empty()) {
+  if (!o.pid_file.empty() || pidfd_sock) {
     try {
-      write_pid_file(o.pid_file, ep.pid);
+      if (!o.pid_file.empty()) write_pid_file(o.pid_file, ep.pid);
+      if (pidfd_sock) send_pidfd(pidfd_sock.get(), ep.pidfd.get(), o.pidfd_socket);
     } catch (...) {
       // As runc: a process nobody can find is not left running.
       sys::pidfd_send_signal(ep.pidfd.get(), SIGKILL);

@@ -7,20 +7,37 @@
 
 #include <cstring>
 
+#include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
 
 namespace berth::container {
 
-UniqueFd connect_console_socket(const std::string& path) {
+namespace {
+
+UniqueFd connect_unix_stream(const std::string& path, const std::string& what) {
   UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) throw_errno("console socket");
+  if (!s) throw_errno(what);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw Error("console socket path too long: " + path);
+  if (path.size() >= sizeof addr.sun_path) throw Error(what + " path too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    throw_errno("connect to console socket " + path);
+    throw_errno("connect to " + what + " " + path);
   return s;
+}
+
+}  // namespace
+
+UniqueFd connect_console_socket(const std::string& path) { return connect_unix_stream(path, "console socket"); }
+
+UniqueFd connect_pidfd_socket(const std::string& path) { return connect_unix_stream(path, "pidfd socket"); }
+
+void send_pidfd(int sock, int pidfd, const std::string& path) {
+  try {
+    process::send_fd(sock, pidfd, "pidfd");
+  } catch (const std::exception& e) {
+    throw Error("send the pidfd to pidfd socket " + path + ": " + e.what());
+  }
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {

@@ -81,6 +81,23 @@ test_listen_fds_socket_activation() {
 activated" "$(cat "$T/out")" "LISTEN_FDS LISTEN_PID \$\$ and fd 3"
 }
 
+# `exec` is not socket-activated: runc's exec ignores LISTEN_FDS (only create, run and
+# restore hand the listening fds on), so fd 3 and LISTEN_* of the caller stay out of it.
+test_listen_fds_not_for_exec() {
+  mkbundle
+  set_args sleep 60
+  run_detached "$ID" || fail "run -d: rc=$RC"
+  echo activated > "$T/sock"
+  RC=0
+  RT_TIMEOUT=15 bash -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' bash \
+    "$RUNTIME" --root "$ROOT" exec "$ID" sh -c 'echo "[${LISTEN_FDS-}] [${LISTEN_PID-}]"; ls /proc/self/fd' \
+    3<"$T/sock" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "exec"
+  assert_eq "[] []" "$(head -n1 "$T/out")" "LISTEN_* in the exec'd process"
+  assert_eq "0 1 2 3" "$(tail -n +2 "$T/out" | sort -n | tr '\n' ' ' | sed 's/ $//')" "fds of the exec'd process (3: ls's own)"
+}
+
 # Without a pid namespace the process's pid is a host pid: LISTEN_PID follows
 # (runc and crun say 1, which sd_listen_fds() then ignores).
 test_listen_fds_pid_without_pid_namespace() {
@@ -105,6 +122,64 @@ test_listen_fds_pid_without_pid_namespace() {
     </dev/null >"$T/out" 2>"$T/err" || RC=$?
   cat "$T/out" "$T/err"
   assert_match "$(head -n1 "$T/out")" '^ +[0-9]+$' "no LISTEN_* for fds of another process"
+}
+
+# ---------------------------------------------------------------- pidfd socket
+
+# --pidfd-socket (runc 1.2's pidfd.bats): create, run -d and exec send a pidfd of the
+# container's process (init, or the exec'd one) to the socket; a signal sent through it
+# reaches that process.
+test_pidfd_socket_create_run_exec() {
+  berth_only "runc 1.1.5 has no --pidfd-socket (runc 1.2 added it)"
+  local recv="$REPO/tests/integration/helpers/pidfd_recv.py" bg pid
+  mkbundle
+  set_args sleep 60
+  # create: the pidfd names the init; SIGKILL through it stops the container
+  python3 "$recv" "$T/c.sock" "$T/c.got" 9 & bg=$!; track_pid "$bg"
+  wait_for_file "$T/c.sock"
+  create_ctr "$ID-c" --pid-file "$T/c.pid" --pidfd-socket "$T/c.sock" || fail "create --pidfd-socket: rc=$RC"
+  wait_bg "$bg"; assert_rc 0 "pidfd receiver (create)"
+  pid=$(cat "$T/c.pid")
+  assert_eq "pidfd $pid" "$(cat "$T/c.got")" "message and pid of the pidfd (create)"
+  wait_for_status "$ID-c" stopped
+  # run -d, relative socket path (the caller's directory, as --pid-file)
+  python3 "$recv" "$T/r.sock" "$T/r.got" & bg=$!; track_pid "$bg"
+  wait_for_file "$T/r.sock"
+  (cd "$T" && run_detached "$ID-r" --pidfd-socket r.sock) || fail "run -d --pidfd-socket: rc=$RC"
+  wait_bg "$bg"; assert_rc 0 "pidfd receiver (run)"
+  assert_eq "pidfd $(container_pid "$ID-r")" "$(cat "$T/r.got")" "pidfd of run -d"
+  # exec -d: the pidfd names the exec'd process (--pid-file says which)
+  python3 "$recv" "$T/e.sock" "$T/e.got" 15 & bg=$!; track_pid "$bg"
+  wait_for_file "$T/e.sock"
+  RC=0
+  rt exec -d --pid-file "$T/e.pid" --pidfd-socket "$T/e.sock" "$ID-r" sleep 50 </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  assert_rc 0 "exec -d --pidfd-socket"
+  wait_bg "$bg"; assert_rc 0 "pidfd receiver (exec)"
+  assert_eq "pidfd $(cat "$T/e.pid")" "$(cat "$T/e.got")" "pidfd of the exec'd process"
+  wait_pid_gone "$(cat "$T/e.pid")" 10 || fail "SIGTERM through the exec pidfd did not end the process"
+  # nobody listening: an error naming the socket, before anything is made
+  RC=0
+  rt create --bundle "$BUNDLE" --pidfd-socket "$T/none.sock" "$ID-n" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "create with no listener"
+  assert_contains "$(cat "$T/err")" "connect to pidfd socket $T/none.sock" "error"
+  assert_no_container "$ID-n"
+}
+
+# run --keep: the stopped container stays (runc's run.bats "runc run --keep"), deletable.
+test_run_keep() {
+  mkbundle
+  set_sh 'exit 3'
+  run_ctr "$ID" --keep
+  assert_rc 3 "run --keep exit code"
+  assert_eq stopped "$(state_of "$ID")" "state after run --keep"
+  RC=0
+  rt delete "$ID" >/dev/null 2>"$T/err" || RC=$?
+  assert_rc 0 "delete after run --keep"
+  assert_no_container "$ID"
+  run_ctr "$ID"
+  assert_rc 3 "run without --keep"
+  assert_eq "" "$(state_of "$ID")" "state after run without --keep"
 }
 
 # ---------------------------------------------------------------- CLI
@@ -176,6 +251,10 @@ test_cli_help_and_version() {
     assert_match "$(sed -n 2p "$T/out")" "^commit:" "$cmd line 2"
     assert_match "$(sed -n 3p "$T/out")" "^spec: [0-9]+\.[0-9]+\.[0-9]+" "$cmd line 3"
   done
+  # The spec version named is the one `features` gives as ociVersionMax and `state` reports.
+  if rt features >"$T/features" 2>/dev/null; then
+    assert_eq "spec: $(jq -r .ociVersionMax "$T/features")" "$(sed -n 3p "$T/out")" "--version vs features"
+  fi
 }
 
 # ---------------------------------------------------------------- rootfs propagation

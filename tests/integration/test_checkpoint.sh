@@ -168,6 +168,7 @@ test_restore_under_another_id() {
 fake_criu() {
   cat > "$T/fake-criu" <<'SH'
 #!/bin/sh
+[ -z "${FAKE_ARGS:-}" ] || echo "$*" > "$FAKE_ARGS"
 work=. log=criu.log pidfile=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -218,6 +219,32 @@ test_checkpoint_criu_failure_is_reported() {
   rt delete "$ID"
 }
 
+# runc checkpoints a paused container: criu is given its (frozen) freezer cgroup, and a failed
+# dump leaves it paused.
+test_checkpoint_paused_container() {
+  berth_only "a stand-in criu: the arguments berth gives criu for a paused container"
+  fake_criu
+  counter_bundle
+  run_detached "$ID"
+  rt pause "$ID"
+  assert_eq paused "$(state_of "$ID")"
+  RC=0
+  FAKE_ARGS="$T/criu.args" rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 1 "checkpoint (the stand-in criu fails the dump)"
+  assert_contains "$(cat "$T/out")" "criu dump failed" "criu ran for the paused container"
+  local freezer
+  freezer=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$(container_pid "$ID")/cgroup")
+  if [ -n "$freezer" ]; then
+    assert_contains "$(cat "$T/criu.args")" "--freeze-cgroup /sys/fs/cgroup/freezer$freezer" "criu's freezer"
+  fi
+  assert_eq paused "$(state_of "$ID")" "a failed dump leaves the container paused"
+  rt resume "$ID"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
 test_berth_restore_records_the_restored_init() {
   berth_only "a stand-in criu: berth's state.json, pid file, kill and delete around it"
   fake_criu
@@ -236,6 +263,31 @@ test_berth_restore_records_the_restored_init() {
   rt kill "$ID" KILL
   wait_for_status "$ID" stopped
   rt delete "$ID"
+  assert_no_container "$ID"
+}
+
+# A terminal cannot be restored through criu's command line (runc hands the pty master over
+# with criu's RPC): --console-socket and process.terminal are refused before criu runs.
+test_restore_refuses_terminal() {
+  berth_only "runc restores a terminal through criu's RPC"
+  fake_criu
+  counter_bundle
+  mkdir -p "$T/img"
+  touch "$T/img/inventory.img"
+  RC=0
+  FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --console-socket "$T/console.sock" --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 1 "restore --console-socket"
+  assert_contains "$(cat "$T/out")" "berth cannot restore a container with a terminal" "--console-socket"
+  assert_no_container "$ID"
+  cfg '.process.terminal = true'
+  RC=0
+  FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID" \
+    >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 1 "restore of a terminal config"
+  assert_contains "$(cat "$T/out")" "process.terminal: berth cannot restore a container with a terminal" "terminal"
   assert_no_container "$ID"
 }
 

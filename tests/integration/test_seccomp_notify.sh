@@ -3,7 +3,7 @@
 # built by `make build`) answers mkdir with an errno or lets it continue.
 #
 # runc 1.1.5 as the control: same message shape (its ociVersion is its spec version,
-# "1.0.2-dev"; berth's is "1.2.0"), same status "creating", and it keeps the connection open
+# "1.0.2-dev"; berth's is "1.3.0"), same status "creating", and it keeps the connection open
 # until it exits (the agent reads up to the end of the JSON, not to EOF).
 
 LISTENER=${SECCOMP_LISTENER:-$REPO/build/seccomp_listener}

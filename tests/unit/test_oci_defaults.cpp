@@ -389,7 +389,7 @@ const char* const kRuncRootlessSpec = R"RUNC({
 
 TEST_CASE("default_spec(false) is runc's `runc spec` apart from ociVersion") {
   json expected = json::parse(kRuncSpec);
-  expected["ociVersion"] = "1.2.0";
+  expected["ociVersion"] = "1.3.0";
   const json mine = oci::default_spec(false);
   CHECK(mine == expected);
   if (mine != expected) MESSAGE(json::diff(expected, mine).dump());
@@ -398,7 +398,7 @@ TEST_CASE("default_spec(false) is runc's `runc spec` apart from ociVersion") {
 
 TEST_CASE("default_spec(true) is runc's `runc spec --rootless` for the calling user") {
   json expected = json::parse(kRuncRootlessSpec);
-  expected["ociVersion"] = "1.2.0";
+  expected["ociVersion"] = "1.3.0";
   expected["linux"]["uidMappings"][0]["hostID"] = ::geteuid();
   expected["linux"]["gidMappings"][0]["hostID"] = ::getegid();
   const json mine = oci::default_spec(true);
@@ -421,7 +421,7 @@ TEST_CASE("the default specs are valid configs and round-trip") {
 TEST_CASE("features document is what berth supports") {
   const json f = oci::features();
   CHECK(f.at("ociVersionMin") == "1.0.0");
-  CHECK(f.at("ociVersionMax") == "1.2.0");
+  CHECK(f.at("ociVersionMax") == "1.3.0");
   CHECK(f.at("hooks") ==
         json{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"});
   CHECK(f.at("annotations").at("io.github.berth.version") == BERTH_VERSION);

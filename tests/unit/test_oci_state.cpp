@@ -29,7 +29,7 @@ TEST_CASE("state JSON: pid only while there is a process, annotations only when 
   s.id = "c1";
   s.status = oci::Status::Stopped;
   s.bundle = "/b";
-  CHECK(oci::to_json(s) == json{{"ociVersion", "1.2.0"}, {"id", "c1"}, {"status", "stopped"}, {"bundle", "/b"}});
+  CHECK(oci::to_json(s) == json{{"ociVersion", "1.3.0"}, {"id", "c1"}, {"status", "stopped"}, {"bundle", "/b"}});
 
   s.status = oci::Status::Running;
   s.pid = 4242;

@@ -805,7 +805,7 @@ TEST_CASE("seccomp listener: the notify fd and the process state reach listenerP
   REQUIRE(::pipe2(pfd, O_CLOEXEC) == 0);
   UniqueFd rd(pfd[0]), wr(pfd[1]);
   const std::string state =
-      R"({"ociVersion":"1.2.0","id":"c1","status":"creating","pid":4242,"bundle":"/b","annotations":{"a":"b"}})";
+      R"({"ociVersion":"1.3.0","id":"c1","status":"creating","pid":4242,"bundle":"/b","annotations":{"a":"b"}})";
   send_seccomp_listener(path, rd.get(), state, "MKNOD=/dev/null", 4242);
 
   UniqueFd conn(::accept4(lsock.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -820,7 +820,7 @@ TEST_CASE("seccomp listener: the notify fd and the process state reach listenerP
   CHECK(a.st_dev == b.st_dev);
 
   auto j = nlohmann::json::parse(payload);
-  CHECK(j["ociVersion"] == "1.2.0");
+  CHECK(j["ociVersion"] == "1.3.0");
   CHECK(j["fds"] == nlohmann::json::array({"seccompFd"}));
   CHECK(j["pid"] == 4242);
   CHECK(j["metadata"] == "MKNOD=/dev/null");

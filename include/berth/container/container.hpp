@@ -21,6 +21,7 @@ struct CreateOptions {
   std::string bundle;          // "" = current directory
   std::string console_socket;  // path of the --console-socket
   std::string pid_file;
+  std::string pidfd_socket;  // --pidfd-socket: receives a pidfd of the init
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;         // --preserve-fds: passed after the listen fds

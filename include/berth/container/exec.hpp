@@ -37,6 +37,7 @@ struct ExecOptions {
   int console_fd = -1;
   bool detach = false;
   std::string pid_file;
+  std::string pidfd_socket;  // --pidfd-socket: receives a pidfd of the exec'd process
   int preserve_fds = 0;
   bool ignore_paused = false;
   std::vector<std::string> cgroups;  // --cgroup [controllers:]path: a sub-cgroup (exec_cgroup.hpp)

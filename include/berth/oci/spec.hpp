@@ -1,4 +1,4 @@
-// Typed model of the OCI runtime-spec (1.2, with the 1.3 fields) config.json.
+// Typed model of the OCI runtime-spec (1.3) config.json.
 // Field names mirror the JSON keys so the mapping is obvious. Pure data: no
 // syscalls here. Parsing and validation live in oci/parse.hpp.
 #pragma once
@@ -12,7 +12,7 @@
 
 namespace berth::oci {
 
-inline constexpr const char* kSpecVersion = "1.2.0";
+inline constexpr const char* kSpecVersion = "1.3.0";
 
 struct IdMapping {
   uint32_t containerID = 0;

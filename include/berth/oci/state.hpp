@@ -7,13 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "berth/oci/spec.hpp"
+
 namespace berth::oci {
 
 enum class Status { Creating, Created, Running, Stopped, Paused };
 const char* status_name(Status s);
 
 struct State {
-  std::string ociVersion = "1.2.0";
+  std::string ociVersion = kSpecVersion;
   std::string id;
   Status status = Status::Creating;
   int pid = 0;  // 0 when stopped

@@ -8,7 +8,7 @@
 // with the seccomp notify fd in an SCM_RIGHTS message. The agent logs the fields it saw to LOG, checks
 // the shape, then answers notifications: SYSCALL from --errno gets -ERRNO, SYSCALL from --continue
 // is resumed with SECCOMP_USER_NOTIF_FLAG_CONTINUE, anything else gets ENOSYS. Log lines:
-//   state ociVersion=1.2.0 status=creating pid=123 state.pid=123 id=x fds=["seccompFd"] metadata=m
+//   state ociVersion=1.3.0 status=creating pid=123 state.pid=123 id=x fds=["seccompFd"] metadata=m
 //   check ok                       (or "check FAILED: <why>")
 //   notify pid=123 nr=83 syscall=mkdir -> errno 122   (or "-> continue")
 //   error: <what failed>
