@@ -106,7 +106,7 @@ test-vm: build
 	@t0=$$(date +%s); rc=0; \
 	tests/vm/build-image.sh >/dev/null || exit 2; \
 	t1=$$(date +%s); \
-	tests/vm/run.sh --timeout $${BERTH_VM_TIMEOUT:-1800} --copy "$(BUILD)/berth tests" --env BERTH=$(BUILD)/berth \
+	tests/vm/run.sh --timeout $${BERTH_VM_TIMEOUT:-1800} --copy "$(BUILD)/berth $(BUILD)/seccomp_listener tests" --env BERTH=$(BUILD)/berth \
 	  $${BERTH_VM_IT_FILTER+--env BERTH_VM_IT_FILTER="$$BERTH_VM_IT_FILTER"} tests/vm/guest-test-vm.sh || rc=$$?; \
 	t2=$$(date +%s); \
 	echo "test-vm: exit $$rc; image $$((t1 - t0)) s, VM run $$((t2 - t1)) s, total $$((t2 - t0)) s (after make build)"; \

@@ -243,10 +243,13 @@ void checkpoint(const CheckpointOptions& o) {
     std::string freezer;
     if (auto cg = record_cgroup(r))
       for (const auto& [mount, d] : cg->dirs()) {
-        // dirs() is keyed by the hierarchy's mount point (/sys/fs/cgroup/freezer, or a
-        // co-mounted one such as .../cpu,freezer).
+        // dirs() is keyed by the hierarchy's mount point: v1's freezer (/sys/fs/cgroup/freezer,
+        // or a co-mounted one such as .../cpu,freezer), or on a v2 host the one cgroup2 tree,
+        // whose cgroup.freeze criu uses as it uses v1's freezer.state.
         const std::string base = mount.substr(mount.rfind('/') + 1);
-        if (("," + base + ",").find(",freezer,") != std::string::npos) freezer = d;
+        if (("," + base + ",").find(",freezer,") != std::string::npos ||
+            (cgroups::host_is_unified() && mount == "/sys/fs/cgroup"))
+          freezer = d;
       }
     // Without a freezer cgroup criu stops the tasks with ptrace, which waits forever on tasks
     // a cgroup v2 freeze holds.

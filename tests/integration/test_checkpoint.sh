@@ -233,11 +233,14 @@ test_checkpoint_paused_container() {
   cat "$T/out"
   assert_rc 1 "checkpoint (the stand-in criu fails the dump)"
   assert_contains "$(cat "$T/out")" "criu dump failed" "criu ran for the paused container"
-  local freezer
-  freezer=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$(container_pid "$ID")/cgroup")
-  if [ -n "$freezer" ]; then
-    assert_contains "$(cat "$T/criu.args")" "--freeze-cgroup /sys/fs/cgroup/freezer$freezer" "criu's freezer"
+  local pid freezer
+  pid=$(container_pid "$ID")
+  if cgroup_v2; then
+    freezer=/sys/fs/cgroup$(awk -F: '$1 == 0 {print $3}' "/proc/$pid/cgroup")
+  else
+    freezer=/sys/fs/cgroup/freezer$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$pid/cgroup")
   fi
+  assert_contains "$(cat "$T/criu.args")" "--freeze-cgroup $freezer " "criu's freezer"
   assert_eq paused "$(state_of "$ID")" "a failed dump leaves the container paused"
   rt resume "$ID"
   rt kill "$ID" KILL

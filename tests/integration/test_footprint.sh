@@ -4,14 +4,22 @@
 # shellcheck shell=bash
 
 # Resident KiB of the runtime binary's code mapping in process PID. The mapping is named
-# as the process's /proc/PID/exe is (berth runs from a sealed view of its binary, not from
-# the path it was started as); an empty name would match nothing and count 0.
+# as the process's /proc/PID/exe is (berth runs from a sealed view of its binary, or a
+# memfd copy such as "/memfd:berth (deleted)", not from the path it was started as): the
+# whole name after the fifth field is compared, and no matching mapping is an error, not 0.
 _code_rss_kb() {
-  local exe
+  local exe out
   exe=$(readlink "/proc/$1/exe") || fail "readlink /proc/$1/exe"
   [ -n "$exe" ] || fail "/proc/$1/exe has no name"
-  awk -v exe="$exe" '/^[0-9a-f]+-[0-9a-f]+ / {on = ($2 ~ /x/ && $6 == exe)} on && /^Rss:/ {kb += $2} END {print kb + 0}' \
-    "/proc/$1/smaps"
+  out=$(awk -v exe="$exe" '
+    /^[0-9a-f]+-[0-9a-f]+ / {
+      name = $0; sub(/^([^ ]+ +){5}/, "", name)
+      on = ($2 ~ /x/ && name == exe); if (on) n++
+    }
+    on && /^Rss:/ {kb += $2}
+    END {print n + 0, kb + 0}' "/proc/$1/smaps")
+  [ "${out%% *}" -gt 0 ] || fail "no executable mapping named [$exe] in /proc/$1/smaps"
+  echo "${out#* }"
 }
 
 test_waiting_init_sheds_code_pages() {
