@@ -95,6 +95,7 @@ void add_run(CLI::App& app, Globals& g, Action& act) {
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("container-id", o->create.id, "container id")->required();
   cmd->add_option("-b,--bundle", o->create.bundle, "path to the bundle directory (default: current directory)");
+  cmd->add_option("-f,--config", o->create.config, "the config file, relative to the bundle (crun's; default config.json)");
   cmd->add_option("--console-socket", o->create.console_socket, "unix socket that receives the pty master");
   cmd->add_option("--pid-file", o->create.pid_file, "file to write the init's pid to");
   cmd->add_flag("-d,--detach", o->detach, "do not wait for the container's process");

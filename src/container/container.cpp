@@ -184,7 +184,7 @@ Bundle load_bundle(const CreateOptions& o) {
   b.dir = absolute(o.bundle);
   // Relative paths in config.json (root.path, bind sources) are relative to the bundle, as in runc.
   if (::chdir(b.dir.c_str()) < 0) throw_errno("chdir to bundle " + b.dir);
-  b.spec = oci::load_spec("config.json");
+  b.spec = oci::load_spec(o.config.empty() ? "config.json" : o.config);
   // A new user namespace without mappings: crun's default maps (linux/userns_maps.hpp).
   linux_::fill_default_id_maps(b.spec);
   const oci::Spec& spec = b.spec;

@@ -178,6 +178,77 @@ test_cli_help_and_version() {
   done
 }
 
+# crun's command line as crun's users and crun's own tests (tests_utils.py) pass it:
+# --cgroup-manager (cgroupfs: the default; systemd: --systemd-cgroup; disabled: refused),
+# run/create --config FILE relative to the bundle, --version's +FEATURE line.
+test_crun_cli_cgroup_manager_config_version() {
+  berth_only "crun's options; runc 1.1.5 has none of them"
+  mkbundle
+  set_sh 'echo from-other-config'
+  mkdir "$BUNDLE/cfg"
+  mv "$BUNDLE/config.json" "$BUNDLE/cfg/other.json"
+  RC=0
+  rt --cgroup-manager cgroupfs run --bundle "$BUNDLE" --config cfg/other.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "--cgroup-manager cgroupfs run --config cfg/other.json"
+  assert_eq from-other-config "$(cat "$T/out")" "the container of cfg/other.json"
+  RC=0
+  rt create --bundle "$BUNDLE" -f cfg/missing.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "create -f cfg/missing.json"
+  assert_contains "$(cat "$T/err")" "cfg/missing.json" "the missing config named"
+  RC=0
+  rt --cgroup-manager disabled run --bundle "$BUNDLE" --config cfg/other.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager disabled"
+  assert_contains "$(cat "$T/err")" "--cgroup-manager disabled: not supported" "disabled refused"
+  RC=0
+  rt --cgroup-manager bogus list >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager bogus"
+  RC=0
+  rt --cgroup-manager cgroupfs --systemd-cgroup list >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager cgroupfs with --systemd-cgroup"
+  assert_contains "$(cat "$T/err")" "contradicts --systemd-cgroup"
+  # systemd is --systemd-cgroup: the same outcome for the same container
+  local a b
+  RC=0
+  rt --systemd-cgroup run --bundle "$BUNDLE" --config cfg/other.json "$ID-a" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  a="$RC $(sed 's/^time="[^"]*" //' "$T/err" "$T/out")"
+  RC=0
+  rt --cgroup-manager systemd run --bundle "$BUNDLE" --config cfg/other.json "$ID-a" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  b="$RC $(sed 's/^time="[^"]*" //' "$T/err" "$T/out")"
+  assert_eq "$a" "$b" "--cgroup-manager systemd as --systemd-cgroup"
+  assert_root_empty
+  rt --version >"$T/out"
+  assert_match "$(tail -n1 "$T/out")" '^(\+[A-Z]+ )*\+[A-Z]+$' "--version's last line: crun's +FEATURE list"
+  assert_contains "$(tail -n1 "$T/out")" "+SECCOMP" "--version features"
+  assert_contains "$(tail -n1 "$T/out")" "+CRIU" "--version features"
+}
+
+# crun's `delete --regex`: every container whose id the (unanchored, extended) regex matches.
+test_crun_delete_regex() {
+  berth_only "crun's option; runc 1.1.5 has none"
+  mkbundle
+  set_args sleep 100
+  local c
+  for c in a b other; do
+    create_ctr "$ID-$c"
+    assert_rc 0 "create $ID-$c"
+  done
+  RC=0
+  rt delete --regex "$ID-(a|b)$" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "delete --regex"
+  assert_eq "$ID-other" "$(rt list -q)" "only the unmatched container is left"
+  RC=0
+  rt delete -r "(" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "an invalid regex"
+  assert_contains "$(cat "$T/err")" 'delete --regex' "invalid regex named"
+  rt start "$ID-other"
+  RC=0
+  rt delete --regex "other" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "delete --regex of a running container without --force"
+  assert_eq "$ID-other" "$(rt list -q)" "the running container is kept"
+  rt delete --force --regex "^$ID-oth"
+  assert_root_empty
+}
+
 # ---------------------------------------------------------------- rootfs propagation
 
 # Every linux.rootfsPropagation value starts a container whose / has it (runc 1.3

@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string root;
   std::string id;
   std::string bundle;          // "" = current directory
+  std::string config;          // crun's --config: the config file, relative to the bundle ("" = config.json)
   std::string console_socket;  // path of the --console-socket
   std::string pid_file;
   bool no_pivot = false;
