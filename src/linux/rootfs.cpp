@@ -134,7 +134,7 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
   // One statfs, not a pass over mountinfo: is the host's /sys/fs/cgroup itself cgroup2?
   struct statfs sfs {};
   bool v2 = ::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-  UniqueFd target = mkdir_all_in_root(rootfd, dest);
+  UniqueFd target = mkdir_all_in_root(rootfd, dest, 0755, true);
   unsigned long flags = mf.flags & ~MS_RDONLY;
   if (v2) {
     if (ctx.cgroupns) {
@@ -215,7 +215,7 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
   std::string shows;  // the host path a bind mount shows; "" for a file system of its own
   if (bind) {
     shows = m.source;
-    if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
+    if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest, 0755, true);
     else target = ensure_file_in_root(rootfd, dest);
     if (idmapped_tree >= 0) {
       attach_tree(idmapped_tree, target.get(), dest);
@@ -246,7 +246,7 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     // linux.mountLabel: context= on the file systems made here, where SELinux can apply it.
     const std::string& label = ctx.spec->linux ? ctx.spec->linux->mountLabel : std::string();
     if (!label.empty() && selinux_enabled()) mf.data = mount_label_data(mf.data, m.type, false, label);
-    target = mkdir_all_in_root(rootfd, dest);
+    target = mkdir_all_in_root(rootfd, dest, 0755, true);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
     const char* type = m.type.empty() ? nullptr : m.type.c_str();

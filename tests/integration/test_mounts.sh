@@ -258,6 +258,29 @@ test_mount_destination_symlink_escape() {
   assert_root_empty
 }
 
+# A mount destination that is a dangling symlink inside the rootfs is made where the symlink
+# points, inside the rootfs, and mounted there (runc's SecureJoin + MkdirAll, crun's
+# test_mounts.py mount-symlink-not-existing): a file for a file, directories for a directory.
+test_mount_destination_dangling_symlink() {
+  mkbundle
+  mkdir -p "$T/src" "$BUNDLE/rootfs/etc"
+  echo marker > "$T/src/f"
+  chmod 0755 "$T/src"
+  chmod 0644 "$T/src/f"
+  ln -s ../foo/bar/not/here "$BUNDLE/rootfs/etc/not-existing"
+  ln -s /srv/missing/dir "$BUNDLE/rootfs/dirlink"
+  add_mount /etc/not-existing bind "$T/src/f" bind ro
+  add_mount /dirlink bind "$T/src" rbind ro
+  set_sh 'cat /foo/bar/not/here /srv/missing/dir/f; grep -c " /foo/bar/not/here " /proc/self/mountinfo'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "marker marker 1" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')" "both mounts where the symlinks point"
+  assert_file_exists "$BUNDLE/rootfs/foo/bar/not/here"
+  assert_file_exists "$BUNDLE/rootfs/srv/missing/dir"
+  assert_not_exists /foo/bar/not/here
+  assert_not_exists /srv/missing
+}
+
 test_no_pivot() {
   mkbundle
   echo host-only > "$T/host-marker"
