@@ -410,8 +410,10 @@ Created create(const CreateOptions& given) {
     c.choose_cgroup();
     process::InitPlan plan = process::make_plan(b.spec, plan_options(o, b), host_facts(*c.cgroup(), o));
     c.make_cgroup_early(plan);
-    // Idmapped trees are made here, in the host's namespaces; the init attaches them.
+    // Idmapped trees (and, with a user namespace, the other binds' sources) are made here,
+    // in the host's namespaces; the init attaches them.
     std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
+    linux_::prepare_userns_bind_trees(b.spec, idmapped);
     process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
     try {
