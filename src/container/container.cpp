@@ -190,6 +190,7 @@ Bundle load_bundle(const CreateOptions& o) {
   const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
   require_mount_namespace(spec);
+  linux_::keep_original_groups(spec.annotations, spec.process->user, "config.json: process.user");
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!spec.process->terminal && !o.console_socket.empty())

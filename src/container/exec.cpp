@@ -147,6 +147,7 @@ Executed exec(const ExecOptions& o) {
     throw Error("cannot exec in a paused container (use --ignore-paused to override)");
 
   oci::Process p = exec_process(r.spec, o);
+  const bool keep_groups = linux_::keep_original_groups(r.annotations, p.user, "exec: process.user");
   if (p.terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket");
   if (!p.terminal && !o.console_socket.empty())
@@ -193,6 +194,7 @@ Executed exec(const ExecOptions& o) {
   ec.init_pid = r.pid;
   ec.init_pidfd = init_pidfd.get();
   ec.preserve_fds = o.preserve_fds;
+  ec.keep_original_groups = keep_groups;
   ec.console_socket = p.terminal ? (console ? console.get() : o.console_fd) : -1;
   ec.seccomp = seccomp ? &*seccomp : nullptr;
   ec.seccomp_listener = [&](pid_t pid, int fd) {

@@ -712,6 +712,39 @@ test_exec_cgroup_sub_cgroup() {
   rmdir "/sys/fs/cgroup/memory$rel/$sub"
 }
 
+# crun's annotation run.oci.keep_original_groups (podman's --group-add keep-groups): the
+# container's processes keep the supplementary groups of the runtime's caller (run and exec;
+# crun's test_uid_gid.py keep-groups); with additionalGids too it is refused (crun would drop
+# them silently).
+test_keep_original_groups_annotation() {
+  runc_known_diff "runc 1.1.5 has no run.oci.keep_original_groups"
+  command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+  mkbundle
+  set_sh 'grep ^Groups: /proc/self/status'
+  cfg '.annotations["run.oci.keep_original_groups"] = "1"'
+  RC=0
+  timeout 10 setpriv --groups 11,12 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "run with the caller's groups 11,12"
+  assert_eq "Groups: 11 12" "$(tr -s ' \t' ' ' < "$T/out" | sed 's/ $//')" "the init's groups"
+  set_args sleep 100
+  run_detached "$ID-x"
+  assert_rc 0 "run -d"
+  RC=0
+  timeout 10 setpriv --groups 13 "$RUNTIME" --root "$ROOT" exec "$ID-x" grep ^Groups: /proc/self/status </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "exec with the caller's group 13"
+  assert_eq "Groups: 13" "$(tr -s ' \t' ' ' < "$T/out" | sed 's/ $//')" "the exec'd process's groups"
+  RC=0
+  rt exec --additional-gids 5 "$ID-x" true </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "exec --additional-gids with the annotation"
+  assert_contains "$(cat "$T/err")" "run.oci.keep_original_groups" "exec refusal"
+  rt delete --force "$ID-x"
+  cfg '.process.user.additionalGids = [5]'
+  create_ctr "$ID-y" || true
+  assert_rc 1 "create with additionalGids and the annotation"
+  assert_contains "$(cat "$T/$ID-y.err")" "additionalGids cannot apply" "create refusal"
+  assert_root_empty
+}
+
 # ---------------------------------------------------------------- mounts (runc's run.bats)
 
 # A tmpfs over an existing directory takes the directory's mode (every bit,
