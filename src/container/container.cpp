@@ -192,7 +192,7 @@ Bundle load_bundle(const CreateOptions& o) {
   require_mount_namespace(spec);
   linux_::keep_original_groups(spec.annotations, spec.process->user, "config.json: process.user");
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
-    throw Error("cannot allocate tty if berth will detach without setting console socket");
+    throw Error("cannot allocate tty if berth will detach without setting console socket (use --console-socket)");
   if (!spec.process->terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   b.rootfs = spec.root.path[0] == '/' ? spec.root.path : b.dir + "/" + spec.root.path;

@@ -149,7 +149,7 @@ Executed exec(const ExecOptions& o) {
   oci::Process p = exec_process(r.spec, o);
   const bool keep_groups = linux_::keep_original_groups(r.annotations, p.user, "exec: process.user");
   if (p.terminal && o.console_socket.empty() && o.console_fd < 0)
-    throw Error("cannot allocate tty if berth will detach without setting console socket");
+    throw Error("cannot allocate tty if berth will detach without setting console socket (use --console-socket)");
   if (!p.terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   // Refused here, before anything is spawned: without the LSM the write would fail only in the
