@@ -16,6 +16,7 @@ environment: OCI_RUNTIME, INIT (as crun's suite), PEERS_TEST_TIMEOUT (seconds pe
              PEERS_HARNESS_CGROUP (the cgroup2 dir this interpreter runs in, optional),
              PEERS_WORK (the private work dir: mounts under it are removed)
 """
+import atexit
 import os
 import re
 import runpy
@@ -205,6 +206,32 @@ def tests_main(all_tests):
             shutil.rmtree(tests_root)
 
 
+def own_cgroup():
+    """This interpreter goes into a child cgroup of the harness's own: what is killed after
+    each test is then only what it started, never the processes around it (script(1) and
+    tr of test_tty.py's pty). Leaves it, and removes it, at exit."""
+    global HARNESS_CGROUP
+    if not HARNESS_CGROUP:
+        return
+    parent = HARNESS_CGROUP
+    mine = os.path.join(parent, "tests-%d" % os.getpid())
+    os.mkdir(mine)
+    with open(os.path.join(mine, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    HARNESS_CGROUP = mine
+
+    def leave():
+        try:
+            kill_harness_strays()
+            with open(os.path.join(parent, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            os.rmdir(mine)
+        except OSError as e:
+            log("cgroup %s: %s" % (mine, e))
+    atexit.register(leave)
+
+
+own_cgroup()
 signal.signal(signal.SIGALRM, on_alarm)
 tests_utils.tests_main = tests_main
 sys.argv = [test_file]
