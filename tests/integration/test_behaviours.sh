@@ -745,6 +745,50 @@ test_keep_original_groups_annotation() {
   assert_root_empty
 }
 
+# systemd's sd_notify through the container (runc's notify_socket.go; crun's test_start.py
+# sd-notify-proxy): with NOTIFY_SOCKET set, the container gets NOTIFY_SOCKET=/run/notify/notify.sock,
+# and its READY=1 reaches the caller's socket, followed by MAINPID.
+test_notify_socket_ready_forwarded() {
+  command -v gcc >/dev/null || skip "gcc missing (builds the container's sd_notify sender)"
+  command -v python3 >/dev/null || skip "python3 missing (the host's notify socket)"
+  mkbundle
+  cat > "$T/ready.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+int main(void) {
+  const char *path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (!path || fd < 0) return 2;
+  strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  return sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&a, sizeof a) == 7 ? 0 : 1;
+}
+EOF
+  gcc -static -O2 -o "$BUNDLE/rootfs/sd-ready" "$T/ready.c" || skip "gcc -static failed"
+  python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+with open(sys.argv[2] + ".tmp", "w") as out:
+    for _ in range(2):
+        out.write(s.recv(4096).decode().strip() + "\n")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+' "$T/host.sock" "$T/got" &
+  track_pid $!
+  wait_for_file "$T/host.sock"
+  set_sh 'echo "$NOTIFY_SOCKET"; /sd-ready && echo sent'
+  NOTIFY_SOCKET="$T/host.sock" run_ctr "$ID"
+  assert_rc 0
+  assert_eq "/run/notify/notify.sock
+sent" "$OUT" "NOTIFY_SOCKET inside, READY sent"
+  wait_for_file "$T/got" 10
+  assert_eq READY=1 "$(sed -n 1p "$T/got")" "first datagram"
+  assert_match "$(sed -n 2p "$T/got")" '^MAINPID=[0-9]+$' "second datagram"
+}
+
 # ---------------------------------------------------------------- mounts (runc's run.bats)
 
 # A tmpfs over an existing directory takes the directory's mode (every bit,

@@ -42,8 +42,13 @@ struct Created {
 };
 
 Created create(const CreateOptions& o);
+class NotifyListener;
 // `known`: the record create returned (run), instead of parsing state.json again.
-void start(const std::string& root, const std::string& id, const Record* known = nullptr);
+// With NOTIFY_SOCKET (container/notify_socket.hpp) start waits for the container's READY and
+// passes it on, unless `notify` is given: then the bound listener is handed over (foreground
+// `run` forwards it while it waits for the process).
+void start(const std::string& root, const std::string& id, const Record* known = nullptr,
+           NotifyListener* notify = nullptr);
 
 // Runtime-spec state plus runc's extra keys (rootfs, created, owner), key order as runc's.
 nlohmann::ordered_json state(const std::string& root, const std::string& id);
