@@ -20,6 +20,7 @@ struct Globals {
   std::string log_format = "text";
   bool debug = false;
   bool systemd_cgroup = false;
+  std::string cgroup_manager;  // crun's --cgroup-manager as given (apply_cgroup_manager)
   std::string criu;
   std::string rootless = "auto";  // --rootless as given
   bool rootless_mode = false;      // resolved after parsing (container/rootless.hpp)
@@ -63,6 +64,10 @@ int preserved_with_listen_fds(int preserve_fds, process::ListenFds& listen);
 // runc requires, so that none of berth's own fds can land there
 // (preserved_fds.cpp). Call before berth opens any fd; throws berth::Error.
 void require_preserved_fds(int n, int listen);
+
+// crun's --cgroup-manager onto berth's drivers: cgroupfs is the default, systemd is
+// --systemd-cgroup, disabled (no cgroup at all) is refused. Throws berth::Error.
+void apply_cgroup_manager(Globals& g);
 
 // Help in runc's layout (help.cpp); set on the app before the commands are added.
 std::shared_ptr<CLI::FormatterBase> runc_style_help();

@@ -8,6 +8,7 @@ void add_create(CLI::App& app, Globals& g, Action& act) {
   auto o = std::make_shared<container::CreateOptions>();
   cmd->add_option("container-id", o->id, "container id")->required();
   cmd->add_option("-b,--bundle", o->bundle, "path to the bundle directory (default: current directory)");
+  cmd->add_option("-f,--config", o->config, "the config file, relative to the bundle (crun's; default config.json)");
   cmd->add_option("--console-socket", o->console_socket, "unix socket that receives the pty master (terminal: true)");
   cmd->add_option("--pid-file", o->pid_file, "file to write the init's pid to");
   cmd->add_option("--pidfd-socket", o->pidfd_socket, "unix socket that receives a pidfd of the init process");

@@ -122,15 +122,21 @@ int main(int argc, char** argv) {
   app.fallthrough();
   Globals g;
   g.root = berth::container::default_state_root(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
-  // runc's layout: dockerd reads the "commit:" line.
+  // runc's layout: dockerd reads the "commit:" line. The last line is crun's list of what the
+  // runtime was built with, in crun's words, which crun's users and tests read (+CRIU,
+  // +SYSTEMD: the systemd cgroup driver, ...): only what berth has.
   app.set_version_flag("-v,--version", prog + " version " + BERTH_VERSION + "\ncommit: " + BERTH_COMMIT +
                                            "\nspec: " + berth::oci::kSpecVersion +
-                                           "\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION);
+                                           "\nlibseccomp: " + BERTH_LIBSECCOMP_VERSION +
+                                           "\n+SYSTEMD +SELINUX +APPARMOR +CAP +SECCOMP +EBPF +CRIU");
   app.add_option("--root", g.root, "root directory for storage of container state")->capture_default_str();
   app.add_option("--log", g.log, "log file (default: stderr)");
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", g.debug, "enable debug logging");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (cgroup v2 hosts with systemd)");
+  app.add_option("--cgroup-manager", g.cgroup_manager,
+                 "crun's cgroup driver choice: cgroupfs (the default) or systemd (--systemd-cgroup); disabled is refused")
+      ->check(CLI::IsMember({"cgroupfs", "systemd", "disabled"}));
   app.add_option("--criu", g.criu, "path to the criu binary used for checkpoint and restore (default: criu in $PATH)");
   app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto (auto: when not root)")
       ->check(CLI::IsMember({"true", "false", "auto"}))
@@ -187,6 +193,7 @@ int main(int argc, char** argv) {
     // First, before any fd of berth's own is opened (the log file, state locks, sockets).
     require_preserved_fds(g.preserved_fds, g.listen_fds);
     berth::log::init({g.log, g.log_format == "json" ? berth::log::Format::Json : berth::log::Format::Text, g.debug});
+    apply_cgroup_manager(g);
     g.rootless_mode = berth::container::rootless_mode(g.rootless);
     return act ? act() : 0;
   } catch (const berth::process::ExecError& e) {

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <optional>
+#include <thread>
 
+#include "berth/container/notify_socket.hpp"
 #include "berth/container/container.hpp"
 #include "berth/linux/syscalls.hpp"
 #include "berth/process/sync.hpp"
@@ -59,8 +61,9 @@ int do_run(const Globals& g, RunOptions& o) {
       }
     }
   }
+  container::NotifyListener notify;
   try {
-    container::start(g.root, o.create.id, &c.record);
+    container::start(g.root, o.create.id, &c.record, o.detach ? nullptr : &notify);
   } catch (...) {
     try { container::remove(g.root, o.create.id, true, &c.record); } catch (const Error&) {}
     throw;
@@ -69,6 +72,16 @@ int do_run(const Globals& g, RunOptions& o) {
 
   UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC));
   if (!sigfd) throw_errno("signalfd");
+  // sd_notify: the container's READY goes on while berth waits for it (runc: a goroutine).
+  std::thread notifier;
+  if (notify)
+    notifier = std::thread([&notify] {
+      try {
+        notify.forward_ready(container::notify_socket_host());
+      } catch (const std::exception& e) {
+        log::warn(std::string("sd_notify: ") + e.what());
+      }
+    });
   int status;
   {
     std::optional<RawTerminal> raw;
@@ -78,6 +91,7 @@ int do_run(const Globals& g, RunOptions& o) {
     }
     status = wait_foreground(c.pidfd.get(), c.pid, sigfd.get(), master ? master.get() : -1);
   }
+  if (notifier.joinable()) notifier.join();  // returns once the process is gone
   if (!o.keep) {
     try {
       container::remove(g.root, o.create.id, true, &c.record);
@@ -95,6 +109,7 @@ void add_run(CLI::App& app, Globals& g, Action& act) {
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("container-id", o->create.id, "container id")->required();
   cmd->add_option("-b,--bundle", o->create.bundle, "path to the bundle directory (default: current directory)");
+  cmd->add_option("-f,--config", o->create.config, "the config file, relative to the bundle (crun's; default config.json)");
   cmd->add_option("--console-socket", o->create.console_socket, "unix socket that receives the pty master");
   cmd->add_option("--pid-file", o->create.pid_file, "file to write the init's pid to");
   cmd->add_option("--pidfd-socket", o->create.pidfd_socket, "unix socket that receives a pidfd of the init process");

@@ -14,7 +14,8 @@ namespace berth::cli {
 // The command word: the first argument that is not a global flag or a global
 // option's value. Global options that take a value, in both `--x v` and `--x=v` form.
 std::string_view command_name(int argc, char** argv) {
-  static constexpr std::string_view kValued[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
+  static constexpr std::string_view kValued[] = {"--root",    "--log",      "--log-format",
+                                                  "--criu",    "--rootless", "--cgroup-manager"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--") return i + 1 < argc ? std::string_view(argv[i + 1]) : std::string_view();

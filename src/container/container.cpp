@@ -24,6 +24,7 @@
 #include "berth/container/host_attach.hpp"
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
+#include "berth/container/notify_socket.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/proc_tree.hpp"
@@ -184,14 +185,15 @@ Bundle load_bundle(const CreateOptions& o) {
   b.dir = absolute(o.bundle);
   // Relative paths in config.json (root.path, bind sources) are relative to the bundle, as in runc.
   if (::chdir(b.dir.c_str()) < 0) throw_errno("chdir to bundle " + b.dir);
-  b.spec = oci::load_spec("config.json");
+  b.spec = oci::load_spec(o.config.empty() ? "config.json" : o.config);
   // A new user namespace without mappings: crun's default maps (linux/userns_maps.hpp).
   linux_::fill_default_id_maps(b.spec);
   const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
   require_mount_namespace(spec);
+  linux_::keep_original_groups(spec.annotations, spec.process->user, "config.json: process.user");
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
-    throw Error("cannot allocate tty if berth will detach without setting console socket");
+    throw Error("cannot allocate tty if berth will detach without setting console socket (use --console-socket)");
   if (!spec.process->terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   b.rootfs = spec.root.path[0] == '/' ? spec.root.path : b.dir + "/" + spec.root.path;
@@ -409,12 +411,16 @@ Created create(const CreateOptions& given) {
   StateDir dir = StateDir::create(o.root, o.id);
   Creation c(o, b, dir);
   try {
+    // sd_notify through the container: its socket's dir, mounted at /run/notify.
+    if (!notify_socket_host().empty()) add_notify_socket(b.spec, dir.file("notify"));
     UniqueFd fifo = make_exec_fifo(dir);
     c.choose_cgroup();
     process::InitPlan plan = process::make_plan(b.spec, plan_options(o, b), host_facts(*c.cgroup(), o));
     c.make_cgroup_early(plan);
-    // Idmapped trees are made here, in the host's namespaces; the init attaches them.
+    // Idmapped trees (and, with a user namespace, the other binds' sources) are made here,
+    // in the host's namespaces; the init attaches them.
     std::map<size_t, UniqueFd> idmapped = linux_::prepare_idmapped_mounts(b.spec);
+    linux_::prepare_userns_bind_trees(b.spec, idmapped);
     process::InitConfig ic = init_config(o, b, fifo.get(), idmapped, c);
     process::InitProcess init = process::spawn_init(ic, plan, c.cgroup());
     try {
@@ -449,7 +455,9 @@ static void wait_for_exec(int fifo, pid_t pid) {
   if (n == 0) log::warn("poststart: container process " + std::to_string(pid) + " has not started after 30 s");
 }
 
-void start(const std::string& root, const std::string& id, const Record* known) {
+static void start_released(StateDir& dir, const Record& r, const std::string& id, int fifo_fd);
+
+void start(const std::string& root, const std::string& id, const Record* known, NotifyListener* notify) {
   StateDir dir = StateDir::open(root, id);
   std::optional<Record> loaded;
   if (!known) loaded = load_record(dir, RecordSpec::HooksOnly);
@@ -466,16 +474,33 @@ void start(const std::string& root, const std::string& id, const Record* known) 
     if (errno == ENXIO || errno == ENOENT) throw Error("cannot start a container that has stopped");
     throw_errno("open exec fifo " + fifo);
   }
-  const bool wait_exec = !r.spec.hooks.poststart.empty() && !r.spec.hooks.startContainer.empty();
+  // sd_notify: listening before the process can send (runc binds it in start, too).
+  const std::string host = notify_socket_host();
+  NotifyListener listener;
+  if (!host.empty() && ::access(dir.file("notify").c_str(), F_OK) == 0)
+    listener = NotifyListener::bind(dir.file("notify"), r.pid);
   if (::write(fd.get(), "0", 1) != 1) throw_errno("write exec fifo " + fifo);
   if (::unlink(fifo.c_str()) < 0) throw_errno("remove exec fifo " + fifo);
+  start_released(dir, r, id, fd.get());
+  if (!listener) return;
+  if (notify) {
+    *notify = std::move(listener);
+    return;
+  }
+  dir.unlock();  // `state`, `kill`, ... meanwhile
+  listener.forward_ready(host);
+}
+
+// After the exec fifo byte: the poststart hooks.
+static void start_released(StateDir& dir, const Record& r, const std::string& id, int fifo_fd) {
   if (r.spec.hooks.poststart.empty()) return;
+  const bool wait_exec = !r.spec.hooks.startContainer.empty();
   // The container is running: `state`, `kill` and the rest need not wait for
   // the exec or the poststart hooks (which may take their whole timeout).
   dir.unlock();
   // The init runs the startContainer hooks after the fifo byte, just before its
   // execve; poststart hooks must come after the process started (runtime-spec).
-  if (wait_exec) wait_for_exec(fd.get(), r.pid);
+  if (wait_exec) wait_for_exec(fifo_fd, r.pid);
   process::HookFiles files = hook_files_or_warn(r.annotations);
   try {
     process::run_hooks("poststart", r.spec.hooks.poststart, state_json(id, r, oci::Status::Running, r.pid), files.io());

@@ -147,8 +147,9 @@ Executed exec(const ExecOptions& o) {
     throw Error("cannot exec in a paused container (use --ignore-paused to override)");
 
   oci::Process p = exec_process(r.spec, o);
+  const bool keep_groups = linux_::keep_original_groups(r.annotations, p.user, "exec: process.user");
   if (p.terminal && o.console_socket.empty() && o.console_fd < 0)
-    throw Error("cannot allocate tty if berth will detach without setting console socket");
+    throw Error("cannot allocate tty if berth will detach without setting console socket (use --console-socket)");
   if (!p.terminal && !o.console_socket.empty())
     throw Error("cannot use console socket if berth will not detach or allocate tty");
   // Refused here, before anything is spawned: without the LSM the write would fail only in the
@@ -195,6 +196,7 @@ Executed exec(const ExecOptions& o) {
   ec.init_pid = r.pid;
   ec.init_pidfd = init_pidfd.get();
   ec.preserve_fds = o.preserve_fds;
+  ec.keep_original_groups = keep_groups;
   ec.console_socket = p.terminal ? (console ? console.get() : o.console_fd) : -1;
   ec.seccomp = seccomp ? &*seccomp : nullptr;
   ec.seccomp_listener = [&](pid_t pid, int fd) {

@@ -168,7 +168,12 @@ void StateDir::remove() {
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
       if (n == "." || n == "..") continue;
-      if (::unlink((path_ + "/" + n).c_str()) < 0 && errno != ENOENT) throw_errno("remove " + path_ + "/" + n);
+      const std::string p = path_ + "/" + n;
+      if (::unlink(p.c_str()) == 0 || errno == ENOENT) continue;
+      if (errno != EISDIR) throw_errno("remove " + p);
+      // notify/ (container/notify_socket.hpp): its socket, then itself
+      ::unlink((p + "/notify.sock").c_str());
+      if (::rmdir(p.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + p);
     }
   }
   if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + path_);

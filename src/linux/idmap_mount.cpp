@@ -70,9 +70,24 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Spec& spec) {
   return out;
 }
 
+void prepare_userns_bind_trees(const oci::Spec& spec, std::map<size_t, UniqueFd>& trees) {
+  if (!spec.has_namespace(oci::NamespaceType::User)) return;
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const oci::Mount& m = spec.mounts[i];
+    if (trees.count(i)) continue;  // idmapped: made already
+    MountFlags mf = parse_mount_options(m.options);
+    if (!mf.bind && m.type != "bind") continue;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mf.recursive_bind ? AT_RECURSIVE : 0);
+    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(), flags)));
+    if (!tree && (errno == EPERM || errno == ENOSYS)) return;  // rootless or an old kernel: by path
+    if (!tree) throw_errno("bind mount of " + m.source + " on " + m.destination + ": open_tree " + m.source);
+    trees.emplace(i, std::move(tree));
+  }
+}
+
 void attach_tree(int tree, int target_fd, const std::string& dest) {
   if (::syscall(SYS_move_mount, tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    throw_errno("attach idmapped mount on " + dest);
+    throw_errno("attach bind mount tree on " + dest);
 }
 
 }  // namespace berth::linux_

@@ -69,11 +69,21 @@ static void give_terminal_to(uid_t uid) {
   }
 }
 
-void apply_user(const oci::User& user) {
+bool keep_original_groups(const std::map<std::string, std::string>& annotations, const oci::User& user,
+                          const std::string& what) {
+  auto it = annotations.find("run.oci.keep_original_groups");
+  if (it == annotations.end() || it->second == "0") return false;
+  if (!user.additionalGids.empty())
+    throw Error(what + ": additionalGids cannot apply with the annotation run.oci.keep_original_groups (the "
+                       "supplementary groups are kept as they are)");
+  return true;
+}
+
+void apply_user(const oci::User& user, bool keep_groups) {
   give_terminal_to(user.uid);
   // In a user namespace with setgroups denied, setgroups fails with EPERM; runc skips it then.
   std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
-  if (::setgroups(groups.size(), groups.data()) < 0) {
+  if (!keep_groups && ::setgroups(groups.size(), groups.data()) < 0) {
     bool denied = false;
     if (errno == EPERM) {
       try { denied = read_file("/proc/self/setgroups").rfind("deny", 0) == 0; } catch (const Error&) {}

@@ -108,11 +108,15 @@ std::string link_of(int fd) {
 // one below it. A destination swapped by a racing process after the mount
 // (CVE-2021-30465) resolves elsewhere: refused, rather than, say, a read-only
 // flag put on another mount and this one left writable.
-UniqueFd reopen_mounted(int rootfd, const std::string& dest, int target, int flags, const std::string& source = "") {
+UniqueFd reopen_mounted(int rootfd, const std::string& dest, int target, int flags, const std::string& source = "",
+                        int source_tree = -1) {
   UniqueFd mounted = open_in_root(rootfd, dest, flags);
   struct stat below {}, got {}, want {};
   bool same = ::fstat(mounted.get(), &got) == 0 && link_of(target) == link_of(mounted.get());
-  if (same && !source.empty())
+  // A tree berth prepared is compared with itself: the init may not reach its source by path.
+  if (same && source_tree >= 0)
+    same = ::fstat(source_tree, &want) == 0 && want.st_dev == got.st_dev && want.st_ino == got.st_ino;
+  else if (same && !source.empty())
     same = ::stat(source.c_str(), &want) == 0 && want.st_dev == got.st_dev && want.st_ino == got.st_ino;
   else if (same)
     same = ::fstat(target, &below) == 0 && below.st_dev != got.st_dev;
@@ -134,7 +138,7 @@ void mount_cgroup(int rootfd, const std::string& dest, const MountFlags& mf, con
   // One statfs, not a pass over mountinfo: is the host's /sys/fs/cgroup itself cgroup2?
   struct statfs sfs {};
   bool v2 = ::statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-  UniqueFd target = mkdir_all_in_root(rootfd, dest);
+  UniqueFd target = mkdir_all_in_root(rootfd, dest, 0755, true);
   unsigned long flags = mf.flags & ~MS_RDONLY;
   if (v2) {
     if (ctx.cgroupns) {
@@ -215,7 +219,10 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
   std::string shows;  // the host path a bind mount shows; "" for a file system of its own
   if (bind) {
     shows = m.source;
-    if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
+    // A prepared tree says itself what it is: the init may not be able to stat the source.
+    struct stat tst {};
+    bool dir = idmapped_tree >= 0 && ::fstat(idmapped_tree, &tst) == 0 ? S_ISDIR(tst.st_mode) : is_dir(m.source);
+    if (dir) target = mkdir_all_in_root(rootfd, dest, 0755, true);
     else target = ensure_file_in_root(rootfd, dest);
     if (idmapped_tree >= 0) {
       attach_tree(idmapped_tree, target.get(), dest);
@@ -226,7 +233,7 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     // Flags other than MS_BIND|MS_REC need a remount of the new mount.
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
     if (rf != 0) {
-      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source);
+      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source, idmapped_tree);
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
@@ -246,7 +253,7 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     // linux.mountLabel: context= on the file systems made here, where SELinux can apply it.
     const std::string& label = ctx.spec->linux ? ctx.spec->linux->mountLabel : std::string();
     if (!label.empty() && selinux_enabled()) mf.data = mount_label_data(mf.data, m.type, false, label);
-    target = mkdir_all_in_root(rootfd, dest);
+    target = mkdir_all_in_root(rootfd, dest, 0755, true);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
     const char* type = m.type.empty() ? nullptr : m.type.c_str();
@@ -275,12 +282,12 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     }
   }
   if (mf.rec_set || mf.rec_clear) {
-    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, bind ? idmapped_tree : -1);
     if (mount_setattr_fd(mounted.get(), mf.rec_set, mf.rec_clear, true) < 0)
       throw_errno("set recursive mount attributes on " + dest);
   }
   if (mf.propagation) {
-    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, bind ? idmapped_tree : -1);
     do_mount("", dest, fd_path(mounted.get()), nullptr, mf.propagation, "");
   }
 }

@@ -310,6 +310,14 @@ bool is_bind_mount(const Mount& m) {
 
 // runc's rules for id-mapped mounts (MOUNT_ATTR_IDMAP needs both maps and a bind).
 void check_idmapped_mount(const Mount& m, const Cursor& c) {
+  // crun's own mapping syntax in the option (idmap=uids=0-1-10;gids=...): refused rather than
+  // handed to a bind mount as data, which the kernel ignores (the mount would not be idmapped).
+  if (const Cursor opts = c["options"])
+    for (const Cursor& o : opts.items()) {
+      const std::string s = o.str();
+      if (s.rfind("idmap=", 0) == 0 || s.rfind("ridmap=", 0) == 0)
+        o.fail("crun's idmap=uids=...;gids=... syntax is not supported: give the mount uidMappings and gidMappings");
+    }
   if (m.uidMappings.empty() && m.gidMappings.empty()) return;
   if (m.uidMappings.empty() || m.gidMappings.empty())
     c.fail("id-mapped mounts must have both uid and gid mappings specified");

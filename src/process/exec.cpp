@@ -200,7 +200,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   UniqueFd notify;
   if (seccomp_early) notify = cfg.seccomp->load();
 
-  become_process_user(proc);
+  become_process_user(proc, cfg.keep_original_groups);
   if (::chdir(proc.cwd.c_str()) < 0 && !(cwd_entered && (errno == EACCES || errno == EPERM))) throw_errno(cwd_error);
   ::umask(proc.user.umask.value_or(022));
   // Found and checked as the process's user: what it may not run fails here,

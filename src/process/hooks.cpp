@@ -85,8 +85,12 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
     ::dup2(io.err >= 0 ? io.err : out_w.get(), 2);
     std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
     auto argv = cstrings(args);
-    auto envp = cstrings(h.env);
-    ::execve(h.path.c_str(), argv.data(), envp.data());
+    if (h.env) {
+      auto envp = cstrings(*h.env);
+      ::execve(h.path.c_str(), argv.data(), envp.data());
+    } else {
+      ::execve(h.path.c_str(), argv.data(), environ);
+    }
     std::string msg = "exec " + h.path + ": " + std::strerror(errno);
     (void)!::write(2, msg.data(), msg.size());
     ::_exit(127);

@@ -39,12 +39,12 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
-void become_process_user(const oci::Process& proc) {
+void become_process_user(const oci::Process& proc, bool keep_groups) {
   oci::Capabilities caps = proc.capabilities.value_or(oci::Capabilities{});
   linux_::apply_bounding(caps);
   // Keep the permitted set across the uid change; apply_caps then sets all five sets.
   if (::prctl(PR_SET_KEEPCAPS, 1) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-  linux_::apply_user(proc.user);
+  linux_::apply_user(proc.user, keep_groups);
   if (::prctl(PR_SET_KEEPCAPS, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
   linux_::apply_caps(caps);
 }

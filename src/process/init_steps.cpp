@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "berth/linux/process_attrs.hpp"
 #include "berth/linux/footprint.hpp"
 #include "berth/linux/rootfs.hpp"
 #include "berth/linux/seccomp.hpp"
@@ -270,7 +271,7 @@ void switch_user(InitContext& ctx) {
   ctx.cwd_entered = ctx.sys.chdir(proc.cwd) == 0;
   ctx.sys.set_bounding(proc.capabilities.value_or(oci::Capabilities{}));
   ctx.sys.prctl(PR_SET_KEEPCAPS, 1);
-  ctx.sys.set_user(proc.user);
+  ctx.sys.set_user(proc.user, linux_::keep_original_groups(spec_of(ctx).annotations, proc.user, "process.user"));
   credentials_changed(ctx);
   ctx.sys.prctl(PR_SET_KEEPCAPS, 0);
 }

@@ -123,7 +123,7 @@ class LinuxSyscalls final : public SyscallSeam {
   void setresuid(uid_t uid) override {
     if (::setresuid(uid, uid, uid) < 0) throw_errno("setuid " + std::to_string(uid) + " in the user namespace");
   }
-  void set_user(const oci::User& user) override { linux_::apply_user(user); }
+  void set_user(const oci::User& user, bool keep_groups) override { linux_::apply_user(user, keep_groups); }
   void set_bounding(const oci::Capabilities& caps) override { linux_::apply_bounding(caps); }
   void set_caps(const oci::Capabilities& caps) override { linux_::apply_caps(caps); }
 

@@ -128,6 +128,10 @@ int serve(const Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A NOTIFY_SOCKET inherited from containerd (a systemd Type=notify unit) is not the
+  // containers': berth would give it to them and `start` wait for their READY (go-runc
+  // filters it out for runc the same way).
+  ::unsetenv("NOTIFY_SOCKET");
   Flags f;
   try {
     f = parse_flags(std::vector<std::string>(argv + 1, argv + argc));

@@ -257,6 +257,77 @@ test_cli_help_and_version() {
   fi
 }
 
+# crun's command line as crun's users and crun's own tests (tests_utils.py) pass it:
+# --cgroup-manager (cgroupfs: the default; systemd: --systemd-cgroup; disabled: refused),
+# run/create --config FILE relative to the bundle, --version's +FEATURE line.
+test_crun_cli_cgroup_manager_config_version() {
+  berth_only "crun's options; runc 1.1.5 has none of them"
+  mkbundle
+  set_sh 'echo from-other-config'
+  mkdir "$BUNDLE/cfg"
+  mv "$BUNDLE/config.json" "$BUNDLE/cfg/other.json"
+  RC=0
+  rt --cgroup-manager cgroupfs run --bundle "$BUNDLE" --config cfg/other.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "--cgroup-manager cgroupfs run --config cfg/other.json"
+  assert_eq from-other-config "$(cat "$T/out")" "the container of cfg/other.json"
+  RC=0
+  rt create --bundle "$BUNDLE" -f cfg/missing.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "create -f cfg/missing.json"
+  assert_contains "$(cat "$T/err")" "cfg/missing.json" "the missing config named"
+  RC=0
+  rt --cgroup-manager disabled run --bundle "$BUNDLE" --config cfg/other.json "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager disabled"
+  assert_contains "$(cat "$T/err")" "--cgroup-manager disabled: not supported" "disabled refused"
+  RC=0
+  rt --cgroup-manager bogus list >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager bogus"
+  RC=0
+  rt --cgroup-manager cgroupfs --systemd-cgroup list >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "--cgroup-manager cgroupfs with --systemd-cgroup"
+  assert_contains "$(cat "$T/err")" "contradicts --systemd-cgroup"
+  # systemd is --systemd-cgroup: the same outcome for the same container
+  local a b
+  RC=0
+  rt --systemd-cgroup run --bundle "$BUNDLE" --config cfg/other.json "$ID-a" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  a="$RC $(sed 's/^time="[^"]*" //' "$T/err" "$T/out")"
+  RC=0
+  rt --cgroup-manager systemd run --bundle "$BUNDLE" --config cfg/other.json "$ID-a" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  b="$RC $(sed 's/^time="[^"]*" //' "$T/err" "$T/out")"
+  assert_eq "$a" "$b" "--cgroup-manager systemd as --systemd-cgroup"
+  assert_root_empty
+  rt --version >"$T/out"
+  assert_match "$(tail -n1 "$T/out")" '^(\+[A-Z]+ )*\+[A-Z]+$' "--version's last line: crun's +FEATURE list"
+  assert_contains "$(tail -n1 "$T/out")" "+SECCOMP" "--version features"
+  assert_contains "$(tail -n1 "$T/out")" "+CRIU" "--version features"
+}
+
+# crun's `delete --regex`: every container whose id the (unanchored, extended) regex matches.
+test_crun_delete_regex() {
+  berth_only "crun's option; runc 1.1.5 has none"
+  mkbundle
+  set_args sleep 100
+  local c
+  for c in a b other; do
+    create_ctr "$ID-$c"
+    assert_rc 0 "create $ID-$c"
+  done
+  RC=0
+  rt delete --regex "$ID-(a|b)$" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "delete --regex"
+  assert_eq "$ID-other" "$(rt list -q)" "only the unmatched container is left"
+  RC=0
+  rt delete -r "(" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "an invalid regex"
+  assert_contains "$(cat "$T/err")" 'delete --regex' "invalid regex named"
+  rt start "$ID-other"
+  RC=0
+  rt delete --regex "other" >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "delete --regex of a running container without --force"
+  assert_eq "$ID-other" "$(rt list -q)" "the running container is kept"
+  rt delete --force --regex "^$ID-oth"
+  assert_root_empty
+}
+
 # ---------------------------------------------------------------- rootfs propagation
 
 # Every linux.rootfsPropagation value starts a container whose / has it (runc 1.3
@@ -402,11 +473,12 @@ test_hooks_poststop_failure_warns_rest_run() {
   assert_contains "$(cat "$T/err")" "first" "warning names the failed hook"
 }
 
-# Hooks get exactly their env (none when they have none), as crun's execve;
-# their stdout/stderr go to the files named by the run.oci.hooks.stdout/stderr
-# annotations (crun), else nowhere (not the runtime's stdout/stderr).
+# Hooks get exactly their env, and the runtime's environment when they have none (runc 1.1.5:
+# Go's nil Cmd.Env; crun 1.8.1: environ unless hooks[i]->env; crun's test_hooks.py
+# test-hook-env-inherit); their stdout/stderr go to the files named by the
+# run.oci.hooks.stdout/stderr annotations (crun), else nowhere (not the runtime's stdout/stderr).
 test_hooks_env_and_output() {
-  runc_known_diff "runc 1.1.5: a hook without env inherits runc's environment; no output annotations"
+  runc_known_diff "runc 1.1.5: no hook output annotations"
   mkbundle
   _bh_hook withenv
   _bh_hook noenv
@@ -418,7 +490,7 @@ test_hooks_env_and_output() {
   assert_rc 0
   assert_eq "ONE=1
 TWO=2" "$(grep -v '^SHLVL=\|^_=\|^PWD=' "$T/hk/withenv.env")" "env of a hook with env"
-  assert_not_contains "$(cat "$T/hk/noenv.env")" BERTH_IT_LEAK "env of a hook without env"
+  assert_contains "$(cat "$T/hk/noenv.env")" BERTH_IT_LEAK=host "env of a hook without env (inherited)"
   assert_eq "withenv says hello on stdout
 noenv says hello on stdout" "$(cat "$T/hooks.out")" "hooks' stdout"
   assert_eq "withenv says hello on stderr
@@ -717,6 +789,83 @@ test_exec_cgroup_sub_cgroup() {
   rt kill "$ID" KILL
   wait_pid_gone "$pid"
   rmdir "/sys/fs/cgroup/memory$rel/$sub"
+}
+
+# crun's annotation run.oci.keep_original_groups (podman's --group-add keep-groups): the
+# container's processes keep the supplementary groups of the runtime's caller (run and exec;
+# crun's test_uid_gid.py keep-groups); with additionalGids too it is refused (crun would drop
+# them silently).
+test_keep_original_groups_annotation() {
+  runc_known_diff "runc 1.1.5 has no run.oci.keep_original_groups"
+  command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+  mkbundle
+  set_sh 'grep ^Groups: /proc/self/status'
+  cfg '.annotations["run.oci.keep_original_groups"] = "1"'
+  RC=0
+  timeout 10 setpriv --groups 11,12 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "run with the caller's groups 11,12"
+  assert_eq "Groups: 11 12" "$(tr -s ' \t' ' ' < "$T/out" | sed 's/ $//')" "the init's groups"
+  set_args sleep 100
+  run_detached "$ID-x"
+  assert_rc 0 "run -d"
+  RC=0
+  timeout 10 setpriv --groups 13 "$RUNTIME" --root "$ROOT" exec "$ID-x" grep ^Groups: /proc/self/status </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 0 "exec with the caller's group 13"
+  assert_eq "Groups: 13" "$(tr -s ' \t' ' ' < "$T/out" | sed 's/ $//')" "the exec'd process's groups"
+  RC=0
+  rt exec --additional-gids 5 "$ID-x" true </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc 1 "exec --additional-gids with the annotation"
+  assert_contains "$(cat "$T/err")" "run.oci.keep_original_groups" "exec refusal"
+  rt delete --force "$ID-x"
+  cfg '.process.user.additionalGids = [5]'
+  create_ctr "$ID-y" || true
+  assert_rc 1 "create with additionalGids and the annotation"
+  assert_contains "$(cat "$T/$ID-y.err")" "additionalGids cannot apply" "create refusal"
+  assert_root_empty
+}
+
+# systemd's sd_notify through the container (runc's notify_socket.go; crun's test_start.py
+# sd-notify-proxy): with NOTIFY_SOCKET set, the container gets NOTIFY_SOCKET=/run/notify/notify.sock,
+# and its READY=1 reaches the caller's socket, followed by MAINPID.
+test_notify_socket_ready_forwarded() {
+  command -v gcc >/dev/null || skip "gcc missing (builds the container's sd_notify sender)"
+  command -v python3 >/dev/null || skip "python3 missing (the host's notify socket)"
+  mkbundle
+  cat > "$T/ready.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+int main(void) {
+  const char *path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (!path || fd < 0) return 2;
+  strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  return sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&a, sizeof a) == 7 ? 0 : 1;
+}
+EOF
+  gcc -static -O2 -o "$BUNDLE/rootfs/sd-ready" "$T/ready.c" || skip "gcc -static failed"
+  python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+with open(sys.argv[2] + ".tmp", "w") as out:
+    for _ in range(2):
+        out.write(s.recv(4096).decode().strip() + "\n")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+' "$T/host.sock" "$T/got" &
+  track_pid $!
+  wait_for_file "$T/host.sock"
+  set_sh 'echo "$NOTIFY_SOCKET"; /sd-ready && echo sent'
+  NOTIFY_SOCKET="$T/host.sock" run_ctr "$ID"
+  assert_rc 0
+  assert_eq "/run/notify/notify.sock
+sent" "$OUT" "NOTIFY_SOCKET inside, READY sent"
+  wait_for_file "$T/got" 10
+  assert_eq READY=1 "$(sed -n 1p "$T/got")" "first datagram"
+  assert_match "$(sed -n 2p "$T/got")" '^MAINPID=[0-9]+$' "second datagram"
 }
 
 # ---------------------------------------------------------------- mounts (runc's run.bats)

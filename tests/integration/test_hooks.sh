@@ -32,6 +32,22 @@ _config_all_hooks() {
 
 _hook_field() { jq -r ".$2 // \"none\"" "$T/hk/$1.json"; }
 
+# A hook without "env" inherits the runtime's environment (runc: Go's nil Cmd.Env; crun's
+# test_hooks.py test-hook-env-inherit); "env": [] is an empty environment.
+test_hooks_env_inherited_when_absent() {
+  mkbundle
+  _write_hook
+  cfg --arg h "$T/hook.sh" '.hooks = {"prestart": [
+    {"path": $h, "args": ["hook.sh", "inherit"]},
+    {"path": $h, "args": ["hook.sh", "given"], "env": []}]}'
+  set_args true
+  export HOOKENV=from-caller
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "1|inherit|from-caller" "$(cat "$T/hk/inherit.args")" "hook without env"
+  assert_eq "1|given|unset" "$(cat "$T/hk/given.args")" "hook with an empty env"
+}
+
 test_hooks_order_and_state() {
   mkbundle
   _config_all_hooks

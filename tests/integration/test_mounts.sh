@@ -258,6 +258,54 @@ test_mount_destination_symlink_escape() {
   assert_root_empty
 }
 
+# A mount destination that is a dangling symlink inside the rootfs is made where the symlink
+# points, inside the rootfs, and mounted there (runc's SecureJoin + MkdirAll, crun's
+# test_mounts.py mount-symlink-not-existing): a file for a file, directories for a directory.
+test_mount_destination_dangling_symlink() {
+  mkbundle
+  mkdir -p "$T/src" "$BUNDLE/rootfs/etc"
+  echo marker > "$T/src/f"
+  chmod 0755 "$T/src"
+  chmod 0644 "$T/src/f"
+  ln -s ../foo/bar/not/here "$BUNDLE/rootfs/etc/not-existing"
+  ln -s /srv/missing/dir "$BUNDLE/rootfs/dirlink"
+  add_mount /etc/not-existing bind "$T/src/f" bind ro
+  add_mount /dirlink bind "$T/src" rbind ro
+  set_sh 'cat /foo/bar/not/here /srv/missing/dir/f; grep -c " /foo/bar/not/here " /proc/self/mountinfo'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "marker marker 1" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')" "both mounts where the symlinks point"
+  assert_file_exists "$BUNDLE/rootfs/foo/bar/not/here"
+  assert_file_exists "$BUNDLE/rootfs/srv/missing/dir"
+  assert_not_exists /foo/bar/not/here
+  assert_not_exists /srv/missing
+}
+
+# With a user namespace, a bind source under a directory only the host's root may search
+# (mode 000) is still mounted, a symlink to it too: berth takes the sources with open_tree in
+# the host's namespaces (runc 1.1.5 passes them as fds; crun's test_mounts.py
+# mount-userns-bind-mount and mount-idmapped-mounts-symlink).
+test_userns_bind_source_only_host_root_reaches() {
+  mkbundle
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  mkdir -p "$T/locked/m"
+  echo inside > "$T/locked/m/f"
+  chmod 0755 "$T/locked/m"
+  chmod 0644 "$T/locked/m/f"
+  ln -s "$T/locked/m" "$T/locked/s"
+  mkdir "$BUNDLE/rootfs/foo" "$BUNDLE/rootfs/bar" # the rootfs is not the user namespace's to write
+  chmod 0000 "$T/locked"
+  at_cleanup "chmod 0755 '$T/locked'"
+  add_mount /foo bind "$T/locked/m" bind ro
+  add_mount /bar bind "$T/locked/s" rbind ro
+  set_sh 'cat /foo/f /bar/f; touch /foo/x 2>/dev/null && echo writable || echo read-only'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "inside inside read-only" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')" "both binds, read-only"
+}
+
 test_no_pivot() {
   mkbundle
   echo host-only > "$T/host-marker"

@@ -178,6 +178,19 @@ test_sysctl() {
   assert_eq "$h1 $h2 $h3" "$(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/kernel/shmmax) $(cat /proc/sys/kernel/shmmni)" "host values unchanged"
 }
 
+# terminal: true, detached, no --console-socket: refused before anything is made, in runc's
+# words plus what to do (crun's test_tty.py test-detach-tty looks for "use --console-socket").
+test_terminal_detached_needs_console_socket() {
+  mkbundle
+  cfg '.process.terminal = true'
+  set_args true
+  run_detached "$ID" || true
+  assert_rc 1 "run -d with a terminal and no console socket"
+  assert_contains "$(cat "$T/$ID.err")" "cannot allocate tty if" "error"
+  is_runc || assert_contains "$(cat "$T/$ID.err")" "use --console-socket" "what to do"
+  assert_root_empty
+}
+
 test_terminal_console_socket() {
   command -v python3 >/dev/null || skip "python3 not available for the console-socket receiver"
   mkbundle

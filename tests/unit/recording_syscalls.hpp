@@ -68,7 +68,9 @@ class RecordingSyscalls final : public process::SyscallSeam {
   void set_hostname(const std::string& h, const std::string& d) override { add("set_hostname " + h + " " + d); }
   void setresgid(gid_t gid) override { add("setresgid " + std::to_string(gid)); }
   void setresuid(uid_t uid) override { add("setresuid " + std::to_string(uid)); }
-  void set_user(const oci::User& u) override { add("set_user " + std::to_string(u.uid)); }
+  void set_user(const oci::User& u, bool keep_groups) override {
+    add("set_user " + std::to_string(u.uid) + (keep_groups ? " keep_groups" : ""));
+  }
   void set_bounding(const oci::Capabilities&) override { add("set_bounding"); }
   void set_caps(const oci::Capabilities&) override { add("set_caps"); }
   void join_cgroup(const std::vector<UniqueFd>& tasks) override {

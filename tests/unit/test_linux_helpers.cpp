@@ -40,17 +40,34 @@ TEST_CASE("open_in_root keeps symlinks inside the root") {
   UniqueFd fd = linux_::try_open_in_root(rootfd.get(), "/evil/passwd", O_PATH);
   CHECK(!fd);
   CHECK(errno == ENOENT);
-  // A dangling symlink in the way is an error, not a path to the host.
+  // A dangling symlink in the way is an error, not a path to the host...
   CHECK_THROWS_AS(linux_::mkdir_all_in_root(rootfd.get(), "/evil/berth-ut-dir"), Error);
-  // Once it resolves (inside the root), mkdir -p follows it: <root>/etc/x, never /etc/x.
-  REQUIRE(::mkdir((root + "/etc").c_str(), 0755) == 0);
-  linux_::mkdir_all_in_root(rootfd.get(), "/evil/berth-ut-dir");
   struct stat st {};
+  CHECK(::stat((root + "/etc").c_str(), &st) != 0);
+  // ...or, for a mount destination, followed inside the root, as runc's SecureJoin + MkdirAll
+  // and crun do: mkdir -p makes <root>/etc/x, never /etc/x.
+  linux_::mkdir_all_in_root(rootfd.get(), "/evil/berth-ut-dir", 0755, true);
   CHECK(::stat((root + "/etc/berth-ut-dir").c_str(), &st) == 0);
   CHECK(::stat("/etc/berth-ut-dir", &st) != 0);
   UniqueFd f = linux_::ensure_file_in_root(rootfd.get(), "/inside/a/file");
   CHECK(bool(f));
   CHECK(::stat((root + "/inside/a/file").c_str(), &st) == 0);
+  // A file destination that is a dangling symlink: the file is made where it points (crun's
+  // test_mounts.py mount-symlink-not-existing), relative to the link's directory...
+  REQUIRE(::symlink("../foo/bar/not/here", (root + "/inside/not-existing").c_str()) == 0);
+  CHECK(bool(linux_::ensure_file_in_root(rootfd.get(), "/inside/not-existing")));
+  CHECK(::stat((root + "/foo/bar/not/here").c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+  // ...an absolute target inside the root, never on the host.
+  REQUIRE(::symlink("/../../tmp/berth-ut-escape", (root + "/inside/abs").c_str()) == 0);
+  CHECK(bool(linux_::ensure_file_in_root(rootfd.get(), "/inside/abs")));
+  CHECK(::stat((root + "/tmp/berth-ut-escape").c_str(), &st) == 0);
+  CHECK(::stat("/tmp/berth-ut-escape", &st) != 0);
+  // A loop of symlinks is an error, not a hang.
+  REQUIRE(::symlink("loop-b", (root + "/inside/loop-a").c_str()) == 0);
+  REQUIRE(::symlink("loop-a", (root + "/inside/loop-b").c_str()) == 0);
+  CHECK_THROWS_AS(linux_::ensure_file_in_root(rootfd.get(), "/inside/loop-a"), Error);
+  CHECK_THROWS_AS(linux_::mkdir_all_in_root(rootfd.get(), "/inside/loop-a/d", 0755, true), Error);
   CHECK(std::system(("rm -rf " + root).c_str()) == 0);
 }
 

@@ -402,6 +402,11 @@ TEST_CASE("mount, hook, device and path errors") {
   CHECK(error_of_patch(R"({"mounts": [{"destination": "/a", "type": "bind", "options": ["rbind"],
         "uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}]})") ==
         "config.json: mounts[0]: id-mapped mounts must have both uid and gid mappings specified");
+  // crun's idmap=uids=...;gids=... is not taken as fs data (ignored by a bind mount)
+  CHECK(error_of_patch(R"({"mounts": [{"destination": "/a", "type": "bind", "source": "/b",
+        "options": ["bind", "idmap=uids=0-1-10;gids=0-1-10"]}]})") ==
+        "config.json: mounts[0].options[1]: crun's idmap=uids=...;gids=... syntax is not supported: "
+        "give the mount uidMappings and gidMappings");
   CHECK(error_of_patch(R"({"hooks": {"prestart": [{"path": "hook"}]}})") ==
         R"(config.json: hooks.prestart[0].path: must be an absolute path, got "hook")");
   CHECK(error_of_patch(R"({"hooks": {"poststop": [{"path": "/h", "timeout": 0}]}})") ==

@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string root;
   std::string id;
   std::string bundle;          // "" = current directory
+  std::string config;          // crun's --config: the config file, relative to the bundle ("" = config.json)
   std::string console_socket;  // path of the --console-socket
   std::string pid_file;
   std::string pidfd_socket;  // --pidfd-socket: receives a pidfd of the init
@@ -42,8 +43,13 @@ struct Created {
 };
 
 Created create(const CreateOptions& o);
+class NotifyListener;
 // `known`: the record create returned (run), instead of parsing state.json again.
-void start(const std::string& root, const std::string& id, const Record* known = nullptr);
+// With NOTIFY_SOCKET (container/notify_socket.hpp) start waits for the container's READY and
+// passes it on, unless `notify` is given: then the bound listener is handed over (foreground
+// `run` forwards it while it waits for the process).
+void start(const std::string& root, const std::string& id, const Record* known = nullptr,
+           NotifyListener* notify = nullptr);
 
 // Runtime-spec state plus runc's extra keys (rootfs, created, owner), key order as runc's.
 nlohmann::ordered_json state(const std::string& root, const std::string& id);

@@ -18,6 +18,14 @@ UniqueFd make_userns(const std::vector<oci::IdMapping>& uid, const std::vector<o
 // clone of its source with MOUNT_ATTR_IDMAP set. Throws naming the mount.
 std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Spec& spec);
 
+// In a container with a user namespace, every other bind mount's source as an open_tree
+// clone made here, by berth in the host's namespaces (added to `trees`): the init, root of
+// the container's user namespace, may not be able to reach the source (a parent directory
+// only the host's root may search; runc 1.1 passes such sources as fds too, crun uses
+// open_tree). Without the privilege for open_tree (rootless) nothing is added and the init
+// mounts by path as before.
+void prepare_userns_bind_trees(const oci::Spec& spec, std::map<size_t, UniqueFd>& trees);
+
 // Attaches a prepared tree at target_fd (an O_PATH fd inside the rootfs).
 void attach_tree(int tree, int target_fd, const std::string& dest);
 

@@ -20,9 +20,16 @@ int rlimit_number(const std::string& name);
 // privileges: in the container's user namespace a hard limit could not be raised.
 void apply_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits);
 
-// setgroups(additionalGids) (skipped when setgroups is denied in a user namespace),
-// setresgid, setresuid. Capabilities survive through PR_SET_KEEPCAPS.
-void apply_user(const oci::User& user);
+// setgroups(additionalGids) (skipped when setgroups is denied in a user namespace, or
+// with keep_groups), setresgid, setresuid. Capabilities survive through PR_SET_KEEPCAPS.
+void apply_user(const oci::User& user, bool keep_groups = false);
+
+// crun's annotation run.oci.keep_original_groups (podman's --group-add keep-groups): any
+// value but "0" keeps the supplementary groups of the process that started the container
+// (no setgroups). Throws when process.user.additionalGids asks for groups too: they could
+// not be applied (crun drops them silently).
+bool keep_original_groups(const std::map<std::string, std::string>& annotations, const oci::User& user,
+                          const std::string& what);
 
 void write_oom_score_adj(pid_t pid, int adj);  // pid 0: the caller
 

@@ -97,7 +97,9 @@ struct Mount {
 struct Hook {
   std::string path;
   std::vector<std::string> args;
-  std::vector<std::string> env;
+  // Absent: the hook inherits berth's environment (runc: Go's nil Cmd.Env; crun); present,
+  // even empty: exactly this environment.
+  std::optional<std::vector<std::string>> env;
   std::optional<int> timeout;  // seconds, > 0
 };
 

@@ -31,6 +31,7 @@ struct ExecConfig {
   pid_t init_pid = 0;                     // the container's init, whose namespaces are joined
   int init_pidfd = -1;                    // its pidfd: proves the namespaces opened are still the init's
   bool no_new_keyring = false;
+  bool keep_original_groups = false;      // the container's run.oci.keep_original_groups: no setgroups
   int preserve_fds = 0;                   // fds 3 .. 3+n-1 pass to the process
   int console_socket = -1;                // receives the pty master when process->terminal
   const linux_::SeccompFilter* seccomp = nullptr;  // the container's filter, loaded last

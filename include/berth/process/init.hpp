@@ -89,7 +89,8 @@ std::vector<char*> cstrings(const std::vector<std::string>& v);
 
 // process.capabilities' bounding set, then process.user (uid, gids, groups),
 // then the other capability sets: the order runc uses, shared by init and exec.
-void become_process_user(const oci::Process& proc);
+// keep_groups: run.oci.keep_original_groups (no setgroups).
+void become_process_user(const oci::Process& proc, bool keep_groups = false);
 
 // Joins a new session keyring "_ses.<id>": the caller's keys stay out of the
 // container. Kernels or user namespaces without keyring support are fine (as runc).

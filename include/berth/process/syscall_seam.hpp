@@ -58,7 +58,8 @@ class SyscallSeam {
   // Credentials.
   virtual void setresgid(gid_t gid) = 0;
   virtual void setresuid(uid_t uid) = 0;
-  virtual void set_user(const oci::User& user) = 0;  // setgroups, then gid, then uid
+  // setgroups (unless keep_groups: run.oci.keep_original_groups), then gid, then uid
+  virtual void set_user(const oci::User& user, bool keep_groups) = 0;
   virtual void set_bounding(const oci::Capabilities& caps) = 0;
   virtual void set_caps(const oci::Capabilities& caps) = 0;  // effective, permitted, inheritable, ambient
 
