@@ -626,7 +626,7 @@ test_exec_cgroup_sub_cgroup() {
   assert_eq "$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "/proc/$pid/cgroup")" \
     "$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "$T/out")" "pids cgroup (the container's)"
   local bad want
-  for bad in "..:sub cgroup path" "cpu:../x:sub cgroup path" "nonexistent:o such file or directory" \
+  for bad in "..: .. is not a sub cgroup path" "cpu:../x:is not a sub cgroup path" "nonexistent:o such file or directory" \
     "whaaat:/:unknown controller" "$sub:o such file or directory"; do
     want=${bad##*:}
     RC=0
