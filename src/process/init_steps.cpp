@@ -256,7 +256,12 @@ void final_cpu_affinity(InitContext& ctx) {
 
 // The heavy part of the set-up is over: give back the heap it left, before a
 // filter might forbid madvise or brk.
-void trim_heap(InitContext&) { linux_::trim_heap(); }
+// report_ready's --debug line is formatted first: the heap is trimmed and seccomp may be
+// loaded by the time it is written. runc logs the phase under this name (its tests look for it).
+void trim_heap(InitContext& ctx) {
+  ctx.ready_log = log::prepare(log::Level::Debug, "init: closing the pipe to signal completion");
+  linux_::trim_heap();
+}
 
 // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: before the
 // capabilities go (as runc does).
@@ -311,6 +316,7 @@ void send_seccomp_fd(InitContext& ctx) {
 
 // From here on only write, read, close and execve: what any profile allows.
 void report_ready(InitContext& ctx) {
+  log::write_prepared(ctx.ready_log);
   send_msg(ctx.sync, {SyncType::Ready, 0, 0, {}});
   ::close(ctx.sync);
   ctx.sync = -1;

@@ -504,6 +504,7 @@ test_debug_output() {
   assert_contains "$(cat "$T/err")" "level=debug" "stderr with --debug"
   assert_contains "$(cat "$T/err")" "nsexec container setup" "stderr with --debug (runc 1.1's phase)"
   assert_contains "$(cat "$T/err")" "child process in init()" "stderr with --debug"
+  assert_contains "$(cat "$T/err")" "init: closing the pipe to signal completion" "stderr with --debug (runc 1.1.5 debug.bats)"
   local fmt
   for fmt in text json; do
     RC=0
@@ -512,6 +513,7 @@ test_debug_output() {
     assert_not_contains "$(cat "$T/err")" "level=debug" "stderr with --log ($fmt)"
     assert_contains "$(cat "$T/log.$fmt")" "child process in init()" "--log $fmt"
     assert_contains "$(cat "$T/log.$fmt")" "nsexec container setup" "--log $fmt"
+    assert_contains "$(cat "$T/log.$fmt")" "init: closing the pipe to signal completion" "--log $fmt"
   done
   assert_contains "$(cat "$T/log.text")" "level=debug" "--log text"
   assert_contains "$(cat "$T/log.json")" '"level":"debug"' "--log json"
