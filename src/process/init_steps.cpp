@@ -307,7 +307,9 @@ void outlive_parent(InitContext& ctx) {
 
 void seccomp_late(InitContext& ctx) { ctx.notify = ctx.sys.load_seccomp(*ctx.cfg.seccomp); }
 
-// The parent forwards it to linux.seccomp.listenerPath.
+// The parent forwards it to linux.seccomp.listenerPath. Sent right after the filter is loaded:
+// until an agent has the fd, any syscall of a SCMP_ACT_NOTIFY rule (read, close, openat...)
+// would block the init for ever (runc's syncParentSeccomp follows InitSeccomp the same way).
 void send_seccomp_fd(InitContext& ctx) {
   if (!ctx.notify) throw Error("seccomp: the filter has SCMP_ACT_NOTIFY rules but gave no notify fd");
   send_msg_fd(ctx.sync, {SyncType::SeccompFd, 0, 0, {}}, ctx.notify.get());
@@ -387,6 +389,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::NoNewPrivs: return no_new_privs(ctx);
     case InitStep::OutliveParent: return outlive_parent(ctx);
     case InitStep::SeccompLate: return seccomp_late(ctx);
+    case InitStep::SendSeccompFdEarly:
     case InitStep::SendSeccompFd: return send_seccomp_fd(ctx);
     case InitStep::ReportReady: return report_ready(ctx);
     case InitStep::AwaitStart: return await_start(ctx);
