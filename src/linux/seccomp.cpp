@@ -517,7 +517,8 @@ void send_seccomp_listener(const std::string& listenerPath, int notify_fd,
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) throw_errno(what + ": socket");
   while (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
-    if (errno != EINTR) throw_errno(what + ": connect");
+    // runc's words (seccomp-notify.bats), then which socket and why.
+    if (errno != EINTR) throw_errno("failed to connect with seccomp agent specified in the seccomp profile: connect " + listenerPath);
   }
 
   // The fd travels with the first byte(s); the rest of a long payload follows.
