@@ -764,3 +764,38 @@ test_hooks_failure_wording() {
     assert_eq "" "$(state_of "$ID-$hook")" "container after a failed run"
   done
 }
+
+# ---------------------------------------------------------------- runc 1.1.5's bats suite
+# Behaviours found by running runc's own integration tests (tests/peers/runc_bats.sh,
+# docs/peer-suites.md) where berth differed from runc.
+
+# A cgroup that exists before the container: processes in it only warn, a frozen one is
+# refused instead of a create that waits for ever (cgroups.bats "should warn about a
+# non-empty cgroup", "should refuse pre-existing frozen cgroup").
+test_cgroup_preexisting_nonempty_and_frozen() {
+  local fz=/sys/fs/cgroup/freezer
+  cgroup_v2 && fz=/sys/fs/cgroup
+  [ -d "$fz" ] || skip "no freezer hierarchy"
+  mkbundle
+  set_args sleep 100
+  local rel="/berth-it-$ID"
+  cfg --arg p "$rel" '.linux.cgroupsPath = $p'
+  at_cleanup "for d in /sys/fs/cgroup/*$rel /sys/fs/cgroup$rel; do [ -d \"\$d\" ] && rmdir \"\$d\" 2>/dev/null; done; true"
+  run_detached "$ID-a" || fail "run -d: rc=$RC"
+  run_detached "$ID-b" || fail "run -d of a second container in the same cgroup: rc=$RC"
+  assert_contains "$(cat "$T/$ID-b.err")" "container's cgroup is not empty" "warning of the second create"
+  rt kill "$ID-a" KILL; rt kill "$ID-b" KILL
+  wait_for_status "$ID-a" stopped; wait_for_status "$ID-b" stopped
+  rt delete "$ID-a"; rt delete "$ID-b"
+  # the same cgroup, frozen beforehand
+  mkdir -p "$fz$rel"
+  if cgroup_v2; then echo 1 >"$fz$rel/cgroup.freeze"; else echo FROZEN >"$fz$rel/freezer.state"; fi
+  RC=0
+  RT_TIMEOUT=15 rt run --detach --bundle "$BUNDLE" "$ID-c" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  if cgroup_v2; then echo 0 >"$fz$rel/cgroup.freeze"; else echo THAWED >"$fz$rel/freezer.state"; fi
+  [ "$RC" != 124 ] || fail "create into a frozen cgroup hung"
+  assert_rc 1 "create into a frozen cgroup"
+  assert_contains "$(cat "$T/err")" "container's cgroup unexpectedly frozen" "runc's error"
+  assert_eq "" "$(state_of "$ID-c")" "no container left"
+}
