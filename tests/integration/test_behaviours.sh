@@ -799,3 +799,16 @@ test_cgroup_preexisting_nonempty_and_frozen() {
   assert_contains "$(cat "$T/err")" "container's cgroup unexpectedly frozen" "runc's error"
   assert_eq "" "$(state_of "$ID-c")" "no container left"
 }
+
+# kill with signal 0 (kill(2)'s "only check"), also --all after the container stopped
+# (kill.bats "kill detached busybox").
+test_kill_signal_zero() {
+  mkbundle
+  set_args sleep 100
+  run_detached "$ID" || fail "run -d: rc=$RC"
+  rt kill "$ID" 0 || fail "kill ID 0 of a running container"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt kill -a "$ID" 0 || fail "kill -a ID 0 after the container stopped"
+  rt delete "$ID"
+}
