@@ -812,3 +812,19 @@ test_kill_signal_zero() {
   rt kill -a "$ID" 0 || fail "kill -a ID 0 after the container stopped"
   rt delete "$ID"
 }
+
+# `ps ID -e -x`: what follows the container id is ps's, dashes included (ps.bats "ps -e -x").
+test_ps_options_after_id() {
+  mkbundle
+  set_args sleep 100
+  run_detached "$ID" || fail "run -d: rc=$RC"
+  RC=0
+  rt ps "$ID" -e -x >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "ps ID -e -x"
+  assert_match "$(head -1 "$T/out")" ' +PID +TTY +STAT +TIME +COMMAND' "ps -x's header"
+  assert_contains "$(cat "$T/out")" "sleep 100" "the container's process"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
