@@ -828,3 +828,27 @@ test_ps_options_after_id() {
   wait_for_status "$ID" stopped
   rt delete "$ID"
 }
+
+# An image whose /proc is a symlink: refused with runc's words (mask.bats "prohibit symlink /proc").
+test_proc_symlink_refused() {
+  mkbundle --copy
+  rm -rf "$BUNDLE/rootfs/proc"
+  ln -s /symlink "$BUNDLE/rootfs/proc"
+  set_args true
+  run_ctr "$ID"
+  assert_rc 1 "run with /proc a symlink"
+  assert_contains "$(cat "$T/err")" "must be mounted on ordinary directory" "runc's error"
+}
+
+# A read-only tmpfs whose destination goes through an absolute symlink of the image
+# (mounts.bats "tmpfs mount with absolute symlink", runc #2683).
+test_ro_tmpfs_under_absolute_symlink() {
+  mkbundle --copy
+  mkdir -p "$BUNDLE/rootfs/real/conf"
+  ln -s /real/conf "$BUNDLE/rootfs/conf"
+  add_mount /conf/stack tmpfs tmpfs ro nodev nosuid
+  set_sh 'grep " /real/conf/stack " /proc/self/mounts'
+  run_ctr "$ID"
+  assert_rc 0 "run with a ro tmpfs on /conf/stack"
+  assert_match "$OUT" 'tmpfs /real/conf/stack tmpfs ro' "the tmpfs, read-only, where the symlink leads"
+}
