@@ -199,6 +199,10 @@ void make_cwd(InitContext& ctx) { ctx.sys.mkdir_in_root(ctx.cfg.rootfs, proc_of(
 void create_hooks(InitContext& ctx) {
   send_msg(ctx.sync, {SyncType::RunHooks, 0, 0, {}});
   ctx.hook_state = expect(ctx, SyncType::HooksDone).payload;
+  // In the container's rootfs, as runc runs them (hooks.bats: "touch ./lib/..."), not in the
+  // caller's directory; pivot_root moves the cwd to the new root afterwards anyway.
+  if (!spec_of(ctx).hooks.createContainer.empty())
+    if (int err = ctx.sys.chdir(ctx.cfg.rootfs)) throw_errno("chdir to the rootfs " + ctx.cfg.rootfs + " for createContainer hooks", err);
   run_hooks("createContainer", spec_of(ctx).hooks.createContainer, ctx.hook_state, ctx.cfg.hook_io);
 }
 

@@ -852,3 +852,15 @@ test_ro_tmpfs_under_absolute_symlink() {
   assert_rc 0 "run with a ro tmpfs on /conf/stack"
   assert_match "$OUT" 'tmpfs /real/conf/stack tmpfs ro' "the tmpfs, read-only, where the symlink leads"
 }
+
+# createContainer hooks run in the container's rootfs (hooks.bats: "touch ./lib/...").
+test_create_container_hook_cwd() {
+  mkbundle --copy
+  rootfs_rw
+  mkdir -p "$BUNDLE/rootfs/lib"
+  cfg '.hooks = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "pwd > ./lib/hook-cwd"]}]}'
+  set_sh 'cat /lib/hook-cwd'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "$BUNDLE/rootfs" "$OUT" "createContainer hook's working directory"
+}
