@@ -864,3 +864,21 @@ test_create_container_hook_cwd() {
   assert_rc 0
   assert_eq "$BUNDLE/rootfs" "$OUT" "createContainer hook's working directory"
 }
+
+# On v1, a parent cgroup someone else made (a pod's) has an empty cpuset: berth fills it from
+# its own parent, as runc does, instead of failing to join (update.bats "pod cgroup").
+test_cpuset_of_empty_parent_v1() {
+  cgroup_v2 && skip "cgroup v1 only (this host is v2)"
+  [ -d /sys/fs/cgroup/cpuset ] || skip "no v1 cpuset hierarchy"
+  mkbundle
+  set_args cat /proc/self/cgroup
+  local pod="/berth-it-pod-$ID"
+  at_cleanup "find /sys/fs/cgroup -depth -type d -path '*$pod*' -exec rmdir {} + 2>/dev/null; true"
+  mkdir "/sys/fs/cgroup/cpuset$pod"
+  [ -z "$(tr -d '\n' <"/sys/fs/cgroup/cpuset$pod/cpuset.cpus")" ] || skip "this kernel fills new cpusets (cgroup.clone_children)"
+  cfg --arg p "$pod/ctr" '.linux.cgroupsPath = $p'
+  run_ctr "$ID"
+  assert_rc 0 "run in a cgroup below an empty cpuset parent"
+  assert_contains "$OUT" ":cpuset:$pod/ctr" "the container's cpuset cgroup"
+  assert_eq "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" "$(cat "/sys/fs/cgroup/cpuset$pod/cpuset.cpus")" "the parent's cpus, filled"
+}
