@@ -129,7 +129,8 @@ C
           "chdir","umask","access","faccessat","faccessat2","stat","lstat","getdents64","lseek","pread64","prlimit64",
           "getrlimit","setrlimit","rseq","set_robust_list","futex","sched_getaffinity","sigaltstack","poll","ppoll",
           "readlink","readlinkat","statx","madvise","mprotect","sysinfo","clock_gettime","gettid","tgkill","kill",
-          "sendmsg","recvmsg","getrandom","personality","keyctl","seccomp"],
+          "sendmsg","recvmsg","getrandom","personality","keyctl","seccomp","statfs","fstatfs","epoll_create1",
+          "epoll_ctl","epoll_pwait","epoll_wait","nanosleep","sched_yield","mknodat","setns","pidfd_open"],
           "action": "SCMP_ACT_ALLOW"}]}'
   cfg '.process.noNewPrivileges = true'
   set_args /probe
