@@ -132,6 +132,15 @@ LIBS=-lseccomp build_tool seccompagent "$here/seccompagent.cpp" g++ -std=c++20 -
 # --- the private work dir ------------------------------------------------------------------
 work=$(mktemp -d "${RUNC_BATS_WORKDIR:-/tmp}/berth-runc-bats.XXXXXX") || exit 1
 chmod 755 "$work"
+# pids_naming TEXT: processes whose command line contains TEXT (not grep's own: it would name
+# itself).
+pids_naming() {
+	local f c
+	for f in /proc/[0-9]*/cmdline; do
+		c=$({ tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
+		[[ "$c" == *"$1"* ]] && { f=${f#/proc/}; echo "${f%/cmdline}"; }
+	done
+}
 cleanup() {
 	local d ct pid m
 	# Containers the suite left behind (a test killed mid-way, a teardown that failed).
@@ -141,7 +150,7 @@ cleanup() {
 		done
 	done
 	# Helper processes (recvtty, seccompagent, sleeps of hooks...) that name the work dir.
-	for pid in $(grep -lsF -- "$work" /proc/[0-9]*/cmdline | cut -d/ -f3); do
+	for pid in $(pids_naming "$work"); do
 		[ "$pid" != $$ ] && kill -9 "$pid" 2>/dev/null
 	done
 	# Mounts under the work dir, deepest first.
@@ -203,7 +212,7 @@ while kill -0 "$bats_pid" 2>/dev/null; do
 	if [ -n "$plan" ] && [ "$done_tests" -ge "$plan" ]; then
 		complete_for=$((complete_for + 1))
 		if [ "$complete_for" -eq 15 ]; then
-			for pid in $(grep -lsF -- "$suite/tests/integration/../../contrib/" /proc/[0-9]*/cmdline | cut -d/ -f3); do
+			for pid in $(pids_naming "$suite/tests/integration/../../contrib/"); do
 				echo "runc_bats: killing leftover helper $pid: $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)" >&2
 				kill -9 "$pid" 2>/dev/null
 			done
