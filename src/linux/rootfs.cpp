@@ -203,8 +203,7 @@ bool remounted_readonly_later(const oci::Mount& m) {
   return ro && (m.type == "tmpfs" || clean_path(m.destination) == "/dev");
 }
 
-// `source_fd`: the bind source opened by the parent (-1: m.source is looked up here).
-void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree, int source_fd) {
+void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree) {
   MountFlags mf = parse_mount_options(m.options);
   const std::string& dest = m.destination;
   bool bind = mf.bind || m.type == "bind";
@@ -215,22 +214,19 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
   UniqueFd target;
   std::string shows;  // the host path a bind mount shows; "" for a file system of its own
   if (bind) {
-    shows = source_fd >= 0 ? fd_path(source_fd) : m.source;
-    struct stat src_st {};
-    bool src_dir = source_fd >= 0 ? ::fstat(source_fd, &src_st) == 0 && S_ISDIR(src_st.st_mode) : is_dir(m.source);
-    if (src_dir) target = mkdir_all_in_root(rootfd, dest);
+    shows = m.source;
+    if (is_dir(m.source)) target = mkdir_all_in_root(rootfd, dest);
     else target = ensure_file_in_root(rootfd, dest);
     if (idmapped_tree >= 0) {
       attach_tree(idmapped_tree, target.get(), dest);
     } else {
       unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
-      // Through the parent's fd the path walk (and its permission checks) is already done.
-      do_mount(shows, dest, fd_path(target.get()), nullptr, f, "");
+      do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
     }
     // Flags other than MS_BIND|MS_REC need a remount of the new mount.
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
     if (rf != 0) {
-      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows);
+      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source);
       remount_bind(dest, fd_path(mounted.get()), rf);
     }
   } else {
@@ -379,12 +375,12 @@ UniqueFd bind_rootfs(const RootfsContext& ctx) {
 }
 
 void mount_entry(int rootfd, size_t index, const RootfsContext& ctx) {
-  auto fd_of = [index](const std::map<size_t, int>* fds) {
-    if (!fds) return -1;
-    auto it = fds->find(index);
-    return it == fds->end() ? -1 : it->second;
-  };
-  mount_one(rootfd, ctx.spec->mounts.at(index), ctx, fd_of(ctx.idmapped), fd_of(ctx.bind_sources));
+  int tree = -1;
+  if (ctx.idmapped) {
+    auto it = ctx.idmapped->find(index);
+    if (it != ctx.idmapped->end()) tree = it->second;
+  }
+  mount_one(rootfd, ctx.spec->mounts.at(index), ctx, tree);
 }
 
 // Device nodes are made inside the container's cgroup (the caller's duty): on

@@ -248,66 +248,7 @@ void set_limits(ParentContext& ctx) {
   if (proc.oomScoreAdj) linux_::write_oom_score_adj(ctx.pid, *proc.oomScoreAdj);
 }
 
-// The bind mounts of a container with a new user namespace, run by root: their sources are
-// opened here, by a child of berth that joins the init's (still untouched) mount namespace,
-// with the host's credentials, and go to the init with Go. The init binds them through the
-// fds: a source its own root cannot reach (a 0700 directory of the host) still works, as in
-// runc, which opens them the same way (userns.bats). Returns "index,index,..." and the fds.
-std::pair<std::string, std::vector<UniqueFd>> open_bind_sources(const ParentContext& ctx) {
-  const oci::Spec& spec = *ctx.cfg.spec;
-  std::vector<std::pair<size_t, std::string>> wanted;
-  if (ctx.plan.userns_new && ::geteuid() == 0)
-    for (size_t i = 0; i < spec.mounts.size(); ++i) {
-      const oci::Mount& m = spec.mounts[i];
-      bool bind = m.type == "bind" || std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
-                  std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
-      if (!bind || ctx.cfg.idmapped.count(i) || m.source.empty()) continue;
-      wanted.emplace_back(i, m.source.front() == '/' ? m.source : ctx.cfg.bundle + "/" + m.source);
-    }
-  if (wanted.empty()) return {};
-  SyncPair sp = make_sync_pair();
-  pid_t child = ::fork();
-  if (child < 0) throw_errno("fork to open the bind mount sources");
-  if (child == 0) {
-    sp.parent.reset();
-    std::vector<UniqueFd> fds;
-    std::string err;
-    UniqueFd ns(::open(("/proc/" + std::to_string(ctx.pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns || ::setns(ns.get(), CLONE_NEWNS) < 0) err = std::string("join its mount namespace: ") + std::strerror(errno);
-    for (const auto& [idx, path] : wanted) {
-      if (!err.empty()) break;
-      UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
-      if (!fd) err = "bind mount of " + spec.mounts[idx].source + " on " + spec.mounts[idx].destination +
-                     ": open the source: " + std::strerror(errno);
-      fds.push_back(std::move(fd));
-    }
-    if (!err.empty()) send_msg(sp.child.get(), {SyncType::Error, 0, 1, err});
-    else send_msg_fds(sp.child.get(), {SyncType::Go, 0, 0, {}}, fds);
-    ::_exit(0);
-  }
-  sp.child.reset();
-  std::vector<UniqueFd> fds;
-  SyncMsg m;
-  try {
-    m = recv_msg_fds(sp.parent.get(), &fds);
-  } catch (...) {
-    ::waitpid(child, nullptr, 0);
-    throw;
-  }
-  ::waitpid(child, nullptr, 0);
-  if (m.type == SyncType::Error) throw Error(m.payload);
-  if (fds.size() != wanted.size()) throw Error("open the bind mount sources: " + std::to_string(fds.size()) + " fds for " +
-                                               std::to_string(wanted.size()) + " sources");
-  std::string indexes;
-  for (const auto& [idx, path] : wanted) indexes += (indexes.empty() ? "" : ",") + std::to_string(idx);
-  return {indexes, std::move(fds)};
-}
-
-void send_go(ParentContext& ctx) {
-  auto [indexes, fds] = open_bind_sources(ctx);
-  if (fds.empty()) send_msg(ctx.sync.parent.get(), {SyncType::Go, 0, 0, {}});
-  else send_msg_fds(ctx.sync.parent.get(), {SyncType::Go, 0, 0, indexes}, fds);
-}
+void send_go(ParentContext& ctx) { send_msg(ctx.sync.parent.get(), {SyncType::Go, 0, 0, {}}); }
 
 // Made now (v1 as root), while the init mounts its rootfs.
 void make_cgroup(ParentContext& ctx) {

@@ -114,15 +114,7 @@ void unshare_early(InitContext& ctx) { ctx.sys.unshare(ctx.plan.unshare_early); 
 
 // The parent has written the id maps, rlimits and oom_score_adj.
 void await_go(InitContext& ctx) {
-  SyncMsg go = expect(ctx, SyncType::Go, &ctx.bind_source_fds);
-  // "i,j,...": the spec.mounts index of each fd that came with it (init.cpp open_bind_sources).
-  size_t n = 0, pos = 0;
-  while (n < ctx.bind_source_fds.size() && pos < go.payload.size()) {
-    size_t comma = go.payload.find(',', pos);
-    std::string idx = go.payload.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    ctx.bind_sources[std::stoul(idx)] = ctx.bind_source_fds[n++].get();
-    pos = comma == std::string::npos ? go.payload.size() : comma + 1;
-  }
+  expect(ctx, SyncType::Go);
   if (ctx.plan.dumpable_until_go) ctx.sys.prctl(PR_SET_DUMPABLE, 0);
 }
 
@@ -167,7 +159,6 @@ void bind_rootfs(InitContext& ctx) {
   r.cgroup_dirs = ctx.cfg.cgroup_dirs;
   r.cgroup_v1 = ctx.cfg.cgroup_v1;
   r.idmapped = &ctx.cfg.idmapped;
-  r.bind_sources = &ctx.bind_sources;
   ctx.rootfd = ctx.sys.bind_rootfs(r);
 }
 

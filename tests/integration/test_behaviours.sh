@@ -882,38 +882,3 @@ test_cpuset_of_empty_parent_v1() {
   assert_contains "$OUT" ":cpuset:$pod/ctr" "the container's cpuset cgroup"
   assert_eq "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" "$(cat "/sys/fs/cgroup/cpuset$pod/cpuset.cpus")" "the parent's cpus, filled"
 }
-
-# A container with a user namespace of its own bind-mounts sources its root cannot reach
-# (a 0700 directory of the host): berth opens them in the container's mount namespace with
-# the host's credentials and binds them through the fds, as runc does (userns.bats
-# "userns with 2 inaccessible mounts", "inaccessible mount + exec").
-test_userns_inaccessible_bind_sources() {
-  [ "$(id -u)" = 0 ] || skip "needs root"
-  mkbundle --copy
-  chown -R 100000:100000 "$BUNDLE/rootfs"
-  add_namespace user
-  cfg '.linux.uidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
-     | .linux.gidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]'
-  local i
-  for i in 1 2; do
-    mkdir -p "$T/src-$i/dir"
-    echo "file-$i" >"$T/src-$i/dir/foo.txt"
-    chmod 700 "$T/src-$i"
-    add_mount "/tmp/mount-$i" bind "$T/src-$i/dir" bind
-  done
-  add_mount /tmp/mount-3 bind "$T/src-1/dir/foo.txt" bind ro
-  set_sh 'cat /tmp/mount-1/foo.txt /tmp/mount-2/foo.txt /tmp/mount-3; touch /tmp/mount-3 2>/dev/null || echo ro-ok'
-  run_ctr "$ID"
-  assert_rc 0 "run with bind sources only the host's root can reach"
-  assert_eq "$(printf 'file-1\nfile-2\nfile-1\nro-ok')" "$OUT" "the sources' files, the file bind read-only"
-  # exec into it (runc's "inaccessible mount + exec")
-  set_args sleep 100
-  run_detached "$ID-x" || fail "run -d: rc=$RC"
-  RC=0
-  rt exec "$ID-x" cat /tmp/mount-2/foo.txt </dev/null >"$T/out" 2>"$T/err" || RC=$?
-  assert_rc 0 "exec"
-  assert_eq file-2 "$(cat "$T/out")" "exec sees the mount"
-  rt kill "$ID-x" KILL
-  wait_for_status "$ID-x" stopped
-  rt delete "$ID-x"
-}

@@ -29,8 +29,6 @@ struct RootfsContext {
   bool terminal = false;     // create /dev/console as a mount point for the pty
   // Index into spec->mounts -> detached idmapped tree (linux/idmap_mount.hpp).
   const std::map<size_t, int>* idmapped = nullptr;
-  // Index into spec->mounts -> O_PATH fd of a bind source the parent opened (process/init.cpp).
-  const std::map<size_t, int>* bind_sources = nullptr;
 };
 
 // Before pivot_root, in this order: bind_rootfs, mount_entry for each of

@@ -38,8 +38,6 @@ struct InitContext {
   std::vector<std::string> env;
   ExecTarget target;
   UniqueFd notify;  // the seccomp notify fd
-  std::vector<UniqueFd> bind_source_fds;  // with Go: the parent's opened bind sources
-  std::map<size_t, int> bind_sources;     // index into spec.mounts -> one of them
   std::string ready_log;  // report_ready's --debug line, formatted before seccomp (log::prepare)
 };
 
