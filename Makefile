@@ -154,7 +154,7 @@ fuzz-quick: fuzz-build
 # against runc, crun and berth side by side; results in build/peers/results (docs/peer-suites.md).
 .PHONY: peer-suites
 peer-suites: build
-	@apt-get install -y -qq dpkg-dev bats jq busybox-static >/dev/null
+	@apt-get install -y -qq dpkg-dev bats jq busybox-static gawk >/dev/null
 	tests/peers/run.sh $(BUILD)/berth $(SUITES)
 
 soak: build

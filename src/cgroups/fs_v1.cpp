@@ -32,7 +32,7 @@ class V1 : public Manager {
       // unified one was made for CLONE_INTO_CGROUP already): one mkdir.
       bool made = ::mkdir(dir.c_str(), 0755) == 0;
       if (made || errno == EEXIST) {
-        if (cpuset) inherit_cpuset(dir, made);
+        if (cpuset) inherit_cpuset(mnt, dir, made);
         continue;
       }
       if (errno != ENOENT) throw_errno("create cgroup " + dir);
@@ -46,7 +46,7 @@ class V1 : public Manager {
         bool made_here = ::mkdir(cur.c_str(), 0755) == 0;
         if (!made_here && errno != EEXIST) throw_errno("create cgroup " + cur);
         // cpuset children start empty; inherit the parent's cpus/mems so tasks can join.
-        if (cpuset) inherit_cpuset(cur, made_here);
+        if (cpuset) inherit_cpuset(mnt, cur, made_here);
         i = j + 1;
       }
     }
@@ -163,15 +163,22 @@ class V1 : public Manager {
     return "";
   }
 
+  // A cpuset directory needs cpus and mems before a task can join it (ENOSPC otherwise): an
+  // empty one takes its parent's, the parent filled first the same way up to the hierarchy's
+  // root, as runc's ensureParent does (a pod's cgroup someone else made may be empty too).
   // `fresh`: made just now, so certainly empty (no read to find out).
-  static void inherit_cpuset(const std::string& dir, bool fresh) {
+  static void inherit_cpuset(const std::string& mnt, const std::string& dir, bool fresh) {
+    if (dir.size() <= mnt.size()) return;
+    auto empty = [](const std::string& v) { return v.empty() || v == "\n"; };
     std::string parent = dir.substr(0, dir.rfind('/'));
     for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-      if (!fresh) {
-        std::string cur = linux_::read_file(dir + "/" + f);
-        if (cur != "\n" && !cur.empty()) continue;
+      if (!fresh && !empty(linux_::read_file(dir + "/" + f))) continue;
+      std::string value = linux_::read_file(parent + "/" + f);
+      if (empty(value) && parent.size() > mnt.size()) {
+        inherit_cpuset(mnt, parent, false);
+        value = linux_::read_file(parent + "/" + f);
       }
-      linux_::write_file(dir + "/" + f, linux_::read_file(parent + "/" + f));
+      linux_::write_file(dir + "/" + f, value);
     }
   }
 

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "berth/container/exec.hpp"
+#include "berth/process/init.hpp"
 #include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
 #include "cli.hpp"
@@ -41,29 +42,9 @@ uint32_t parse_id(const std::string& s, const char* what) {
   return static_cast<uint32_t>(v);
 }
 
-int do_exec(const Globals& g, ExecCli& c, std::vector<std::string> rest) {
-  container::ExecOptions& o = c.opts;
-  o.root = g.root;
-  if (rest.empty()) throw Error("exec: container id required (usage: berth exec [options] <container-id> <command> [args...])");
-  // An unknown option stops CLI11's parsing like the container id does: refuse
-  // it rather than take it for an id.
-  if (rest.front().size() > 1 && rest.front()[0] == '-')
-    throw Error("exec: unknown option " + rest.front() + " (options come before the container id)");
-  o.id = rest.front();
-  o.args.assign(rest.begin() + 1, rest.end());
-  if (c.tty) o.tty = true;
-  if (!c.cwd.empty()) o.cwd = c.cwd;
-  if (!c.user.empty()) {
-    auto colon = c.user.find(':');
-    o.uid = parse_id(c.user.substr(0, colon), "uid");
-    if (colon != std::string::npos) o.gid = parse_id(c.user.substr(colon + 1), "gid");
-  }
-  for (int64_t gid : c.gids) {
-    if (gid < 0 || gid > UINT32_MAX) throw Error("additional-gids must be a positive number " + std::to_string(gid));
-    o.additional_gids.push_back(static_cast<uint32_t>(gid));
-  }
-  if (o.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
-
+// The exec proper, once the command line is accepted: starts the process, and in the
+// foreground waits for it and returns its status.
+int exec_and_wait(container::ExecOptions& o) {
   // Signals meant for the process arrive at berth: blocked now, read from a
   // signalfd later (the process unblocks them before execve).
   sigset_t sigs = forwarded_signals();
@@ -92,6 +73,38 @@ int do_exec(const Globals& g, ExecCli& c, std::vector<std::string> rest) {
     copy_winsize(0, master.get());
   }
   return wait_foreground(e.pidfd.get(), e.pid, sigfd.get(), master ? master.get() : -1);
+}
+
+int do_exec(const Globals& g, ExecCli& c, std::vector<std::string> rest) {
+  container::ExecOptions& o = c.opts;
+  o.root = g.root;
+  if (rest.empty()) throw Error("exec: container id required (usage: berth exec [options] <container-id> <command> [args...])");
+  // An unknown option stops CLI11's parsing like the container id does: refuse
+  // it rather than take it for an id.
+  if (rest.front().size() > 1 && rest.front()[0] == '-')
+    throw Error("exec: unknown option " + rest.front() + " (options come before the container id)");
+  o.id = rest.front();
+  o.args.assign(rest.begin() + 1, rest.end());
+  if (c.tty) o.tty = true;
+  if (!c.cwd.empty()) o.cwd = c.cwd;
+  if (!c.user.empty()) {
+    auto colon = c.user.find(':');
+    o.uid = parse_id(c.user.substr(0, colon), "uid");
+    if (colon != std::string::npos) o.gid = parse_id(c.user.substr(colon + 1), "gid");
+  }
+  for (int64_t gid : c.gids) {
+    if (gid < 0 || gid > UINT32_MAX) throw Error("additional-gids must be a positive number " + std::to_string(gid));
+    o.additional_gids.push_back(static_cast<uint32_t>(gid));
+  }
+  if (o.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
+  // runc's contract: once the command line is accepted, every failure of the exec (no such
+  // container, a paused one, the pid file, an executable that cannot be run) exits 255 with
+  // "exec failed: ...", so that any other status is the process's own.
+  try {
+    return exec_and_wait(o);
+  } catch (const std::exception& e) {
+    throw process::ExecError(std::string("exec failed: ") + e.what(), 255);
+  }
 }
 
 }  // namespace

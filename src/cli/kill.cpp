@@ -14,7 +14,9 @@ void add_kill(CLI::App& app, Globals& g, Action& act) {
   cmd->add_flag("-a,--all", *all, "signal every process in the container");
   cmd->callback([&g, &act, id, sig, all] {
     act = [&g, id, sig, all] {
-      int s = parse_signal(*sig);
+      // 0 is kill(2)'s "no signal, only check": runc accepts it (kill.bats, and callers that
+      // probe a container with `kill -a ID 0`), so does berth; signal names never mean 0.
+      int s = *sig == "0" ? 0 : parse_signal(*sig);
       container::kill(g.root, *id, s, *all);
       return 0;
     };

@@ -40,8 +40,13 @@ void add_ps(CLI::App& app, Globals& g, Action& act) {
   auto psargs = std::make_shared<std::vector<std::string>>();
   cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("container-id", *id, "container id")->required();
-  cmd->add_option("ps-options", *psargs, "options for ps (default -ef)");
-  cmd->callback([&g, &act, id, format, psargs] {
+  // runc's `ps ID [ps options]`: what follows the id goes to ps unparsed, dashes included
+  // (`berth ps ID -e -x`), in its order.
+  cmd->prefix_command();
+  cmd->fallthrough(false);
+  cmd->footer("Everything after <container-id> is passed to ps(1) (default: -ef).");
+  cmd->callback([&g, &act, cmd, id, format, psargs] {
+    *psargs = cmd->remaining();
     act = [&g, id, format, psargs] {
       auto pids = container::pids(g.root, *id);
       if (*format == "json") {

@@ -152,6 +152,15 @@ std::unique_ptr<cgroups::Manager> cgroup_or_none(std::unique_ptr<cgroups::Manage
   }
 }
 
+// A cgroup that exists before the container (an absolute cgroupsPath, a pod's): processes in
+// it are allowed with runc's warning, a frozen one is refused with runc's error — the init
+// would freeze the moment it entered it and create would wait for it for ever.
+void check_existing_cgroup(const cgroups::Manager& cg) {
+  if (auto pids = cg.pids(); !pids.empty())
+    log::warn("container's cgroup is not empty: " + std::to_string(pids.size()) + " process(es) found");
+  if (cg.frozen()) throw Error("container's cgroup unexpectedly frozen");
+}
+
 // Without a mount namespace of its own the container shares the host's mounts:
 // masked and read-only paths, mounts, a read-only root cannot be applied there
 // (they would change the host). runc refuses masked/readonly paths with this
@@ -256,6 +265,7 @@ class Creation final : public process::InitParent {
     if (o_.rootless) res_.devices.clear();
     else res_.devices = cgroups::effective_device_rules(spec);
     cg_ = cgroups::make_manager(spec.linux ? spec.linux->cgroupsPath : "", o_.id, o_.systemd_cgroup);
+    check_existing_cgroup(*cg_);
     // Recorded before any cgroup is made: a create killed from here on leaves a
     // record that `delete --force` cleans up (rootless: only a cgroup it made).
     created_at_ = now_rfc3339_nano();

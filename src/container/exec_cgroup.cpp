@@ -17,7 +17,7 @@ std::string clean_sub_path(const std::string& path) {
   while (std::getline(ss, part, '/')) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (parts.empty()) throw Error("exec --cgroup: bad sub cgroup path: " + path + " (it leaves the container's cgroup)");
+      if (parts.empty()) throw Error("exec --cgroup: " + path + " is not a sub cgroup path (it leaves the container's cgroup)");
       parts.pop_back();
       continue;
     }

@@ -253,6 +253,15 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     // linux.mountLabel: context= on the file systems made here, where SELinux can apply it.
     const std::string& label = ctx.spec->linux ? ctx.spec->linux->mountLabel : std::string();
     if (!label.empty() && selinux_enabled()) mf.data = mount_label_data(mf.data, m.type, false, label);
+    if (m.type == "proc" || m.type == "sysfs") {
+      // An image's /proc or /sys that is a symlink is refused, in runc's words (mask.bats),
+      // rather than followed (inside the root) to wherever it points.
+      struct stat st {};
+      UniqueFd at = try_open_in_root(rootfd, dest, O_PATH | O_NOFOLLOW);
+      if (at && ::fstat(at.get(), &st) == 0 && S_ISLNK(st.st_mode))
+        throw Error("mount " + m.type + " on " + dest + ": filesystem \"" + m.type +
+                    "\" must be mounted on ordinary directory (" + dest + " is a symlink)");
+    }
     target = mkdir_all_in_root(rootfd, dest, 0755, true);
     UniqueFd original;
     if (mf.tmpcopyup) original = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
@@ -502,6 +511,10 @@ void finalize_rootfs(const oci::Spec& spec) {
   for (const auto& m : spec.mounts) {
     if (!remounted_readonly_later(m)) continue;
     UniqueFd fd = try_open_no_symlinks(rootfd.get(), m.destination, O_PATH);
+    // A destination under a symlink of the image (/conf -> /real/conf) was mounted where the
+    // symlink leads, resolved inside the root (mkdir_all_in_root): the same resolution finds it
+    // again (runc's mounts.bats "tmpfs mount with absolute symlink").
+    if (!fd && errno == ELOOP) fd = try_open_in_root(rootfd.get(), m.destination, O_PATH);
     if (!fd) throw_errno("open " + m.destination + " to make it read-only");
     if (mount_setattr_fd(fd.get(), MOUNT_ATTR_RDONLY, 0, false) < 0) throw_errno("make " + m.destination + " read-only");
   }

@@ -1,4 +1,5 @@
 #include "berth/linux/seccomp.hpp"
+#include "berth/linux/seccomp_enosys.hpp"
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -9,12 +10,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
@@ -332,9 +336,11 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
   // filter is loaded by seccomp(2) in load() and never touches it.
   check_rc(seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0), base + ": unset no_new_privs attribute");
 
+  std::set<uint32_t> arch_tokens{seccomp_arch_native()};  // for the ENOSYS stub
   for (std::size_t i = 0; i < cfg.architectures.size(); ++i) {
     std::string path = base + ".architectures[" + std::to_string(i) + "]";
     uint32_t arch = at(path, [&] { return seccomp_arch(cfg.architectures[i]); });
+    arch_tokens.insert(arch);
     int rc = seccomp_arch_add(c, arch);
     if (rc == -EEXIST) continue;  // the native arch is always there
     if (rc == -EDOM)  // libseccomp cannot mix byte orders in one filter
@@ -438,13 +444,12 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
     }
   }
 
-  // runc prepends a stub to the BPF that answers ENOSYS for syscalls newer than
-  // any the profile names, so that glibc (>= 2.34) falls back from clone3 to
-  // clone instead of failing with the default errno. We do the cheap version
-  // of that for the one syscall where it matters today: when the default
-  // action refuses (ERRNO, KILL_*, TRAP, exactly runc's non-permissive set),
-  // its errno is not already ENOSYS, and the profile does not mention clone3,
-  // clone3 gets ERRNO(ENOSYS). ENOSYS never runs the syscall, so this is never
+  // Besides the ENOSYS stub below (syscalls newer than every one the profile names), clone3
+  // gets ERRNO(ENOSYS) whenever the profile does not mention it, even if it names newer
+  // syscalls, so that glibc (>= 2.34) falls back from clone3 to clone instead of failing with
+  // the default errno: when the default action refuses (ERRNO, KILL_*, TRAP, exactly runc's
+  // non-permissive set), its errno is not already ENOSYS, and the profile does not mention
+  // clone3. ENOSYS never runs the syscall, so this is never
   // more permissive than the profile. Docker's profile names clone3 explicitly
   // (ERRNO 38) and is therefore left untouched.
   if (!mentions_clone3 && !is_permissive(default_action) &&
@@ -481,8 +486,26 @@ SeccompFilter compile_seccomp(const oci::Seccomp& cfg) {
     if (tsync) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
   }
 
+  // runc's ENOSYS stub (seccomp_enosys.hpp): syscalls newer than every one the profile names
+  // get ENOSYS, where the default action refuses with another errno, kills or traps. The
+  // largest number per architecture counts every name of every rule, as runc's does.
+  std::map<uint32_t, uint32_t> largest;
+  if (!is_permissive(default_action) && default_action != SCMP_ACT_ERRNO(ENOSYS)) {
+    for (uint32_t token : arch_tokens) {
+      int top = -1;
+      for (const auto& sc : cfg.syscalls)
+        for (const auto& name : sc.names) top = std::max(top, seccomp_syscall_resolve_name_arch(token, name.c_str()));
+      if (top > 0) largest[token] = static_cast<uint32_t>(top);
+    }
+  }
+
   SeccompFilter f;
-  f.program_ = export_bpf(c);
+  f.program_ = enosys_stub(largest);
+  std::vector<sock_filter> body = export_bpf(c);
+  f.program_.insert(f.program_.end(), body.begin(), body.end());
+  if (f.program_.size() > BPF_MAXINSNS)
+    throw Error(base + ": the filter has " + std::to_string(f.program_.size()) + " BPF instructions, more than the kernel's " +
+                std::to_string(BPF_MAXINSNS));
   f.flags_ = flags;
   f.notify_ = notify;
   f.may_madvise_ = !madvise_bad && (madvise_unconditional_ok || returns_to_caller(default_action));
@@ -517,7 +540,8 @@ void send_seccomp_listener(const std::string& listenerPath, int notify_fd,
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) throw_errno(what + ": socket");
   while (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
-    if (errno != EINTR) throw_errno(what + ": connect");
+    // runc's words (seccomp-notify.bats), then which socket and why.
+    if (errno != EINTR) throw_errno("failed to connect with seccomp agent specified in the seccomp profile: connect " + listenerPath);
   }
 
   // The fd travels with the first byte(s); the rest of a long payload follows.

@@ -196,9 +196,14 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
 
   // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: load it before
   // the capabilities go (as the init and runc do); otherwise load it last.
+  // A notify fd goes to the parent right after the load: until an agent has it, a syscall of a
+  // SCMP_ACT_NOTIFY rule (read, close, openat...) would block this process for ever.
+  auto send_notify_fd = [&](UniqueFd notify) {
+    if (!notify) return;
+    send_msg_fd(sync, {SyncType::SeccompFd, 0, 0, {}}, notify.get());
+  };
   bool seccomp_early = cfg.seccomp && !proc.noNewPrivileges;
-  UniqueFd notify;
-  if (seccomp_early) notify = cfg.seccomp->load();
+  if (seccomp_early) send_notify_fd(cfg.seccomp->load());
 
   become_process_user(proc, cfg.keep_original_groups);
   if (::chdir(proc.cwd.c_str()) < 0 && !(cwd_entered && (errno == EACCES || errno == EPERM))) throw_errno(cwd_error);
@@ -213,11 +218,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   linux_::apply_apparmor(proc.apparmorProfile);
 
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
-  if (cfg.seccomp && !seccomp_early) notify = cfg.seccomp->load();
-  if (notify) {
-    send_msg_fd(sync, {SyncType::SeccompFd, 0, 0, {}}, notify.get());
-    notify.reset();
-  }
+  if (cfg.seccomp && !seccomp_early) send_notify_fd(cfg.seccomp->load());
 
   auto argv = cstrings(proc.args);
   auto envp = cstrings(env);

@@ -200,6 +200,10 @@ void make_cwd(InitContext& ctx) { ctx.sys.mkdir_in_root(ctx.cfg.rootfs, proc_of(
 void create_hooks(InitContext& ctx) {
   send_msg(ctx.sync, {SyncType::RunHooks, 0, 0, {}});
   ctx.hook_state = expect(ctx, SyncType::HooksDone).payload;
+  // In the container's rootfs, as runc runs them (hooks.bats: "touch ./lib/..."), not in the
+  // caller's directory; pivot_root moves the cwd to the new root afterwards anyway.
+  if (!spec_of(ctx).hooks.createContainer.empty())
+    if (int err = ctx.sys.chdir(ctx.cfg.rootfs)) throw_errno("chdir to the rootfs " + ctx.cfg.rootfs + " for createContainer hooks", err);
   run_hooks("createContainer", spec_of(ctx).hooks.createContainer, ctx.hook_state, ctx.cfg.hook_io);
 }
 
@@ -257,7 +261,12 @@ void final_cpu_affinity(InitContext& ctx) {
 
 // The heavy part of the set-up is over: give back the heap it left, before a
 // filter might forbid madvise or brk.
-void trim_heap(InitContext&) { linux_::trim_heap(); }
+// report_ready's --debug line is formatted first: the heap is trimmed and seccomp may be
+// loaded by the time it is written. runc logs the phase under this name (its tests look for it).
+void trim_heap(InitContext& ctx) {
+  ctx.ready_log = log::prepare(log::Level::Debug, "init: closing the pipe to signal completion");
+  linux_::trim_heap();
+}
 
 // Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: before the
 // capabilities go (as runc does).
@@ -303,7 +312,9 @@ void outlive_parent(InitContext& ctx) {
 
 void seccomp_late(InitContext& ctx) { ctx.notify = ctx.sys.load_seccomp(*ctx.cfg.seccomp); }
 
-// The parent forwards it to linux.seccomp.listenerPath.
+// The parent forwards it to linux.seccomp.listenerPath. Sent right after the filter is loaded:
+// until an agent has the fd, any syscall of a SCMP_ACT_NOTIFY rule (read, close, openat...)
+// would block the init for ever (runc's syncParentSeccomp follows InitSeccomp the same way).
 void send_seccomp_fd(InitContext& ctx) {
   if (!ctx.notify) throw Error("seccomp: the filter has SCMP_ACT_NOTIFY rules but gave no notify fd");
   send_msg_fd(ctx.sync, {SyncType::SeccompFd, 0, 0, {}}, ctx.notify.get());
@@ -312,6 +323,7 @@ void send_seccomp_fd(InitContext& ctx) {
 
 // From here on only write, read, close and execve: what any profile allows.
 void report_ready(InitContext& ctx) {
+  log::write_prepared(ctx.ready_log);
   send_msg(ctx.sync, {SyncType::Ready, 0, 0, {}});
   ::close(ctx.sync);
   ctx.sync = -1;
@@ -382,6 +394,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::NoNewPrivs: return no_new_privs(ctx);
     case InitStep::OutliveParent: return outlive_parent(ctx);
     case InitStep::SeccompLate: return seccomp_late(ctx);
+    case InitStep::SendSeccompFdEarly:
     case InitStep::SendSeccompFd: return send_seccomp_fd(ctx);
     case InitStep::ReportReady: return report_ready(ctx);
     case InitStep::AwaitStart: return await_start(ctx);

@@ -57,6 +57,7 @@ constexpr InitStepName kInitSteps[] = {
     {InitStep::SetMemoryPolicy, "set_memory_policy"},
     {InitStep::TrimHeap, "trim_heap"},
     {InitStep::SeccompEarly, "seccomp_early"},
+    {InitStep::SendSeccompFdEarly, "send_seccomp_fd_early"},
     {InitStep::SwitchUser, "switch_user"},
     {InitStep::SetCapabilities, "set_capabilities"},
     {InitStep::EnterCwd, "enter_cwd"},
@@ -259,7 +260,8 @@ InitPlan make_plan(const oci::Spec& spec, const PlanOptions& opts, const HostFac
       case InitStep::LsmLabels: use = !proc.selinuxLabel.empty() || !proc.apparmorProfile.empty(); break;
       case InitStep::NoNewPrivs: use = proc.noNewPrivileges; break;
       case InitStep::SeccompLate: use = opts.seccomp && !p.seccomp_early; break;
-      case InitStep::SendSeccompFd: use = opts.seccomp && opts.seccomp_notify; break;
+      case InitStep::SendSeccompFdEarly: use = opts.seccomp && opts.seccomp_notify && p.seccomp_early; break;
+      case InitStep::SendSeccompFd: use = opts.seccomp && opts.seccomp_notify && !p.seccomp_early; break;
       case InitStep::StartHooks: use = !spec.hooks.startContainer.empty(); break;
       default: break;
     }

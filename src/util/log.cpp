@@ -83,12 +83,18 @@ std::string format_entry(Format f, Level level, const std::string& msg, const st
   return "time=\"" + time + "\" level=" + level_name(level) + " msg=" + quote_text(msg);
 }
 
-void write(Level level, const std::string& msg) {
-  if (level == Level::Debug && !g_sink.debug) return;
-  std::string line = format_entry(g_sink.format, level, msg, now_rfc3339()) + "\n";
+std::string prepare(Level level, const std::string& msg) {
+  if (level == Level::Debug && !g_sink.debug) return {};
+  return format_entry(g_sink.format, level, msg, now_rfc3339()) + "\n";
+}
+
+void write_prepared(const std::string& line) {
+  if (line.empty()) return;
   // One write(2) per entry so concurrent writers (shim + runtime) do not interleave.
   ssize_t r = ::write(g_sink.fd, line.data(), line.size());
   (void)r;
 }
+
+void write(Level level, const std::string& msg) { write_prepared(prepare(level, msg)); }
 
 }  // namespace berth::log

@@ -655,6 +655,7 @@ test_debug_output() {
   assert_contains "$(cat "$T/err")" "level=debug" "stderr with --debug"
   assert_contains "$(cat "$T/err")" "nsexec container setup" "stderr with --debug (runc 1.1's phase)"
   assert_contains "$(cat "$T/err")" "child process in init()" "stderr with --debug"
+  assert_contains "$(cat "$T/err")" "init: closing the pipe to signal completion" "stderr with --debug (runc 1.1.5 debug.bats)"
   local fmt
   for fmt in text json; do
     RC=0
@@ -663,6 +664,7 @@ test_debug_output() {
     assert_not_contains "$(cat "$T/err")" "level=debug" "stderr with --log ($fmt)"
     assert_contains "$(cat "$T/log.$fmt")" "child process in init()" "--log $fmt"
     assert_contains "$(cat "$T/log.$fmt")" "nsexec container setup" "--log $fmt"
+    assert_contains "$(cat "$T/log.$fmt")" "init: closing the pipe to signal completion" "--log $fmt"
   done
   assert_contains "$(cat "$T/log.text")" "level=debug" "--log text"
   assert_contains "$(cat "$T/log.json")" '"level":"debug"' "--log json"
@@ -777,7 +779,7 @@ test_exec_cgroup_sub_cgroup() {
   assert_eq "$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "/proc/$pid/cgroup")" \
     "$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "$T/out")" "pids cgroup (the container's)"
   local bad want
-  for bad in "..:sub cgroup path" "cpu:../x:sub cgroup path" "nonexistent:o such file or directory" \
+  for bad in "..: .. is not a sub cgroup path" "cpu:../x:is not a sub cgroup path" "nonexistent:o such file or directory" \
     "whaaat:/:unknown controller" "$sub:o such file or directory"; do
     want=${bad##*:}
     RC=0
@@ -989,4 +991,122 @@ test_hooks_failure_wording() {
     fi
     assert_eq "" "$(state_of "$ID-$hook")" "container after a failed run"
   done
+}
+
+# ---------------------------------------------------------------- runc 1.1.5's bats suite
+# Behaviours found by running runc's own integration tests (tests/peers/runc_bats.sh,
+# docs/peer-suites.md) where berth differed from runc.
+
+# A cgroup that exists before the container: processes in it only warn, a frozen one is
+# refused instead of a create that waits for ever (cgroups.bats "should warn about a
+# non-empty cgroup", "should refuse pre-existing frozen cgroup").
+test_cgroup_preexisting_nonempty_and_frozen() {
+  local fz=/sys/fs/cgroup/freezer
+  cgroup_v2 && fz=/sys/fs/cgroup
+  [ -d "$fz" ] || skip "no freezer hierarchy"
+  mkbundle
+  set_args sleep 100
+  local rel="/berth-it-$ID"
+  cfg --arg p "$rel" '.linux.cgroupsPath = $p'
+  at_cleanup "for d in /sys/fs/cgroup/*$rel /sys/fs/cgroup$rel; do [ -d \"\$d\" ] && rmdir \"\$d\" 2>/dev/null; done; true"
+  run_detached "$ID-a" || fail "run -d: rc=$RC"
+  run_detached "$ID-b" || fail "run -d of a second container in the same cgroup: rc=$RC"
+  assert_contains "$(cat "$T/$ID-b.err")" "container's cgroup is not empty" "warning of the second create"
+  rt kill "$ID-a" KILL; rt kill "$ID-b" KILL
+  wait_for_status "$ID-a" stopped; wait_for_status "$ID-b" stopped
+  rt delete "$ID-a"; rt delete "$ID-b"
+  # the same cgroup, frozen beforehand
+  mkdir -p "$fz$rel"
+  if cgroup_v2; then echo 1 >"$fz$rel/cgroup.freeze"; else echo FROZEN >"$fz$rel/freezer.state"; fi
+  RC=0
+  RT_TIMEOUT=15 rt run --detach --bundle "$BUNDLE" "$ID-c" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  if cgroup_v2; then echo 0 >"$fz$rel/cgroup.freeze"; else echo THAWED >"$fz$rel/freezer.state"; fi
+  [ "$RC" != 124 ] || fail "create into a frozen cgroup hung"
+  assert_rc 1 "create into a frozen cgroup"
+  assert_contains "$(cat "$T/err")" "container's cgroup unexpectedly frozen" "runc's error"
+  assert_eq "" "$(state_of "$ID-c")" "no container left"
+}
+
+# kill with signal 0 (kill(2)'s "only check"), also --all after the container stopped
+# (kill.bats "kill detached busybox").
+test_kill_signal_zero() {
+  mkbundle
+  set_args sleep 100
+  run_detached "$ID" || fail "run -d: rc=$RC"
+  rt kill "$ID" 0 || fail "kill ID 0 of a running container"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt kill -a "$ID" 0 || fail "kill -a ID 0 after the container stopped"
+  rt delete "$ID"
+}
+
+# `ps ID -e -x`: what follows the container id is ps's, dashes included (ps.bats "ps -e -x").
+test_ps_options_after_id() {
+  mkbundle
+  set_args sleep 100
+  run_detached "$ID" || fail "run -d: rc=$RC"
+  RC=0
+  rt ps "$ID" -e -x >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "ps ID -e -x"
+  assert_match "$(head -1 "$T/out")" ' +PID +TTY +STAT +TIME +COMMAND' "ps -x's header"
+  assert_contains "$(cat "$T/out")" "sleep 100" "the container's process"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+# An image whose /proc is a symlink: refused with runc's words (mask.bats "prohibit symlink /proc").
+test_proc_symlink_refused() {
+  mkbundle --copy
+  rm -rf "$BUNDLE/rootfs/proc"
+  ln -s /symlink "$BUNDLE/rootfs/proc"
+  set_args true
+  run_ctr "$ID"
+  assert_rc 1 "run with /proc a symlink"
+  assert_contains "$(cat "$T/err")" "must be mounted on ordinary directory" "runc's error"
+}
+
+# A read-only tmpfs whose destination goes through an absolute symlink of the image
+# (mounts.bats "tmpfs mount with absolute symlink", runc #2683).
+test_ro_tmpfs_under_absolute_symlink() {
+  mkbundle --copy
+  mkdir -p "$BUNDLE/rootfs/real/conf"
+  ln -s /real/conf "$BUNDLE/rootfs/conf"
+  add_mount /conf/stack tmpfs tmpfs ro nodev nosuid
+  set_sh 'grep " /real/conf/stack " /proc/self/mounts'
+  run_ctr "$ID"
+  assert_rc 0 "run with a ro tmpfs on /conf/stack"
+  assert_match "$OUT" 'tmpfs /real/conf/stack tmpfs ro' "the tmpfs, read-only, where the symlink leads"
+}
+
+# createContainer hooks run in the container's rootfs (hooks.bats: "touch ./lib/...").
+test_create_container_hook_cwd() {
+  mkbundle --copy
+  rootfs_rw
+  mkdir -p "$BUNDLE/rootfs/lib"
+  cfg '.hooks = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "pwd > ./lib/hook-cwd"]}]}'
+  set_sh 'cat /lib/hook-cwd'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_eq "$BUNDLE/rootfs" "$OUT" "createContainer hook's working directory"
+}
+
+# On v1, a parent cgroup someone else made (a pod's) has an empty cpuset: berth fills it from
+# its own parent, as runc does, instead of failing to join (update.bats "pod cgroup").
+test_cpuset_of_empty_parent_v1() {
+  cgroup_v2 && skip "cgroup v1 only (this host is v2)"
+  [ -d /sys/fs/cgroup/cpuset ] || skip "no v1 cpuset hierarchy"
+  mkbundle
+  set_args cat /proc/self/cgroup
+  local pod="/berth-it-pod-$ID"
+  at_cleanup "find /sys/fs/cgroup -depth -type d -path '*$pod*' -exec rmdir {} + 2>/dev/null; true"
+  mkdir "/sys/fs/cgroup/cpuset$pod"
+  [ -z "$(tr -d '\n' <"/sys/fs/cgroup/cpuset$pod/cpuset.cpus")" ] || skip "this kernel fills new cpusets (cgroup.clone_children)"
+  cfg --arg p "$pod/ctr" '.linux.cgroupsPath = $p'
+  run_ctr "$ID"
+  assert_rc 0 "run in a cgroup below an empty cpuset parent"
+  assert_contains "$OUT" ":cpuset:$pod/ctr" "the container's cpuset cgroup"
+  assert_eq "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" "$(cat "/sys/fs/cgroup/cpuset$pod/cpuset.cpus")" "the parent's cpus, filled"
 }

@@ -98,3 +98,44 @@ test_seccomp_default_errno_with_allow_list() {
   assert_contains "$OUT" "mkdir-denied" "a syscall outside the allow list fails"
   assert_contains "$OUT" "Operation not permitted" "with defaultErrnoRet 1 (EPERM)"
 }
+
+# runc's ENOSYS stub (seccomp.bats "-ENOSYS handling"): with a refusing default action, a
+# syscall newer than every one the profile names fails with ENOSYS, one inside the profile's
+# range with the default errno.
+test_seccomp_enosys_for_newer_syscalls() {
+  command -v gcc >/dev/null || skip "gcc missing"
+  [ "$(uname -m)" = x86_64 ] || skip "x86_64 syscall numbers"
+  mkbundle --copy
+  cat >"$T/probe.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void) {
+  long r = syscall(1000, 0, 0, 0);
+  printf("1000:%s\n", r == -1 && errno == ENOSYS ? "ENOSYS" : r == -1 && errno == EPERM ? "EPERM" : "other");
+  r = syscall(SYS_mkdir, "/x", 0755);
+  printf("mkdir:%s\n", r == -1 && errno == ENOSYS ? "ENOSYS" : r == -1 && errno == EPERM ? "EPERM" : "other");
+  return 0;
+}
+C
+  gcc -static -O1 -o "$BUNDLE/rootfs/probe" "$T/probe.c" || skip "gcc -static failed (no static libc?)"
+  # an allow list like Docker's, up to faccessat2 (439 on x86_64)
+  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": ["read","write","writev","openat","close","close_range","fstat","newfstatat","mmap",
+          "munmap","brk","rt_sigaction","rt_sigprocmask","rt_sigreturn","ioctl","getpid","getppid","getuid","geteuid",
+          "getgid","getegid","execve","exit","exit_group","arch_prctl","set_tid_address","fcntl","dup2","dup3","wait4",
+          "clone","uname","getcwd","prctl","capget","capset","setgroups","setresuid","setresgid","setuid","setgid",
+          "chdir","umask","access","faccessat","faccessat2","stat","lstat","getdents64","lseek","pread64","prlimit64",
+          "getrlimit","setrlimit","rseq","set_robust_list","futex","sched_getaffinity","sigaltstack","poll","ppoll",
+          "readlink","readlinkat","statx","madvise","mprotect","sysinfo","clock_gettime","gettid","tgkill","kill",
+          "sendmsg","recvmsg","getrandom","personality","keyctl","seccomp","statfs","fstatfs","epoll_create1",
+          "epoll_ctl","epoll_pwait","epoll_wait","nanosleep","sched_yield","mknodat","setns","pidfd_open"],
+          "action": "SCMP_ACT_ALLOW"}]}'
+  cfg '.process.noNewPrivileges = true'
+  set_args /probe
+  run_ctr "$ID"
+  assert_rc 0
+  assert_contains "$OUT" "1000:ENOSYS" "a syscall newer than the profile's newest (faccessat2)"
+  assert_contains "$OUT" "mkdir:EPERM" "a syscall of the profile's range: the default errno"
+}

@@ -340,8 +340,18 @@ TEST_CASE("plan: terminal, hooks, seccomp, keyring, hostname, sysctl, cwd, LSM l
   CHECK(early.seccomp_early);
   CHECK(early.has(InitStep::SeccompEarly));
   CHECK_FALSE(early.has(InitStep::SeccompLate));
-  CHECK(early.has(InitStep::SendSeccompFd));
+  CHECK(early.has(InitStep::SendSeccompFdEarly));
+  CHECK_FALSE(early.has(InitStep::SendSeccompFd));
   CHECK(early.has(ParentStep::ForwardSeccompFd));
+  // The notify fd goes to the parent right after the filter is loaded: nothing in between.
+  auto next_after = [](const process::InitPlan& p, InitStep s) {
+    auto it = std::find(p.init.begin(), p.init.end(), s);
+    return it != p.init.end() && it + 1 != p.init.end() ? *(it + 1) : InitStep::Exec;
+  };
+  CHECK(next_after(early, InitStep::SeccompEarly) == InitStep::SendSeccompFdEarly);
+  auto late_notify = plan(spec_with(), host(), PlanOptions{false, true, true});
+  CHECK(next_after(late_notify, InitStep::SeccompLate) == InitStep::SendSeccompFd);
+  CHECK_FALSE(late_notify.has(InitStep::SendSeccompFdEarly));
 }
 
 TEST_CASE("plan: every combination keeps the lists' order and the invariants") {

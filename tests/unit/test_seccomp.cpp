@@ -837,7 +837,10 @@ TEST_CASE("seccomp listener: the notify fd and the process state reach listenerP
   CHECK(!nlohmann::json::parse(payload).contains("metadata"));
 
   CHECK_THROWS_WITH_AS(send_seccomp_listener(std::string(tmpl) + "/missing.sock", rd.get(), state, "", 1),
-                       doctest::Contains("connect: No such file or directory"), Error);
+                       doctest::Contains(("failed to connect with seccomp agent specified in the seccomp profile: connect " +
+                                          std::string(tmpl) + "/missing.sock: No such file or directory")
+                                             .c_str()),
+                       Error);
   CHECK_THROWS_WITH_AS(send_seccomp_listener(path, rd.get(), "{not json", "", 1),
                        doctest::Contains("invalid state JSON"), Error);
   ::unlink(path.c_str());

@@ -38,6 +38,7 @@ struct InitContext {
   std::vector<std::string> env;
   ExecTarget target;
   UniqueFd notify;  // the seccomp notify fd
+  std::string ready_log;  // report_ready's --debug line, formatted before seccomp (log::prepare)
 };
 
 // One step.

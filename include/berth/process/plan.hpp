@@ -73,6 +73,8 @@ enum class InitStep : uint8_t {
   SetMemoryPolicy,     // linux.memoryPolicy: set_mempolicy, after the cgroup (cpuset.mems)
   TrimHeap,            // give back the set-up's heap before a filter could forbid it
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
+  SendSeccompFdEarly,  // -> SeccompFd right after SeccompEarly: nothing runs under a filter
+                       // whose notify fd no agent has yet (its syscalls would wait for ever)
   SwitchUser,          // cwd entered as root, bounding set, then process.user (keeping the permitted caps)
   SetCapabilities,     // the five capability sets
   EnterCwd,            // chdir process.cwd as the user, process.user.umask
@@ -81,7 +83,7 @@ enum class InitStep : uint8_t {
   NoNewPrivs,          // PR_SET_NO_NEW_PRIVS
   OutliveParent,       // PR_SET_PDEATHSIG 0: set-up is over (before Ready, before a filter forbids prctl)
   SeccompLate,         // seccomp, the last thing that changes what the process may do
-  SendSeccompFd,       // -> SeccompFd: the notify fd, for linux.seccomp.listenerPath
+  SendSeccompFd,       // -> SeccompFd right after SeccompLate: the notify fd, for linux.seccomp.listenerPath
   ReportReady,         // -> Ready; the init outlives berth from here on
   AwaitStart,          // blocks on the exec fifo until `berth start`
   StartHooks,          // startContainer hooks

@@ -31,6 +31,11 @@ inline void debug(const std::string& m) { write(Level::Debug, m); }
 inline void info(const std::string& m) { write(Level::Info, m); }
 inline void warn(const std::string& m) { write(Level::Warn, m); }
 inline void error(const std::string& m) { write(Level::Error, m); }
+// An entry formatted now and written later by write_prepared (one write(2), no allocation):
+// for a process that may no longer allocate, e.g. the init under its seccomp filter. Empty
+// when the level is not logged.
+std::string prepare(Level level, const std::string& msg);
+void write_prepared(const std::string& line);
 
 // Formats one entry (no trailing newline); exposed for unit tests.
 std::string format_entry(Format f, Level level, const std::string& msg, const std::string& time);
