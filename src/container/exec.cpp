@@ -180,8 +180,13 @@ Executed exec(const ExecOptions& o) {
   // A sub-cgroup is never made here: it must exist (runc); said before anything is spawned.
   if (!o.cgroups.empty())
     for (const auto& [mount, d] : cg->dirs())
-      if (::access(d.c_str(), F_OK) != 0)
-        throw_errno("exec --cgroup: error adding pid to cgroups: " + d);
+      if (::access(d.c_str(), F_OK) != 0) {
+        // runc's words, with Go's lowercase errno text, which its exec.bats matches.
+        const int err = errno;
+        std::string why = std::strerror(err);
+        if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+        throw Error("exec --cgroup: error adding pid to cgroups: open " + d + "/cgroup.procs: " + why, err);
+      }
 
   // In a paused container the new process freezes as soon as it joins the
   // cgroup and we wait until it is thawed: resume, kill and delete must be

@@ -187,10 +187,10 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
 
 }  // namespace
 
-// runc's (1.2) wording, which its tests and engines match: "error running
-// createRuntime hook #1: /bin/false: exit status 1".
+// runc 1.1.5's wording, which its tests match ("error running hook #1: ..."), then which hook:
+// "error running hook #1: createRuntime hook /bin/false: exit status 1".
 static std::string hook_name(const std::string& kind, size_t i, const oci::Hook& h) {
-  return "error running " + kind + " hook #" + std::to_string(i) + ": " + h.path;
+  return "error running hook #" + std::to_string(i) + ": " + kind + " hook " + h.path;
 }
 
 HookFiles HookFiles::open(const std::map<std::string, std::string>& annotations) {

@@ -7,6 +7,10 @@
 #   CACHE: the dir fetch_sources.sh filled (CACHE/runc is runc's source tree).
 #   RUNC_BATS_FILES="exec.bats tty.bats": only these files of the suite (default: all).
 #   RUNC_BATS_FILTER=REGEX: only the tests whose name matches (bats --filter).
+#   RUNC_BATS_AS=runc (default): the runtime is called through a symlink named `runc`, as an
+#   operator swaps a runtime in for runc (help.bats and version.bats look for that name; berth
+#   names itself after argv[0], runc and crun print their own names whatever they are called);
+#   RUNC_BATS_AS=own calls it by its own path.
 #
 # Nothing is downloaded: what the suite would fetch or build is provided here —
 #   busybox image   from Debian's busybox-static (every applet in /bin, the users and groups of
@@ -192,11 +196,17 @@ done
 filter=()
 [ -n "${RUNC_BATS_FILTER:-}" ] && filter=(--filter "$RUNC_BATS_FILTER")
 
-echo "runc_bats: $name ($binary), ${#files[@]} files, work dir $work" >&2
+call=$binary
+if [ "${RUNC_BATS_AS:-runc}" = runc ]; then
+	mkdir -p "$work/as"
+	ln -s "$binary" "$work/as/runc"
+	call=$work/as/runc
+fi
+echo "runc_bats: $name ($binary as $call), ${#files[@]} files, work dir $work" >&2
 mkdir -p "$(dirname "$tap_out")"
 (
 	cd "$suite/tests/integration" || exit 1
-	export PATH="$work/bin:$PATH" TMPDIR="$work/tmp" RUNC="$binary"
+	export PATH="$work/bin:$PATH" TMPDIR="$work/tmp" RUNC="$call"
 	unset RUNC_USE_SYSTEMD ROOTLESS_TESTPATH
 	exec "$here/with_pty.py" bats --tap "${filter[@]}" "${files[@]}"
 ) >"$tap_out" 2>"$tap_out.stderr" &

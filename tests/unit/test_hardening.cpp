@@ -167,7 +167,7 @@ TEST_CASE("a hook that does not read a state larger than a pipe times out on tim
   std::string state = "{\"annotations\":{\"a\":\"" + std::string(1 << 20, 'x') + "\"}}";
   auto t0 = std::chrono::steady_clock::now();
   std::string err = error_of([&] { process::run_hooks("prestart", {sh_hook("sleep 30", 1)}, state); });
-  CHECK(err == "error running prestart hook #0: /bin/sh: timed out after 1s");
+  CHECK(err == "error running hook #0: prestart hook /bin/sh: timed out after 1s");
   CHECK(seconds_since(t0) < 5.0);
   // One that reads it all still gets it all.
   CHECK(error_of([&] { process::run_hooks("prestart", {sh_hook("test \"$(wc -c)\" -eq " + std::to_string(state.size()), 10)}, state); }) == "");
@@ -179,7 +179,7 @@ TEST_CASE("a hook that forks is killed with its children at its timeout") {
   std::string err = error_of([&] {
     process::run_hooks("poststop", {sh_hook("sleep 300 & echo $! > " + pidfile + "; wait", 1)}, "{}");
   });
-  CHECK(err == "error running poststop hook #0: /bin/sh: timed out after 1s");
+  CHECK(err == "error running hook #0: poststop hook /bin/sh: timed out after 1s");
   std::ifstream in(pidfile);
   pid_t child = 0;
   in >> child;
@@ -193,12 +193,12 @@ TEST_CASE("a hook's output cut at 64 KiB says so") {
   std::string err = error_of([] {
     process::run_hooks("createRuntime", {sh_hook("yes a | tr -d '\\n' | head -c 100000; exit 3", 10)}, "{}");
   });
-  REQUIRE(err.rfind("error running createRuntime hook #0: /bin/sh: exit status 3: aaa", 0) == 0);
+  REQUIRE(err.rfind("error running hook #0: createRuntime hook /bin/sh: exit status 3: aaa", 0) == 0);
   CHECK(err.size() < 65 * 1024);
   CHECK(err.ends_with("a [output cut at 64 KiB]"));
   // A short output is quoted whole, with no such note.
   CHECK(error_of([] { process::run_hooks("createRuntime", {sh_hook("echo no; exit 1", 10)}, "{}"); }) ==
-        "error running createRuntime hook #0: /bin/sh: exit status 1: no");
+        "error running hook #0: createRuntime hook /bin/sh: exit status 1: no");
 }
 
 TEST_CASE("tmpcopyup reports a chown it cannot do") {
