@@ -150,12 +150,12 @@ fuzz-quick: fuzz-build
 # points, each followed by leak checks. Takes minutes: not part of `test`.
 # SOAK_SEQ, SOAK_PAR, SOAK_ROUNDS, SOAK_KILLS, SOAK_KILL_MS change the counts.
 .PHONY: soak
+soak: build
+	tests/run_root_guard.sh tests/soak/soak.sh $(BUILD)/berth
+
 # The peers' own suites (runc's bats tests, crun's python tests, from Debian's source packages)
 # against runc, crun and berth side by side; results in build/peers/results (docs/peer-suites.md).
 .PHONY: peer-suites
 peer-suites: build
 	@apt-get install -y -qq dpkg-dev bats jq busybox-static gawk >/dev/null
 	tests/peers/run.sh $(BUILD)/berth $(SUITES)
-
-soak: build
-	tests/run_root_guard.sh tests/soak/soak.sh $(BUILD)/berth
