@@ -199,6 +199,9 @@ TEST_CASE("a hook's output cut at 64 KiB says so") {
   // A short output is quoted whole, with no such note.
   CHECK(error_of([] { process::run_hooks("createRuntime", {sh_hook("echo no; exit 1", 10)}, "{}"); }) ==
         "error running hook #0: createRuntime hook /bin/sh: exit status 1: no");
+  // Killed by a signal: runc's (Go's) words, which runc's seccomp.bats looks for.
+  CHECK(error_of([] { process::run_hooks("startContainer", {sh_hook("kill -SYS $$", 10)}, "{}"); }) ==
+        "error running hook #0: startContainer hook /bin/sh: signal: bad system call (signal 31)");
 }
 
 TEST_CASE("tmpcopyup reports a chown it cannot do") {
