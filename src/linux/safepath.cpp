@@ -88,7 +88,8 @@ std::optional<std::string> symlink_target_in_root(int rootfd, int dir, const std
   };
   std::string root = real(rootfd), here = real(dir);
   if (root == "/") root.clear();
-  if (here.compare(0, root.size(), root) != 0) throw Error("open " + base + ": outside the container rootfs");
+  if (here != root && here.compare(0, root.size() + 1, root + "/") != 0)
+    throw Error("open " + base + ": outside the container rootfs");
   return clean_path(here.substr(root.size()) + "/" + target);
 }
 

@@ -56,6 +56,9 @@ test_build_hello_unpack_and_run() {
   assert_eq salut "$out" "build-arg reached ENV"
   RC=0; bb run hello sh -c 'exit 7' || RC=$?
   assert_rc 7 "berth-build run passes the exit code through"
+  # a NOTIFY_SOCKET of berth-build's environment is not given to its containers (no service)
+  out=$(NOTIFY_SOCKET="$T/no-such.sock" bb run hello sh -c 'echo "[$NOTIFY_SOCKET]"; if [ -e /run/notify ]; then echo mounted; fi')
+  assert_eq "[]" "$out" "NOTIFY_SOCKET of berth-build's environment"
   # unpack refuses a non-empty bundle dir
   RC=0; bb unpack hello "$T/bundle" 2>"$T/err" || RC=$?
   assert_rc 1

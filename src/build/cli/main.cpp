@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -181,6 +182,9 @@ std::pair<std::string, bool> command_of(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // RUN's containers are made in-process by libberth, which passes a NOTIFY_SOCKET of its
+  // environment to the container (container/notify_socket.hpp): a build step is no service.
+  ::unsetenv("NOTIFY_SOCKET");
   // CVE-2019-5736: RUN's containers are cloned from berth-build itself, so, like berth's
   // create/run/exec, `build` runs from a sealed copy of its binary (linux/exe_seal.hpp): a
   // `#!/proc/self/exe` script run by RUN reaches a read-only copy, never the file on disk.
