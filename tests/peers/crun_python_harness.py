@@ -166,12 +166,31 @@ def unmount_work():
             subprocess.run(["umount", "-l", p], stderr=subprocess.DEVNULL)
 
 
-def clean_up():
+# The host's null device as it was before any test: crun 1.8.1's sd-notify-proxy test (a user
+# namespace mapping root to 8000, stdio on /dev/null) leaves the host's /dev/null owned by 8000
+# when run against crun; every later test on the host that looks at it (runc's exec.bats
+# "/dev/null ownership") would then fail. Put back after each test, and said in the log.
+NULL_STAT = os.stat("/dev/null")
+
+
+def restore_dev_null(name):
+    st = os.stat("/dev/null")
+    if (st.st_uid, st.st_gid, st.st_mode) == (NULL_STAT.st_uid, NULL_STAT.st_gid, NULL_STAT.st_mode):
+        return
+    log("%s: the host's /dev/null became %d:%d %o: put back to %d:%d %o" % (
+        name, st.st_uid, st.st_gid, st.st_mode & 0o7777,
+        NULL_STAT.st_uid, NULL_STAT.st_gid, NULL_STAT.st_mode & 0o7777))
+    os.chown("/dev/null", NULL_STAT.st_uid, NULL_STAT.st_gid)
+    os.chmod("/dev/null", NULL_STAT.st_mode & 0o7777)
+
+
+def clean_up(name="the run"):
     kill_harness_strays()
     delete_containers()
     kill_harness_strays()
     remove_cgroups()
     unmount_work()
+    restore_dev_null(name)
 
 
 def guarded(name, fn):
@@ -183,7 +202,7 @@ def guarded(name, fn):
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             try:
-                clean_up()
+                clean_up(name)
             except Exception as e:  # clean-up trouble is logged, the next test still runs
                 log("clean-up after %s: %s" % (name, e))
             sys.stdout.flush()
