@@ -114,12 +114,15 @@ int run_criu(const std::string& criu, const std::vector<std::string>& args, cons
 }
 
 // The last error lines of criu's log, for the message.
+// The first Error line of criu's log (the cause) and, when another, the last one (the step that
+// failed with it, e.g. "Dumping FAILED.").
 std::string log_tail(const std::string& log) {
   std::ifstream in(log);
-  std::string line, errors;
+  std::string line, first, last;
   while (std::getline(in, line))
-    if (line.find("Error") != std::string::npos) errors = line;  // the last one
-  return errors.empty() ? "" : ": " + errors;
+    if (line.find("Error") != std::string::npos) (first.empty() ? first : last) = line;
+  if (first.empty()) return "";
+  return ": " + first + (last.empty() ? "" : " ... " + last);
 }
 
 void check_status(int status, const std::string& what, const std::string& log) {

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "berth/oci/parse.hpp"
+#include "berth/util/log.hpp"
 #include "parse_internal.hpp"
 
 namespace berth::oci::detail {
@@ -21,8 +22,20 @@ DeviceCgroupRule parse_device_rule(const Cursor& c) {
   optional_member(c, "minor", r.minor);
   if (const Cursor access = c["access"]) {
     r.access = access.str();
-    if (r.access.find_first_not_of("rwm") != std::string::npos)
-      access.fail("invalid access " + quote(r.access) + ": want a combination of r, w and m");
+    if (r.access.find_first_not_of("rwm") != std::string::npos) {
+      std::string known;
+      for (char ch : r.access)
+        if ((ch == 'r' || ch == 'w' || ch == 'm') && known.find(ch) == std::string::npos) known += ch;
+      // An allow rule with a letter that names no permission would grant less than asked:
+      // refused. A deny rule only takes away, and no permission is left granted that such a
+      // letter could have meant: the letter is dropped with a warning (runc 1.1.5 drops it
+      // silently; its update.bats denies "rwa").
+      if (r.allow || known.empty())
+        access.fail("invalid access " + quote(r.access) + ": want a combination of r, w and m");
+      log::warn(access.path() + ": deny rule access " + quote(r.access) + ": unknown letters ignored, denying " +
+                quote(known));
+      r.access = known;
+    }
   }
   return r;
 }

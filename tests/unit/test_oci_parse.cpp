@@ -474,6 +474,14 @@ TEST_CASE("linux.resources errors") {
         "config.json: linux.resources.devices[0].allow: required");
   CHECK(error_of_patch(R"({"linux": {"resources": {"devices": [{"allow": true, "access": "rwx"}]}}})") ==
         R"(config.json: linux.resources.devices[0].access: invalid access "rwx": want a combination of r, w and m)");
+  // A deny rule only takes away: unknown letters are dropped (with a warning), as runc 1.1.5
+  // does; one with no known letter left is still an error.
+  CHECK(oci::parse_spec(patched(minimal(), R"({"linux": {"resources": {"devices": [{"allow": false,
+        "type": "c", "major": 1, "minor": 11, "access": "rwa"}]}}})"))
+            .linux->resources->devices[0]
+            .access == "rw");
+  CHECK(error_of_patch(R"({"linux": {"resources": {"devices": [{"allow": false, "access": "xa"}]}}})") ==
+        R"(config.json: linux.resources.devices[0].access: invalid access "xa": want a combination of r, w and m)");
   CHECK(error_of_patch(R"({"linux": {"resources": {"devices": [{"allow": true, "type": "p"}]}}})") ==
         R"(config.json: linux.resources.devices[0].type: unknown device type "p": want a, b or c)");
   CHECK(error_of_patch(R"({"linux": {"resources": {"memory": 5}}})") ==

@@ -7,31 +7,22 @@ with it and the Pid: line of the fd's /proc/self/fdinfo, which only a pidfd has)
 SIGNAL number is given, sends it through the pidfd (pidfd_send_signal). Exit 0 when a pidfd was
 received, 1 otherwise.
 """
-import array
+import os
 import signal
-import socket
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scm_rights import receive_fds  # noqa: E402
 
 
 def main():
     path, out = sys.argv[1], sys.argv[2]
     sig = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 15.0
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(path)
-    srv.listen(1)
-    srv.settimeout(timeout)
-    try:
-        conn, _ = srv.accept()
-    except socket.timeout:
-        print("pidfd_recv: no connection", file=sys.stderr)
+    got = receive_fds(path, timeout, "pidfd_recv")
+    if got is None:
         return 1
-    conn.settimeout(timeout)
-    fds = array.array("i")
-    msg, anc, _flags, _addr = conn.recvmsg(4096, socket.CMSG_SPACE(4 * fds.itemsize))
-    for level, typ, data in anc:
-        if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
-            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+    msg, fds = got
     if len(fds) != 1:
         print("pidfd_recv: %d fds received" % len(fds), file=sys.stderr)
         return 1
