@@ -151,6 +151,13 @@ std::map<std::string, std::string> cgroup_roots(const cgroups::Manager& cg) {
   return out;
 }
 
+std::vector<std::string> v1_mountpoints() {
+  std::vector<std::string> out;
+  for (const auto& h : cgroups::host_hierarchies())
+    if (!h.unified) out.push_back(h.mountpoint);
+  return out;
+}
+
 }  // namespace
 
 std::string find_criu(const std::string& flag) {
@@ -176,8 +183,36 @@ std::string find_criu(const std::string& flag) {
               ENOENT);
 }
 
+CgroupBinds cgroup_bind_mounts(const oci::Spec& spec, const std::map<std::string, std::string>& dirs, bool unified,
+                               const std::vector<std::string>& v1_mountpoints) {
+  CgroupBinds out;
+  if (spec.linux)
+    for (const auto& ns : spec.linux->namespaces)
+      if (ns.type == oci::NamespaceType::Cgroup) return out;
+  auto dir_of = [&](const std::string& mountpoint) {
+    auto it = dirs.find(mountpoint);
+    return it != dirs.end() ? it->second : mountpoint;
+  };
+  for (const auto& m : spec.mounts) {
+    if (m.type != "cgroup" && m.type != "cgroup2") continue;
+    if (unified) {
+      out.emplace_back(m.destination, dir_of("/sys/fs/cgroup"));
+      continue;
+    }
+    const std::string prefix = "/sys/fs/cgroup/";
+    for (const auto& mp : v1_mountpoints) {
+      if (mp.rfind(prefix, 0) != 0) continue;
+      const std::string name = mp.substr(prefix.size());
+      if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') continue;
+      out.emplace_back(m.destination + "/" + name, dir_of(mp));
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::Spec& spec, pid_t pid,
-                                        const std::string& root, const std::string& freezer_dir) {
+                                        const std::string& root, const std::string& freezer_dir,
+                                        const CgroupBinds& cgroup_binds) {
   std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump",
                              "--tree", std::to_string(pid),
                              "--images-dir", image_dir(o),
@@ -197,6 +232,7 @@ std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::S
   // keyed by their destination (restore maps the key back to a source).
   for (const auto& m : spec.mounts)
     if (is_bind(m)) a.insert(a.end(), {"--ext-mount-map", m.destination + ":" + m.destination});
+  for (const auto& [dest, src] : cgroup_binds) a.insert(a.end(), {"--ext-mount-map", dest + ":" + dest});
   // Masked files are /dev/null bound over them (runc's addMaskPaths).
   if (spec.linux)
     for (const auto& p : spec.linux->maskedPaths) a.insert(a.end(), {"--ext-mount-map", p + ":" + p});
@@ -205,7 +241,8 @@ std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::S
 
 std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::Spec& spec, const std::string& root,
                                            const std::string& pid_file,
-                                           const std::map<std::string, std::string>& cgroup_roots) {
+                                           const std::map<std::string, std::string>& cgroup_roots,
+                                           const CgroupBinds& cgroup_binds) {
   std::vector<std::string> a{"restore",
                              "--images-dir", image_dir(o),
                              "--work-dir", work_dir(o),
@@ -219,6 +256,7 @@ std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::S
     a.insert(a.end(), {"--cgroup-root", ctrl.empty() ? path : ctrl + ":" + path});
   for (const auto& m : spec.mounts)
     if (is_bind(m)) a.insert(a.end(), {"--ext-mount-map", m.destination + ":" + m.source});
+  for (const auto& [dest, src] : cgroup_binds) a.insert(a.end(), {"--ext-mount-map", dest + ":" + src});
   if (spec.linux)
     for (const auto& p : spec.linux->maskedPaths) a.insert(a.end(), {"--ext-mount-map", p + ":/dev/null"});
   return a;
@@ -244,21 +282,23 @@ void checkpoint(const CheckpointOptions& o) {
       if (::stat(parent.c_str(), &st) < 0) throw_errno("checkpoint: --parent-path " + parent);
     }
     std::string freezer;
-    if (auto cg = record_cgroup(r))
-      for (const auto& [mount, d] : cg->dirs()) {
-        // dirs() is keyed by the hierarchy's mount point: v1's freezer (/sys/fs/cgroup/freezer,
-        // or a co-mounted one such as .../cpu,freezer), or on a v2 host the one cgroup2 tree,
-        // whose cgroup.freeze criu uses as it uses v1's freezer.state.
-        const std::string base = mount.substr(mount.rfind('/') + 1);
-        if (("," + base + ",").find(",freezer,") != std::string::npos ||
-            (cgroups::host_is_unified() && mount == "/sys/fs/cgroup"))
-          freezer = d;
-      }
+    std::map<std::string, std::string> dirs;
+    if (auto cg = record_cgroup(r)) dirs = cg->dirs();
+    for (const auto& [mount, d] : dirs) {
+      // dirs() is keyed by the hierarchy's mount point: v1's freezer (/sys/fs/cgroup/freezer,
+      // or a co-mounted one such as .../cpu,freezer), or on a v2 host the one cgroup2 tree,
+      // whose cgroup.freeze criu uses as it uses v1's freezer.state.
+      const std::string base = mount.substr(mount.rfind('/') + 1);
+      if (("," + base + ",").find(",freezer,") != std::string::npos ||
+          (cgroups::host_is_unified() && mount == "/sys/fs/cgroup"))
+        freezer = d;
+    }
     // Without a freezer cgroup criu stops the tasks with ptrace, which waits forever on tasks
     // a cgroup v2 freeze holds.
     if (s == oci::Status::Paused && freezer.empty())
       throw Error("checkpoint: container " + o.id + " is paused and has no freezer cgroup for criu (resume it first)");
-    auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer);
+    auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer,
+                               cgroup_bind_mounts(r.spec, dirs, cgroups::host_is_unified(), v1_mountpoints()));
     check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
     if (o.leave_running || o.pre_dump) return;
   }
@@ -340,7 +380,8 @@ pid_t restore_tree(const RestoreOptions& given) {
   }
 
   const std::string pidfile = dir.file("restore.pid");
-  auto args = criu_restore_args(o, spec, mnt, pidfile, cgroup_roots(*cg));
+  auto args = criu_restore_args(o, spec, mnt, pidfile, cgroup_roots(*cg),
+                                cgroup_bind_mounts(spec, cg->dirs(), cgroups::host_is_unified(), v1_mountpoints()));
   // The restored init becomes our child when criu detaches: we are its subreaper.
   if (!o.detach && !o.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
   cgroups::Manager* cgp = cg.get();

@@ -6,6 +6,8 @@
 # criu_usable: skip unless criu is installed and works on this kernel.
 criu_usable() {
   command -v criu >/dev/null 2>&1 || skip "criu is not installed (apt-get install criu)"
+  # criu locks a network namespace's traffic with iptables during the dump
+  command -v iptables-restore >/dev/null 2>&1 || skip "criu needs iptables-restore (apt-get install iptables)"
   local out
   if ! out=$(criu check 2>&1); then
     skip "criu check fails on this kernel ($(uname -r)): $(grep -m1 'Error' <<<"$out")"

@@ -108,3 +108,33 @@ TEST_CASE("find_criu: a missing path is a clear error") {
   }
   CHECK(container::find_criu("/bin/sh") == "/bin/sh");
 }
+
+TEST_CASE("criu: a cgroup mount without a cgroup namespace is binds, declared external") {
+  oci::Spec s;
+  oci::Mount m;
+  m.destination = "/sys/fs/cgroup";
+  m.type = "cgroup";
+  s.mounts.push_back(m);
+  const std::map<std::string, std::string> dirs = {{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/berth/c1"},
+                                                   {"/sys/fs/cgroup", "/sys/fs/cgroup/berth/c1"}};
+  // v1: one bind per hierarchy under /sys/fs/cgroup; a hierarchy without a container dir is its root
+  auto v1 = container::cgroup_bind_mounts(s, dirs, false,
+                                          {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd", "/elsewhere/cpu"});
+  REQUIRE(v1.size() == 2);
+  CHECK(v1[0] == std::pair<std::string, std::string>{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/berth/c1"});
+  CHECK(v1[1] == std::pair<std::string, std::string>{"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/systemd"});
+  // v2: the container's directory at the destination
+  auto v2 = container::cgroup_bind_mounts(s, dirs, true, {});
+  REQUIRE(v2.size() == 1);
+  CHECK(v2[0].second == "/sys/fs/cgroup/berth/c1");
+  CheckpointOptions co;
+  co.image_path = "/img";
+  CHECK(has(container::criu_dump_args(co, s, 7, "/r", "", v2), "/sys/fs/cgroup:/sys/fs/cgroup"));
+  RestoreOptions ro;
+  ro.image_path = "/img";
+  CHECK(has(container::criu_restore_args(ro, s, "/r", "/p", {}, v2), "/sys/fs/cgroup:/sys/fs/cgroup/berth/c1"));
+  // with a cgroup namespace they are real cgroup mounts: nothing external
+  s.linux.emplace();
+  s.linux->namespaces.push_back({oci::NamespaceType::Cgroup, ""});
+  CHECK(container::cgroup_bind_mounts(s, dirs, true, {}).empty());
+}

@@ -32,7 +32,7 @@ GUEST_PACKAGES=(
   systemd systemd-sysv udev dbus kmod
   libseccomp2 libcap2 busybox-static jq procps util-linux iproute2 coreutils
   findutils grep sed gawk file bash
-  runc crun criu
+  runc crun criu iptables
 )
 HOST_PACKAGES=(qemu-system-x86 qemu-system-data mmdebstrap e2fsprogs cpio xz-utils)
 

@@ -54,11 +54,24 @@ std::string find_criu(const std::string& flag);
 // rootfs criu sees as the tasks' root; `cgroup_roots` maps a controller list
 // ("memory", "cpu,cpuacct", "" for the unified hierarchy) to the container's
 // cgroup path in that hierarchy.
+// `cgroup_binds` (cgroup_bind_mounts) are declared external like bind mounts: the dump names them
+// by their container path, the restore maps that name to the new container's directories.
+using CgroupBinds = std::vector<std::pair<std::string, std::string>>;
 std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::Spec& spec, pid_t pid,
-                                        const std::string& root, const std::string& freezer_dir);
+                                        const std::string& root, const std::string& freezer_dir,
+                                        const CgroupBinds& cgroup_binds = {});
 std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::Spec& spec, const std::string& root,
                                            const std::string& pid_file,
-                                           const std::map<std::string, std::string>& cgroup_roots);
+                                           const std::map<std::string, std::string>& cgroup_roots,
+                                           const CgroupBinds& cgroup_binds = {});
+// The binds a cgroup mount is made of without a cgroup namespace (linux/rootfs.cpp
+// mount_cgroup): container path -> the host directory bound there (the container's cgroup
+// directory of that hierarchy, from `dirs`, keyed by mount point; the hierarchy's root when the
+// container has none in it). On a v2 host (`unified`) one bind at the destination; otherwise
+// one per v1 hierarchy under /sys/fs/cgroup (`v1_mountpoints`). None with a cgroup namespace:
+// then they are cgroup mounts criu restores itself.
+CgroupBinds cgroup_bind_mounts(const oci::Spec& spec, const std::map<std::string, std::string>& dirs, bool unified,
+                               const std::vector<std::string>& v1_mountpoints);
 
 // checkpoint: dumps a running container into the image path. Unless
 // leave_running or pre_dump, the container's processes are gone afterwards and
