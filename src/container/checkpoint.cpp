@@ -297,7 +297,18 @@ void checkpoint(const CheckpointOptions& o) {
     // a cgroup v2 freeze holds.
     if (s == oci::Status::Paused && freezer.empty())
       throw Error("checkpoint: container " + o.id + " is paused and has no freezer cgroup for criu (resume it first)");
-    auto args = criu_dump_args(o, r.spec, r.pid, r.rootfs, freezer,
+    // Only masked files are /dev/null bound over them (external to criu, as runc's
+    // addMaskPaths); a masked directory is a read-only tmpfs criu dumps and restores itself,
+    // and a path the container does not have was never masked.
+    oci::Spec dumped = r.spec;
+    if (dumped.linux) {
+      auto& masked = dumped.linux->maskedPaths;
+      std::erase_if(masked, [&](const std::string& p) {
+        struct stat st {};
+        return ::stat(("/proc/" + std::to_string(r.pid) + "/root" + p).c_str(), &st) < 0 || S_ISDIR(st.st_mode);
+      });
+    }
+    auto args = criu_dump_args(o, dumped, r.pid, r.rootfs, freezer,
                                cgroup_bind_mounts(r.spec, dirs, cgroups::host_is_unified(), v1_mountpoints()));
     check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
     if (o.leave_running || o.pre_dump) return;
