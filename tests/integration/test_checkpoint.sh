@@ -1,6 +1,7 @@
 # checkpoint / restore with CRIU (runc 1.1.5 as the reference). The tests that need criu SKIP
 # with criu's own reason when it is missing or `criu check` fails on this kernel (Debian 12's
-# criu 3.17 predates kernel 6.13's vvar_vclock mapping and cannot start on newer kernels).
+# criu 3.17 predates kernel 6.13's vvar_vclock mapping and cannot start on newer kernels); they
+# run with a real criu in `make test-vm` (Debian's 6.1 kernel).
 # shellcheck shell=bash
 
 # criu_usable: skip unless criu is installed and works on this kernel.
