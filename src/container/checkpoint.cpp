@@ -113,7 +113,6 @@ int run_criu(const std::string& criu, const std::vector<std::string>& args, cons
   return status;
 }
 
-// The last error lines of criu's log, for the message.
 // The first Error line of criu's log (the cause) and, when another, the last one (the step that
 // failed with it, e.g. "Dumping FAILED.").
 std::string log_tail(const std::string& log) {
