@@ -18,7 +18,7 @@ add_library(berth_fuzzlib STATIC
   src/oci/cursor.cpp src/oci/defaults.cpp src/oci/mount_options.cpp src/oci/parse.cpp
   src/oci/parse_linux.cpp src/oci/parse_resources.cpp src/oci/spec.cpp src/oci/state.cpp
   src/oci/to_json.cpp src/oci/validate.cpp
-  src/linux/seccomp.cpp src/linux/mount_flags.cpp
+  src/linux/seccomp.cpp src/linux/seccomp_enosys.cpp src/linux/mount_flags.cpp
   src/container/record_json.cpp)
 target_include_directories(berth_fuzzlib PUBLIC include)
 target_compile_definitions(berth_fuzzlib PUBLIC BERTH_VERSION="${PROJECT_VERSION}")
