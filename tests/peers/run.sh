@@ -13,6 +13,13 @@ shift
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(runc-bats crun-python)
 
+# berth keeps binary views and a filter cache in /run/berth whatever --root the suites give it:
+# what the runs add there is taken away at the end, as after the project's own tests.
+# shellcheck source=../run_root_guard.sh
+. "$here/../run_root_guard.sh"
+run_root_snapshot
+trap 'run_root_restore' EXIT
+
 cache=${PEERS_CACHE:-$(dirname "$berth")/peers}
 out=${PEERS_OUT:-$cache/results}
 mkdir -p "$out"
