@@ -2,6 +2,7 @@
 // for why not the RPC). What goes on criu's command line mirrors the options
 // runc puts in its RPC request (libcontainer/container_linux.go).
 #include "berth/container/checkpoint.hpp"
+#include "berth/container/checkpoint_terminal.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 #include "berth/linux/userns_maps.hpp"
 #include "berth/oci/parse.hpp"
 #include "berth/oci/state.hpp"
+#include "berth/process/sync.hpp"
 #include "berth/util/error.hpp"
 #include "berth/util/log.hpp"
 
@@ -309,6 +311,10 @@ void checkpoint(const CheckpointOptions& o) {
     }
     auto args = criu_dump_args(o, dumped, r.pid, r.rootfs, freezer,
                                cgroup_bind_mounts(r.spec, dirs, cgroups::host_is_unified(), v1_mountpoints()));
+    if (r.spec.process && r.spec.process->terminal && !o.pre_dump) {
+      auto more = terminal_dump_args(r.pid, images);
+      args.insert(args.end(), more.begin(), more.end());
+    }
     check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
     if (o.leave_running || o.pre_dump) return;
   }
@@ -325,9 +331,7 @@ pid_t restore_tree(const RestoreOptions& given) {
   o.image_path = image_dir(given);
   o.work_path = work_dir(given);
   if (!o.pid_file.empty()) o.pid_file = absolute_path(o.pid_file);
-  if (!o.console_socket.empty())
-    throw Error("restore: --console-socket: berth cannot restore a container with a terminal "
-                "(criu's command line has no way to hand over the pty master)");
+  if (!o.console_socket.empty()) o.console_socket = absolute_path(o.console_socket);
   const std::string criu = find_criu(o.criu);
   check_id(o.id);
   const std::string bundle = absolute_path(o.bundle);
@@ -336,8 +340,20 @@ pid_t restore_tree(const RestoreOptions& given) {
   // As at create: the recorded config of a new user namespace without mappings carries the
   // default maps the checkpointed container had (criu restores the namespace from its images).
   linux_::fill_default_id_maps(spec);
-  if (spec.process && spec.process->terminal)
-    throw Error("restore: config.json: process.terminal: berth cannot restore a container with a terminal");
+  const bool terminal = spec.process && spec.process->terminal;
+  if (terminal && o.console_socket.empty())
+    throw Error("restore: config.json: process.terminal: a terminal needs --console-socket (its new pty master "
+                "goes there)");
+  if (!terminal && !o.console_socket.empty())
+    throw Error("restore: --console-socket: config.json has no process.terminal");
+  // The terminal is a new pty (checkpoint_terminal.hpp); its master goes to the console
+  // socket once criu has restored the tasks.
+  UniqueFd console;
+  RestoredTerminal tty;
+  if (terminal) {
+    tty = terminal_for_restore(image_dir(o));
+    console = connect_console_socket(o.console_socket);
+  }
   const std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : bundle + "/" + spec.root.path;
   const std::string images = image_dir(o), work = work_dir(o);
   struct stat st {};
@@ -392,6 +408,7 @@ pid_t restore_tree(const RestoreOptions& given) {
   const std::string pidfile = dir.file("restore.pid");
   auto args = criu_restore_args(o, spec, mnt, pidfile, cgroup_roots(*cg),
                                 cgroup_bind_mounts(spec, cg->dirs(), cgroups::host_is_unified(), v1_mountpoints()));
+  args.insert(args.end(), tty.criu_args.begin(), tty.criu_args.end());
   // The restored init becomes our child when criu detaches: we are its subreaper.
   if (!o.detach && !o.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
   cgroups::Manager* cgp = cg.get();
@@ -402,6 +419,10 @@ pid_t restore_tree(const RestoreOptions& given) {
     if (!(in >> pid) || pid <= 0) throw Error("restore: criu wrote no pid to " + pidfile);
   }
   ::unlink(pidfile.c_str());
+  if (terminal) {
+    tty.slave.reset();
+    process::send_fd(console.get(), tty.master.get(), "/dev/ptmx");
+  }
   auto ps = proc_stat(pid);
   if (!ps) throw Error("restore: the restored init " + std::to_string(pid) + " is gone");
   nlohmann::json j = {

@@ -78,15 +78,27 @@ void write_file(const std::string& path, const std::string& data) {
   if (!f.flush()) throw RpcError(Code::Internal, "write " + path + ": " + strerror(errno));
 }
 
-bool has_own_pid_namespace(const std::string& config) {
-  std::ifstream f(config);
-  auto j = nlohmann::json::parse(f, nullptr, false);
-  if (!j.is_object() || !j.contains("linux") || !j["linux"].is_object()) return false;
+// What the shim needs to know of a bundle's config.json (read once at Create).
+struct BundleFacts {
+  bool own_pid_namespace = false;  // a new pid namespace: the init's exit ends every process
+  bool terminal = false;           // process.terminal
+};
+
+BundleFacts read_bundle_facts(const std::string& config) {
+  BundleFacts f;
+  std::ifstream in(config);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object()) return f;
+  if (j.contains("process") && j["process"].is_object()) {
+    const auto& t = j["process"].value("terminal", nlohmann::json(false));
+    f.terminal = t.is_boolean() && t.get<bool>();
+  }
+  if (!j.contains("linux") || !j["linux"].is_object()) return f;
   const auto& ns = j["linux"].value("namespaces", nlohmann::json::array());
-  if (!ns.is_array()) return false;
+  if (!ns.is_array()) return f;
   for (const auto& n : ns)
-    if (n.is_object() && n.value("type", "") == "pid" && n.value("path", "").empty()) return true;
-  return false;
+    if (n.is_object() && n.value("type", "") == "pid" && n.value("path", "").empty()) f.own_pid_namespace = true;
+  return f;
 }
 
 // mkdir -p, 0711 (a runtime root others may traverse, as /run/containerd/runc is).
@@ -202,8 +214,6 @@ void TaskService::create(const Req& r, Reply& rep) {
   auto req = parse<tv2::CreateTaskRequest>(r);
   check_id("container id", req.id());
   if (containers_.count(req.id())) throw RpcError(Code::AlreadyExists, "container " + req.id() + ": already exists");
-  if (!req.checkpoint().empty() && req.terminal())
-    throw RpcError(Code::InvalidArgument, "restore of " + req.id() + ": berth cannot restore a container with a terminal");
   auto c = std::make_unique<Container>();
   c->id = req.id();
   c->bundle = req.bundle();
@@ -213,7 +223,11 @@ void TaskService::create(const Req& r, Reply& rep) {
   c->rt = std::make_unique<Runtime>(opts.binary_name.empty() ? runtime_.binary() : opts.binary_name, root,
                                     global_args(opts));
   save_runtime_options(c->bundle, opts);
-  c->init.stdio = {req.stdin(), req.stdout(), req.stderr(), req.terminal()};
+  const BundleFacts facts = read_bundle_facts(c->bundle + "/config.json");
+  // A restored terminal container gets a new pty whatever the request says (ctr's restore asks
+  // for plain stdio): its master is pumped to the stdio as a terminal task's is.
+  const bool terminal = req.terminal() || (!req.checkpoint().empty() && facts.terminal);
+  c->init.stdio = {req.stdin(), req.stdout(), req.stderr(), terminal};
   std::vector<RootfsMount> mounts;
   for (const auto& m : req.rootfs())
     mounts.push_back({m.type(), m.source(), {m.options().begin(), m.options().end()}});
@@ -224,7 +238,7 @@ void TaskService::create(const Req& r, Reply& rep) {
     throw RpcError(Code::Internal, e.what());
   }
   c->rootfs_mounted = !mounts.empty();
-  c->kill_all_on_exit = !has_own_pid_namespace(c->bundle + "/config.json");
+  c->kill_all_on_exit = !facts.own_pid_namespace;
   try {
     std::vector<std::string> args = {"create", "--bundle", c->bundle, "--pid-file", c->bundle + "/init.pid"};
     if (!req.checkpoint().empty()) {
@@ -261,7 +275,7 @@ void TaskService::create(const Req& r, Reply& rep) {
   e.mutable_io()->set_stdin(req.stdin());
   e.mutable_io()->set_stdout(req.stdout());
   e.mutable_io()->set_stderr(req.stderr());
-  e.mutable_io()->set_terminal(req.terminal());
+  e.mutable_io()->set_terminal(c->init.stdio.terminal);
   e.set_pid(static_cast<std::uint32_t>(c->init.pid));
   publisher_.publish("/tasks/create", "containerd.events.TaskCreate", e);
   tv2::CreateTaskResponse resp;

@@ -11,7 +11,7 @@ criu_usable() {
   command -v iptables-restore >/dev/null 2>&1 || skip "criu needs iptables-restore (apt-get install iptables)"
   local out
   if ! out=$(criu check 2>&1); then
-    skip "criu check fails on this kernel ($(uname -r)): $(grep -m1 'Error' <<<"$out")"
+    skip "criu check fails on this kernel ($(uname -r)): $(grep -m1 'Error' <<<"$out" || echo "${out:-no message}")"
   fi
 }
 
@@ -172,9 +172,10 @@ fake_criu() {
   cat > "$T/fake-criu" <<'SH'
 #!/bin/sh
 [ -z "${FAKE_ARGS:-}" ] || echo "$*" > "$FAKE_ARGS"
-work=. log=criu.log pidfile=
+work=. log=criu.log pidfile= images=.
 while [ $# -gt 0 ]; do
   case $1 in
+    --images-dir) images=$2; shift ;;
     --work-dir) work=$2; shift ;;
     --log-file) log=$2; shift ;;
     --pidfile) pidfile=$2; shift ;;
@@ -184,6 +185,10 @@ done
 if [ -n "$pidfile" ] && [ "${FAKE_RESTORE:-}" = 1 ]; then
   setsid sh -c "${FAKE_INIT:-exec sleep 100}" </dev/null >/dev/null 2>&1 &
   echo $! > "$pidfile"
+  exit 0
+fi
+if [ "${FAKE_DUMP:-}" = 1 ]; then
+  touch "$images/inventory.img"
   exit 0
 fi
 echo "(00.000001) Error (fake-criu): no dump today" > "$work/$log"
@@ -272,10 +277,10 @@ test_berth_restore_records_the_restored_init() {
   assert_no_container "$ID"
 }
 
-# A terminal cannot be restored through criu's command line (runc hands the pty master over
-# with criu's RPC): --console-socket and process.terminal are refused before criu runs.
-test_restore_refuses_terminal() {
-  berth_only "runc restores a terminal through criu's RPC"
+# A terminal's restore needs a console socket for the new pty master, and a console socket
+# needs a terminal (create's rules): both refused before criu runs, nothing left.
+test_restore_terminal_needs_console_socket() {
+  berth_only "berth's checks around a stand-in criu"
   fake_criu
   counter_bundle
   mkdir -p "$T/img"
@@ -284,17 +289,104 @@ test_restore_refuses_terminal() {
   FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --console-socket "$T/console.sock" --image-path "$T/img" \
     --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
   cat "$T/out"
-  assert_rc 1 "restore --console-socket"
-  assert_contains "$(cat "$T/out")" "berth cannot restore a container with a terminal" "--console-socket"
+  assert_rc 1 "restore --console-socket without a terminal"
+  assert_contains "$(cat "$T/out")" "--console-socket: config.json has no process.terminal"
   assert_no_container "$ID"
   cfg '.process.terminal = true'
   RC=0
   FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID" \
     >"$T/out" 2>&1 || RC=$?
   cat "$T/out"
-  assert_rc 1 "restore of a terminal config"
-  assert_contains "$(cat "$T/out")" "process.terminal: berth cannot restore a container with a terminal" "terminal"
+  assert_rc 1 "restore of a terminal config without --console-socket"
+  assert_contains "$(cat "$T/out")" "a terminal needs --console-socket"
   assert_no_container "$ID"
+}
+
+# What berth tells criu about a terminal (checkpoint_terminal.hpp), seen by a stand-in criu:
+# the dump declares the pty slave an external tty and the /dev/console bind an external mount;
+# the restore hands criu a new slave under the same tty name, binds it on /dev/console, and
+# sends the new master to the console socket. A damaged record is refused before criu runs.
+test_berth_checkpoint_terminal_criu_args() {
+  berth_only "the criu arguments berth builds, seen by a stand-in criu"
+  fake_criu
+  mkbundle
+  cfg '.process.terminal = true'
+  set_args sleep 100
+  python3 "$REPO/tests/integration/console-recv.py" "$T/c1.sock" "$T/c1.out" 30 & track_pid $!
+  wait_for_file "$T/c1.sock"
+  run_detached "$ID" --console-socket "$T/c1.sock" || fail "run -d with a terminal: rc=$RC"
+  local pid tty
+  pid=$(rt state "$ID" | jq -r .pid)
+  tty=$(python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print("tty[%x:%x]" % (s.st_rdev, s.st_dev))' "/proc/$pid/fd/0")
+  FAKE_DUMP=1 FAKE_ARGS="$T/dump-args" rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID"
+  cat "$T/dump-args"
+  assert_contains "$(cat "$T/dump-args")" "--external $tty"
+  assert_contains "$(cat "$T/dump-args")" "--external mnt[/dev/console]:berth-console"
+  assert_no_container "$ID"
+  python3 "$REPO/tests/integration/console-recv.py" "$T/c2.sock" "$T/c2.out" 2 & local recv=$!
+  track_pid "$recv"
+  wait_for_file "$T/c2.sock"
+  FAKE_RESTORE=1 FAKE_ARGS="$T/restore-args" rt --criu "$T/fake-criu" restore -d --image-path "$T/img" \
+    --console-socket "$T/c2.sock" --bundle "$BUNDLE" "$ID"
+  cat "$T/restore-args"
+  assert_match "$(cat "$T/restore-args")" "--inherit-fd fd\[[0-9]+\]:${tty//[/\\[}( |$)" "the new slave under the old name"
+  assert_match "$(cat "$T/restore-args")" "--external mnt\[berth-console\]:/dev/pts/[0-9]+( |$)" "the new slave on /dev/console"
+  wait_bg "$recv" 10
+  assert_rc 0 "the console socket got the new master"
+  assert_match "$(cat "$T/c2.out.fdinfo")" "^/dev/ptmx|^/dev/pts/ptmx" "what the socket got"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+  # a damaged record: refused before criu runs, nothing made
+  echo "tty tty[../x]" > "$T/img/berth-terminal"
+  python3 "$REPO/tests/integration/console-recv.py" "$T/c3.sock" "$T/c3.out" 3 & track_pid $!
+  wait_for_file "$T/c3.sock"
+  RC=0
+  FAKE_RESTORE=1 FAKE_ARGS="$T/restore-args3" rt --criu "$T/fake-criu" restore -d --image-path "$T/img" \
+    --console-socket "$T/c3.sock" --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 1 "restore with a damaged terminal record"
+  assert_contains "$(cat "$T/out")" "berth-terminal: unexpected line"
+  [ ! -e "$T/restore-args3" ] || fail "criu ran with a damaged terminal record"
+  assert_no_container "$ID"
+  rm "$T/img/berth-terminal"
+  RC=0
+  FAKE_RESTORE=1 rt --criu "$T/fake-criu" restore -d --image-path "$T/img" \
+    --console-socket "$T/c3.sock" --bundle "$BUNDLE" "$ID" >"$T/out" 2>&1 || RC=$?
+  cat "$T/out"
+  assert_rc 1 "restore of a terminal config from a checkpoint without a terminal"
+  assert_contains "$(cat "$T/out")" "holds no berth-terminal"
+  assert_no_container "$ID"
+}
+
+# A container with a terminal, checkpointed and restored with a new pty (runc's "checkpoint
+# and restore" with a console socket): the counter goes on and writes to the new terminal.
+test_checkpoint_restore_terminal() {
+  criu_usable
+  mkbundle
+  add_bind "$T/shared" /shared
+  cfg '.process.terminal = true'
+  set_sh 'i=0; while :; do i=$((i+1)); echo $i > /shared/c; echo "tick $i"; sleep 0.1; done'
+  python3 "$REPO/tests/integration/console-recv.py" "$T/c1.sock" "$T/c1.out" 30 & track_pid $!
+  wait_for_file "$T/c1.sock"
+  run_detached "$ID" --console-socket "$T/c1.sock" || fail "run -d with a terminal: rc=$RC"
+  wait_counter_above 3
+  rt checkpoint --image-path "$T/img" "$ID"
+  assert_no_container "$ID"
+  local before
+  before=$(counter)
+  python3 "$REPO/tests/integration/console-recv.py" "$T/c2.sock" "$T/c2.out" 3 & local recv=$!
+  track_pid "$recv"
+  wait_for_file "$T/c2.sock"
+  rt restore -d --image-path "$T/img" --console-socket "$T/c2.sock" --bundle "$BUNDLE" "$ID"
+  assert_eq running "$(state_of "$ID")"
+  wait_counter_above "$((before + 3))"
+  wait_bg "$recv" 10
+  assert_rc 0 "the console socket got the new master"
+  assert_match "$(cat "$T/c2.out")" "tick [0-9]+" "output through the new terminal"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
 }
 
 test_berth_restore_foreground_waits() {

@@ -532,9 +532,10 @@ fake_criu_in_path() {
 ok="$T/criu-ok"
 EOC
   cat >>"$T/bin/criu" <<'EOC'
-cmd=$1 work=. log=criu.log pidfile= images=
+cmd=$1 work=. log=criu.log pidfile= images= tty=
 while [ $# -gt 0 ]; do
   case $1 in
+    --inherit-fd) tty=${2#fd[}; tty=${tty%%]*}; shift ;;
     --work-dir) work=$2; shift ;;
     --log-file) log=$2; shift ;;
     --pidfile) pidfile=$2; shift ;;
@@ -544,7 +545,12 @@ while [ $# -gt 0 ]; do
 done
 if [ -e "$ok" ]; then
   if [ "$cmd" = restore ]; then
-    setsid sh -c 'exec sleep 100' </dev/null >/dev/null 2>&1 &
+    # a terminal's new slave (berth's --inherit-fd) is the restored init's output
+    if [ -n "$tty" ]; then
+      setsid sh -c "echo restored-through-the-new-terminal >&$tty; exec sleep 100" </dev/null >/dev/null 2>&1 &
+    else
+      setsid sh -c 'exec sleep 100' </dev/null >/dev/null 2>&1 &
+    fi
     echo $! > "$pidfile"
     exit 0
   fi
@@ -610,6 +616,39 @@ test_shim_checkpoint() {
   for t in k1 k2 k3; do C task kill -s KILL "$t"; done
   for t in k1 k2 k3; do wait_task_status "$t" STOPPED; C task delete "$t" >/dev/null; C container rm "$t"; done
   C images rm "$ref" "$NS-ckpt:1" >/dev/null
+  assert_nothing_left
+}
+
+# A terminal task checkpointed and restored through containerd (ctr container restore --live
+# of a `run -t` task; ctr's restore asks for plain stdio): the shim's Create with a checkpoint of
+# a terminal config runs berth restore with a console socket, and the new pty master berth sends
+# there is pumped to ctr's stdio, carrying the restored init's output.
+test_shim_restore_terminal() {
+  shim_env
+  fake_criu_in_path
+  touch "$T/criu-ok"
+  ttyrun "ctr --address $T/containerd.sock --namespace $NS run -t -d --runtime io.containerd.berth.v2 --fifo-dir $T/fifo $SHIM_IMG t1 sleep 600"
+  assert_eq 0 "$RC" "ctr run -t -d: $OUT"
+  wait_task_status t1 RUNNING
+  OUT=$(C container checkpoint --task t1 "$NS-ckpt-tty:1" 2>&1) || fail "ctr container checkpoint of a terminal task: $OUT"
+  { ls /run/containerd/fifo 2>/dev/null || true; } | sort >"$T/fifo-before"
+  timeout -k 5 60 script -qfec "ctr --address $T/containerd.sock --namespace $NS container restore --live t2 $NS-ckpt-tty:1" \
+    /dev/null >"$T/restore.out" 2>&1 </dev/null &
+  local ctr_pid=$! i
+  track_pid "$ctr_pid"
+  for ((i = 0; i < 100; i++)); do grep -q restored-through-the-new-terminal "$T/restore.out" && break; sleep 0.1; done
+  cat "$T/restore.out"
+  grep -q restored-through-the-new-terminal "$T/restore.out" || fail "the restored init's output did not reach ctr's terminal"
+  wait_task_status t2 RUNNING
+  for t in t1 t2; do C task kill -s KILL "$t"; done
+  RC=0; wait "$ctr_pid" || RC=$?
+  log "ctr container restore (attached to the terminal) exited $RC after the kill"
+  for f in $({ ls /run/containerd/fifo 2>/dev/null || true; } | sort | comm -13 "$T/fifo-before" -); do
+    rm -rf "/run/containerd/fifo/$f"
+  done
+  [ -s "$T/fifo-before" ] || rmdir /run/containerd/fifo 2>/dev/null || true
+  for t in t1 t2; do wait_task_status "$t" STOPPED; C task delete "$t" >/dev/null; C container rm "$t"; done
+  C images rm "$NS-ckpt-tty:1" >/dev/null
   assert_nothing_left
 }
 

@@ -41,7 +41,7 @@ struct RestoreOptions : CriuOptions {
   std::string bundle;          // "" = current directory
   bool detach = false;
   std::string pid_file;
-  std::string console_socket;  // refused: a terminal cannot be restored by the criu command line
+  std::string console_socket;  // the new pty master of a terminal container goes there
   bool no_subreaper = false;
   bool systemd_cgroup = false;
 };
