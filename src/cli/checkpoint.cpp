@@ -13,7 +13,7 @@ void add_criu_flags(CLI::App* cmd, container::CriuOptions& o) {
   cmd->add_flag("--shell-job", o.shell_job, "allow shell jobs");
   cmd->add_flag("--file-locks", o.file_locks, "handle file locks, for safety");
   cmd->add_flag("--auto-dedup", o.auto_dedup, "enable auto deduplication of memory images");
-  cmd->add_flag("--lazy-pages", o.lazy_pages, "use userfaultfd to lazily restore memory pages (not supported)");
+  cmd->add_flag("--lazy-pages", o.lazy_pages, "use userfaultfd to lazily restore memory pages");
   cmd->add_option("--manage-cgroups-mode", o.manage_cgroups_mode, "cgroups mode: soft (default), full, strict, ignore");
   cmd->add_option("--empty-ns", o.empty_ns, "create a namespace, but don't restore its properties (network)")
       ->allow_extra_args(false);  // one value per --empty-ns: the container id is not one
@@ -27,6 +27,8 @@ void add_checkpoint(CLI::App& app, Globals& g, Action& act) {
   cmd->add_flag("--leave-running", o->leave_running, "leave the process running after checkpointing");
   cmd->add_flag("--pre-dump", o->pre_dump, "dump the container's memory only, leave it running");
   cmd->add_option("--parent-path", o->parent_path, "path for previous criu image files in a pre-dump");
+  cmd->add_option("--page-server", o->page_server, "ADDRESS:PORT of the page server");
+  cmd->add_option("--status-fd", o->status_fd, "criu writes \\0 to this FD once lazy-pages is ready");
   cmd->callback([&g, &act, o] {
     act = [&g, o] {
       o->root = g.root;

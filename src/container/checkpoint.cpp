@@ -56,9 +56,6 @@ bool is_bind(const oci::Mount& m) {
 // Options both commands refuse or check before criu runs.
 void check_common(const CriuOptions& o, const char* command) {
   const std::string cmd = command;
-  if (o.lazy_pages)
-    throw Error(cmd + ": --lazy-pages: berth runs criu without a page server or lazy-pages daemon; "
-                      "checkpoint and restore without --lazy-pages");
   const std::string& m = o.manage_cgroups_mode;
   if (!m.empty() && m != "soft" && m != "full" && m != "strict" && m != "ignore")
     throw Error(cmd + ": --manage-cgroups-mode \"" + m + "\": must be soft, full, strict or ignore");
@@ -73,6 +70,7 @@ void add_common(std::vector<std::string>& a, const CriuOptions& o) {
   if (o.shell_job) a.push_back("--shell-job");
   if (o.file_locks) a.push_back("--file-locks");
   if (o.auto_dedup) a.push_back("--auto-dedup");
+  if (o.lazy_pages) a.push_back("--lazy-pages");
   a.push_back("--manage-cgroups=" + (o.manage_cgroups_mode.empty() ? std::string("soft") : o.manage_cgroups_mode));
   for (const auto& ns : o.empty_ns)
     if (ns == "network") a.insert(a.end(), {"--empty-ns", "net"});
@@ -211,6 +209,20 @@ CgroupBinds cgroup_bind_mounts(const oci::Spec& spec, const std::map<std::string
   return out;
 }
 
+PageServer parse_page_server(const std::string& v) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
+    throw Error("checkpoint: --page-server \"" + v + "\": use --page-server ADDRESS:PORT");
+  PageServer ps{v.substr(0, colon), v.substr(colon + 1)};
+  if (ps.port.size() > 5 || ps.port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(ps.port) == 0 || std::stoul(ps.port) > 65535)
+    throw Error("checkpoint: --page-server \"" + v + "\": port \"" + ps.port + "\" is not a port number");
+  // [v6]:port as runc takes it
+  if (ps.address.size() > 2 && ps.address.front() == '[' && ps.address.back() == ']')
+    ps.address = ps.address.substr(1, ps.address.size() - 2);
+  return ps;
+}
+
 std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::Spec& spec, pid_t pid,
                                         const std::string& root, const std::string& freezer_dir,
                                         const CgroupBinds& cgroup_binds) {
@@ -229,6 +241,13 @@ std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const oci::S
     a.insert(a.end(), {"--prev-images-dir", o.parent_path});
   }
   if (!freezer_dir.empty()) a.insert(a.end(), {"--freeze-cgroup", freezer_dir});
+  if (!o.page_server.empty()) {
+    const PageServer ps = parse_page_server(o.page_server);
+    // Without --lazy-pages the pages are sent to that server; with it, criu serves them there.
+    if (!o.lazy_pages) a.push_back("--page-server");
+    a.insert(a.end(), {"--address", ps.address, "--port", ps.port});
+  }
+  if (o.lazy_pages && o.status_fd >= 0) a.insert(a.end(), {"--status-fd", std::to_string(o.status_fd)});
   // Bind mounts come from outside the container: criu records them as external,
   // keyed by their destination (restore maps the key back to a source).
   for (const auto& m : spec.mounts)
@@ -265,6 +284,16 @@ std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::S
 
 void checkpoint(const CheckpointOptions& o) {
   check_common(o, "checkpoint");
+  if (!o.page_server.empty()) parse_page_server(o.page_server);
+  // As runc: the status fd matters with --lazy-pages only, and must be open for writing.
+  if (o.lazy_pages && o.status_fd >= 0) {
+    const int fl = ::fcntl(o.status_fd, F_GETFL);
+    if (fl < 0) throw_errno("checkpoint: invalid --status-fd argument " + std::to_string(o.status_fd));
+    if ((fl & O_ACCMODE) == O_RDONLY)
+      throw Error("checkpoint: invalid --status-fd argument " + std::to_string(o.status_fd) + ": not writable");
+    // criu inherits it
+    if (::fcntl(o.status_fd, F_SETFD, 0) < 0) throw_errno("checkpoint: --status-fd " + std::to_string(o.status_fd));
+  }
   const std::string criu = find_criu(o.criu);
   {
     StateDir dir = StateDir::open(o.root, o.id);

@@ -62,19 +62,79 @@ test_checkpoint_unknown_container() {
   assert_contains "$(cat "$T/out")" "does not exist"
 }
 
-test_berth_checkpoint_refuses_lazy_pages() {
-  berth_only "--lazy-pages is refused, not ignored"
+# --lazy-pages, --page-server and --status-fd as berth hands them to criu (a stand-in criu),
+# and runc's checks of them before criu runs.
+test_berth_checkpoint_lazy_pages_criu_args() {
+  berth_only "the criu arguments berth builds, seen by a stand-in criu"
+  fake_criu
   counter_bundle
   run_detached "$ID"
   RC=0
-  rt checkpoint --lazy-pages --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
+  rt --criu "$T/fake-criu" checkpoint --lazy-pages --page-server nocolon --image-path "$T/img" "$ID" >"$T/out" 2>&1 || RC=$?
   cat "$T/out"
-  assert_rc_nonzero
-  assert_contains "$(cat "$T/out")" "--lazy-pages"
+  assert_rc 1 "a page server without a port"
+  assert_contains "$(cat "$T/out")" "use --page-server ADDRESS:PORT"
+  RC=0
+  rt --criu "$T/fake-criu" checkpoint --lazy-pages --status-fd 63 --image-path "$T/img" "$ID" >"$T/out" 2>&1 63<&- || RC=$?
+  cat "$T/out"
+  assert_rc 1 "a status fd that is not open"
+  assert_contains "$(cat "$T/out")" "invalid --status-fd argument 63"
+  RC=0
+  rt --criu "$T/fake-criu" checkpoint --lazy-pages --status-fd 63 --image-path "$T/img" "$ID" >"$T/out" 2>&1 63</dev/null || RC=$?
+  cat "$T/out"
+  assert_rc 1 "a status fd open for reading only"
+  assert_contains "$(cat "$T/out")" "invalid --status-fd argument 63: not writable"
   assert_eq running "$(state_of "$ID")"
+  FAKE_DUMP=1 FAKE_ARGS="$T/dump-args" rt --criu "$T/fake-criu" checkpoint --lazy-pages --page-server 127.0.0.1:27277 \
+    --status-fd 63 --image-path "$T/img" "$ID" 63>"$T/status"
+  cat "$T/dump-args"
+  assert_contains "$(cat "$T/dump-args")" "--lazy-pages"
+  assert_contains "$(cat "$T/dump-args")" "--address 127.0.0.1 --port 27277"
+  assert_contains "$(cat "$T/dump-args")" "--status-fd 63"
+  assert_no_container "$ID"
+  FAKE_RESTORE=1 FAKE_ARGS="$T/restore-args" rt --criu "$T/fake-criu" restore -d --lazy-pages --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID"
+  assert_contains "$(cat "$T/restore-args")" "--lazy-pages"
   rt kill "$ID" KILL
   wait_for_status "$ID" stopped
   rt delete "$ID"
+}
+
+# runc's "checkpoint --lazy-pages and restore": the dump serves the pages from its page server
+# (criu's status fd says when) until criu's lazy-pages daemon has fetched them all for the
+# restore, which runs under another id meanwhile; the counter goes on in the restored container.
+test_checkpoint_lazy_pages_and_restore() {
+  criu_usable
+  criu check --feature uffd-noncoop >/dev/null 2>&1 || skip "criu check --feature uffd-noncoop: no userfaultfd for lazy pages here"
+  counter_bundle
+  run_detached "$ID"
+  wait_counter_above 3
+  local port=27277 cpt lp st
+  mkfifo "$T/status"
+  rt checkpoint --lazy-pages --page-server "127.0.0.1:$port" --status-fd 63 --image-path "$T/img" \
+    --work-path "$T/work" "$ID" 63>"$T/status" >"$T/cpt.out" 2>&1 &
+  cpt=$!
+  track_pid "$cpt"
+  # one byte (\0) once criu's page server is ready
+  st=$(timeout 30 head -c1 "$T/status" | od -An -tx1 | tr -d ' ') || true
+  cat "$T/cpt.out"
+  assert_eq 00 "$st" "the status fd said ready"
+  criu lazy-pages --page-server --address 127.0.0.1 --port "$port" -D "$T/img" -W "$T/img" >"$T/lp.out" 2>&1 &
+  lp=$!
+  track_pid "$lp"
+  local before
+  before=$(counter)
+  rt restore -d --lazy-pages --image-path "$T/img" --work-path "$T/img" --bundle "$BUNDLE" "$ID-lazy"
+  assert_eq running "$(state_of "$ID-lazy")"
+  wait_bg "$cpt" 120
+  assert_rc 0 "the lazy checkpoint ended once its pages were taken: $(cat "$T/cpt.out")"
+  wait_bg "$lp" 60
+  assert_rc 0 "criu lazy-pages: $(cat "$T/lp.out")"
+  assert_no_container "$ID"
+  wait_counter_above "$((before + 3))"
+  rt kill "$ID-lazy" KILL
+  wait_for_status "$ID-lazy" stopped
+  rt delete "$ID-lazy"
 }
 
 test_checkpoint_restore_counter_continues() {

@@ -138,3 +138,37 @@ TEST_CASE("criu: a cgroup mount without a cgroup namespace is binds, declared ex
   s.linux->namespaces.push_back({oci::NamespaceType::Cgroup, ""});
   CHECK(container::cgroup_bind_mounts(s, dirs, true, {}).empty());
 }
+
+TEST_CASE("criu lazy pages: the dump serves its pages, the restore takes them on demand") {
+  CheckpointOptions o;
+  o.image_path = "/img";
+  o.lazy_pages = true;
+  o.page_server = "0.0.0.0:27277";
+  o.status_fd = 9;
+  auto a = container::criu_dump_args(o, {}, 7, "/r", "");
+  CHECK(has(a, "--lazy-pages"));
+  CHECK_FALSE(has(a, "--page-server"));  // criu's own page server: --address/--port
+  CHECK(after(a, "--address") == "0.0.0.0");
+  CHECK(after(a, "--port") == "27277");
+  CHECK(after(a, "--status-fd") == "9");
+  // without --lazy-pages the pages are sent to a page server; the status fd is not used
+  o.lazy_pages = false;
+  a = container::criu_dump_args(o, {}, 7, "/r", "");
+  CHECK(has(a, "--page-server"));
+  CHECK_FALSE(has(a, "--lazy-pages"));
+  CHECK_FALSE(has(a, "--status-fd"));
+  RestoreOptions r;
+  r.lazy_pages = true;
+  CHECK(has(container::criu_restore_args(r, {}, "/root", "/pid", {}), "--lazy-pages"));
+}
+
+TEST_CASE("--page-server ADDRESS:PORT") {
+  auto ps = container::parse_page_server("192.168.1.2:27");
+  CHECK(ps.address == "192.168.1.2");
+  CHECK(ps.port == "27");
+  ps = container::parse_page_server("[::1]:1234");
+  CHECK(ps.address == "::1");
+  CHECK(ps.port == "1234");
+  for (const char* bad : {"", "host", "host:", ":27", "host:0", "host:65536", "host:x1", "host:-1", "host:123456"})
+    CHECK_THROWS_WITH_AS(container::parse_page_server(bad), doctest::Contains("--page-server"), Error);
+}

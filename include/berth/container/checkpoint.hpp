@@ -24,7 +24,7 @@ struct CriuOptions {
   bool shell_job = false;
   bool file_locks = false;
   bool auto_dedup = false;  // criu --auto-dedup: punch holes in parent images
-  bool lazy_pages = false;           // refused: berth runs no page server
+  bool lazy_pages = false;           // criu --lazy-pages: pages served on demand (userfaultfd)
   std::string manage_cgroups_mode;   // soft (default), full, strict, ignore
   std::vector<std::string> empty_ns; // --empty-ns: only "network" (as runc)
 };
@@ -34,6 +34,9 @@ struct CheckpointOptions : CriuOptions {
   bool leave_running = false;
   bool pre_dump = false;     // criu pre-dump --track-mem: the container keeps running
   std::string parent_path;   // --parent-path: a previous (pre-)dump, relative to the image path
+  std::string page_server;   // --page-server ADDRESS:PORT: the pages go there (with --lazy-pages:
+                             // criu serves them there until a lazy restore has taken them all)
+  int status_fd = -1;        // --status-fd: criu writes \0 there once its lazy page server is ready
 };
 
 struct RestoreOptions : CriuOptions {
@@ -64,6 +67,12 @@ std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::S
                                            const std::string& pid_file,
                                            const std::map<std::string, std::string>& cgroup_roots,
                                            const CgroupBinds& cgroup_binds = {});
+// --page-server ADDRESS:PORT (runc's form; [v6-address]:port too), checked.
+struct PageServer {
+  std::string address, port;
+};
+PageServer parse_page_server(const std::string& value);
+
 // The binds a cgroup mount is made of without a cgroup namespace (linux/rootfs.cpp
 // mount_cgroup): container path -> the host directory bound there (the container's cgroup
 // directory of that hierarchy, from `dirs`, keyed by mount point; the hierarchy's root when the
