@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -209,6 +210,36 @@ CgroupBinds cgroup_bind_mounts(const oci::Spec& spec, const std::map<std::string
   return out;
 }
 
+std::string criu_config_file(const std::map<std::string, std::string>& annotations) {
+  auto it = annotations.find("org.criu.config");
+  if (it != annotations.end()) return it->second;
+  return "/etc/criu/runc.conf";
+}
+
+std::string apply_criu_config(std::vector<std::string>& args, const std::string& file) {
+  auto log_at = std::find(args.begin(), args.end(), "--log-file");
+  std::string log = log_at != args.end() && log_at + 1 != args.end() ? *(log_at + 1) : "";
+  if (file.empty()) return log;
+  std::ifstream in(file);
+  if (!in) return log;  // as runc: a missing file is no error
+  args.insert(args.begin() + 1, {"--config", file});
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    std::string key = line.substr(b, line.find_first_of("= \t", b) - b);
+    if (key.rfind("--", 0) == 0) key.erase(0, 2);
+    if (key != "log-file") continue;
+    const auto v = line.find_first_not_of("= \t", b + key.size() + (line.compare(b, 2, "--") == 0 ? 2 : 0));
+    if (v == std::string::npos) continue;
+    log = line.substr(v);
+    while (!log.empty() && (log.back() == ' ' || log.back() == '\t' || log.back() == '\r')) log.pop_back();
+    log_at = std::find(args.begin(), args.end(), "--log-file");
+    if (log_at != args.end()) args.erase(log_at, log_at + 2);
+  }
+  return log;
+}
+
 PageServer parse_page_server(const std::string& v) {
   const auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
@@ -344,7 +375,9 @@ void checkpoint(const CheckpointOptions& o) {
       auto more = terminal_dump_args(r.pid, images);
       args.insert(args.end(), more.begin(), more.end());
     }
-    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], work + "/" + args[8]);
+    const std::string log = apply_criu_config(args, criu_config_file(r.spec.annotations));
+    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0],
+                 log.empty() || log[0] == '/' ? log : work + "/" + log);
     if (o.leave_running || o.pre_dump) return;
   }
   // criu killed the tasks: the container is gone, as after runc's checkpoint.
@@ -442,7 +475,9 @@ pid_t restore_tree(const RestoreOptions& given) {
   if (!o.detach && !o.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
   cgroups::Manager* cgp = cg.get();
   // criu itself joins the container's cgroup, so the tasks it forks start there.
-  check_status(run_criu(criu, args, [cgp] { cgp->add(::getpid()); }), "criu restore", work + "/restore.log");
+  const std::string log = apply_criu_config(args, criu_config_file(spec.annotations));
+  check_status(run_criu(criu, args, [cgp] { cgp->add(::getpid()); }), "criu restore",
+               log.empty() || log[0] == '/' ? log : work + "/" + log);
   {
     std::ifstream in(pidfile);
     if (!(in >> pid) || pid <= 0) throw Error("restore: criu wrote no pid to " + pidfile);

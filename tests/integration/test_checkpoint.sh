@@ -22,7 +22,17 @@ counter_bundle() {
   add_bind "$T/shared" /shared
   set_sh 'exec </dev/null >/dev/null 2>&1; i=${START:-0}; while :; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done'
 }
-counter() { cat "$T/shared/c" 2>/dev/null || echo 0; }
+# The counter's value: the loop rewrites the file (truncate, then write), so an empty read is
+# read again; 0 before the first write.
+counter() {
+  local c i
+  for ((i = 0; i < 50; i++)); do
+    c=$(cat "$T/shared/c" 2>/dev/null) || { echo 0; return; }
+    [[ $c =~ ^[0-9]+$ ]] && { echo "$c"; return; }
+    sleep 0.02
+  done
+  echo 0
+}
 # wait_counter_above N: the counter moves past N (5 s at most).
 wait_counter_above() {
   local i
@@ -95,6 +105,53 @@ test_berth_checkpoint_lazy_pages_criu_args() {
   FAKE_RESTORE=1 FAKE_ARGS="$T/restore-args" rt --criu "$T/fake-criu" restore -d --lazy-pages --image-path "$T/img" \
     --bundle "$BUNDLE" "$ID"
   assert_contains "$(cat "$T/restore-args")" "--lazy-pages"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+# runc's "checkpoint and restore with container specific CRIU config": the annotation
+# org.criu.config names a criu configuration file for the container; its log-file replaces
+# berth's (runc's RPC lets the file override runc's options). A stand-in criu shows the command
+# line; with a real criu (make test-vm) the log lands where the file says.
+test_berth_checkpoint_criu_config_args() {
+  berth_only "the criu arguments berth builds, seen by a stand-in criu"
+  fake_criu
+  counter_bundle
+  echo "log-file=ann.log" >"$T/criu.conf"
+  cfg --arg f "$T/criu.conf" '.annotations["org.criu.config"] = $f'
+  run_detached "$ID"
+  FAKE_DUMP=1 FAKE_ARGS="$T/dump-args" rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID"
+  cat "$T/dump-args"
+  assert_contains "$(cat "$T/dump-args")" "--config $T/criu.conf"
+  assert_not_contains "$(cat "$T/dump-args")" "--log-file"
+  assert_no_container "$ID"
+  # an empty annotation: no configuration file at all
+  cfg '.annotations["org.criu.config"] = ""'
+  FAKE_RESTORE=1 FAKE_ARGS="$T/restore-args" rt --criu "$T/fake-criu" restore -d --image-path "$T/img" \
+    --bundle "$BUNDLE" "$ID"
+  assert_not_contains "$(cat "$T/restore-args")" "--config"
+  assert_contains "$(cat "$T/restore-args")" "--log-file restore.log"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  rt delete "$ID"
+}
+
+test_checkpoint_criu_config_annotation() {
+  criu_usable
+  counter_bundle
+  echo "log-file=ann.log" >"$T/criu.conf"
+  cfg --arg f "$T/criu.conf" '.annotations["org.criu.config"] = $f'
+  run_detached "$ID"
+  wait_counter_above 3
+  rt checkpoint --image-path "$T/img" --work-path "$T/work" "$ID"
+  assert_file_exists "$T/work/ann.log"
+  [ ! -e "$T/work/dump.log" ] || fail "criu logged to dump.log, not to the config file's log-file"
+  rm "$T/work/ann.log"
+  rt restore -d --image-path "$T/img" --work-path "$T/work" --bundle "$BUNDLE" "$ID"
+  assert_eq running "$(state_of "$ID")"
+  assert_file_exists "$T/work/ann.log"
+  [ ! -e "$T/work/restore.log" ] || fail "criu logged to restore.log, not to the config file's log-file"
   rt kill "$ID" KILL
   wait_for_status "$ID" stopped
   rt delete "$ID"

@@ -1,6 +1,8 @@
 // criu's command lines for checkpoint and restore (container/checkpoint.hpp).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "berth/container/checkpoint.hpp"
@@ -171,4 +173,29 @@ TEST_CASE("--page-server ADDRESS:PORT") {
   CHECK(ps.port == "1234");
   for (const char* bad : {"", "host", "host:", ":27", "host:0", "host:65536", "host:x1", "host:-1", "host:123456"})
     CHECK_THROWS_WITH_AS(container::parse_page_server(bad), doctest::Contains("--page-server"), Error);
+}
+
+TEST_CASE("runc's criu config file: org.criu.config, /etc/criu/runc.conf, its log-file") {
+  CHECK(container::criu_config_file({}) == "/etc/criu/runc.conf");
+  CHECK(container::criu_config_file({{"org.criu.config", "/x/criu.conf"}}) == "/x/criu.conf");
+  CHECK(container::criu_config_file({{"org.criu.config", ""}}).empty());
+  std::vector<std::string> base{"dump", "--tree", "7", "--log-file", "dump.log", "-v4"};
+  auto a = base;
+  CHECK(container::apply_criu_config(a, "") == "dump.log");
+  CHECK(a == base);
+  CHECK(container::apply_criu_config(a, "/nonexistent/criu.conf") == "dump.log");
+  CHECK(a == base);
+  char path[] = "/tmp/berth-unit-criu-conf-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  const std::string text = "# a comment\ntcp-established\n  log-file=my-criu.log  \n";
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  a = base;
+  CHECK(container::apply_criu_config(a, path) == "my-criu.log");
+  CHECK(a[1] == "--config");
+  CHECK(a[2] == path);
+  CHECK_FALSE(has(a, "--log-file"));  // the file's log-file wins, as over runc's RPC
+  CHECK(has(a, "-v4"));
+  ::unlink(path);
 }

@@ -67,6 +67,15 @@ std::vector<std::string> criu_restore_args(const RestoreOptions& o, const oci::S
                                            const std::string& pid_file,
                                            const std::map<std::string, std::string>& cgroup_roots,
                                            const CgroupBinds& cgroup_binds = {});
+// runc's criu configuration file for a container: the annotation org.criu.config names it ("":
+// none); without the annotation /etc/criu/runc.conf.
+std::string criu_config_file(const std::map<std::string, std::string>& annotations);
+// Adds `--config FILE` to a criu command line when FILE exists (a missing one is no error, as
+// with runc). runc hands criu the file over RPC, where the file's options override runc's; on
+// criu's command line berth's options win, so the one runc's users set there, log-file, is taken
+// out of berth's. Returns the log file criu writes (relative: in the work directory).
+std::string apply_criu_config(std::vector<std::string>& args, const std::string& file);
+
 // --page-server ADDRESS:PORT (runc's form; [v6-address]:port too), checked.
 struct PageServer {
   std::string address, port;
