@@ -21,6 +21,7 @@
 #include <memory>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 
 #include "berth/cgroups/devices.hpp"
 #include "berth/cgroups/fs.hpp"
@@ -216,28 +217,31 @@ std::string criu_config_file(const std::map<std::string, std::string>& annotatio
   return "/etc/criu/runc.conf";
 }
 
-std::string apply_criu_config(std::vector<std::string>& args, const std::string& file) {
+std::string apply_criu_config(std::vector<std::string>& args, const std::string& file, const std::string& work) {
   auto log_at = std::find(args.begin(), args.end(), "--log-file");
   std::string log = log_at != args.end() && log_at + 1 != args.end() ? *(log_at + 1) : "";
-  if (file.empty()) return log;
-  std::ifstream in(file);
-  if (!in) return log;  // as runc: a missing file is no error
-  args.insert(args.begin() + 1, {"--config", file});
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto b = line.find_first_not_of(" \t");
-    if (b == std::string::npos || line[b] == '#') continue;
-    std::string key = line.substr(b, line.find_first_of("= \t", b) - b);
-    if (key.rfind("--", 0) == 0) key.erase(0, 2);
-    if (key != "log-file") continue;
-    const auto v = line.find_first_not_of("= \t", b + key.size() + (line.compare(b, 2, "--") == 0 ? 2 : 0));
-    if (v == std::string::npos) continue;
-    log = line.substr(v);
-    while (!log.empty() && (log.back() == ' ' || log.back() == '\t' || log.back() == '\r')) log.pop_back();
-    log_at = std::find(args.begin(), args.end(), "--log-file");
-    if (log_at != args.end()) args.erase(log_at, log_at + 2);
+  std::ifstream in;
+  if (!file.empty()) in.open(file);
+  if (in.is_open()) {  // as runc: a missing file is no error
+    args.insert(args.begin() + 1, {"--config", file});
+    // A line is "option value" or "option=value", the option with or without "--".
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string key, value;
+      std::getline(words >> std::ws, key, '=');
+      if (key.find_first_of(" \t") != std::string::npos) {  // "log-file value"
+        words.clear();
+        words.str(line);
+        words >> key;
+      }
+      if (key != "log-file" && key != "--log-file") continue;
+      if (!(words >> value)) continue;
+      log = value;
+      if (auto at = std::find(args.begin(), args.end(), "--log-file"); at != args.end()) args.erase(at, at + 2);
+    }
   }
-  return log;
+  return log.empty() || log[0] == '/' ? log : work + "/" + log;
 }
 
 PageServer parse_page_server(const std::string& v) {
@@ -375,9 +379,8 @@ void checkpoint(const CheckpointOptions& o) {
       auto more = terminal_dump_args(r.pid, images);
       args.insert(args.end(), more.begin(), more.end());
     }
-    const std::string log = apply_criu_config(args, criu_config_file(r.spec.annotations));
-    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0],
-                 log.empty() || log[0] == '/' ? log : work + "/" + log);
+    const std::string log = apply_criu_config(args, criu_config_file(r.spec.annotations), work);
+    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], log);
     if (o.leave_running || o.pre_dump) return;
   }
   // criu killed the tasks: the container is gone, as after runc's checkpoint.
@@ -474,18 +477,25 @@ pid_t restore_tree(const RestoreOptions& given) {
   // The restored init becomes our child when criu detaches: we are its subreaper.
   if (!o.detach && !o.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
   cgroups::Manager* cgp = cg.get();
-  // criu itself joins the container's cgroup, so the tasks it forks start there.
-  const std::string log = apply_criu_config(args, criu_config_file(spec.annotations));
-  check_status(run_criu(criu, args, [cgp] { cgp->add(::getpid()); }), "criu restore",
-               log.empty() || log[0] == '/' ? log : work + "/" + log);
+  // criu itself joins the container's cgroup, so the tasks it forks start there; it alone
+  // inherits the new terminal's slave.
+  const int tty_slave = tty.pty.slave.get();
+  const std::string log = apply_criu_config(args, criu_config_file(spec.annotations), work);
+  check_status(run_criu(criu, args,
+                        [cgp, tty_slave] {
+                          cgp->add(::getpid());
+                          if (tty_slave >= 0 && ::fcntl(tty_slave, F_SETFD, 0) < 0)
+                            throw_errno("criu: inherit the terminal's slave");
+                        }),
+               "criu restore", log);
   {
     std::ifstream in(pidfile);
     if (!(in >> pid) || pid <= 0) throw Error("restore: criu wrote no pid to " + pidfile);
   }
   ::unlink(pidfile.c_str());
   if (terminal) {
-    tty.slave.reset();
-    process::send_fd(console.get(), tty.master.get(), "/dev/ptmx");
+    tty.pty.slave.reset();
+    process::send_fd(console.get(), tty.pty.master.get(), "/dev/ptmx");
   }
   auto ps = proc_stat(pid);
   if (!ps) throw Error("restore: the restored init " + std::to_string(pid) + " is gone");

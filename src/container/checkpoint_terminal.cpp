@@ -1,7 +1,5 @@
 #include "berth/container/checkpoint_terminal.hpp"
 
-#include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -83,16 +81,14 @@ RestoredTerminal terminal_for_restore(const std::string& images) {
   if (tty.empty()) throw Error("restore: " + record + ": no tty line");
 
   RestoredTerminal t;
-  t.master = UniqueFd(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!t.master) throw_errno("restore: open a new pty (/dev/ptmx)");
-  if (::grantpt(t.master.get()) < 0 || ::unlockpt(t.master.get()) < 0) throw_errno("restore: unlock the new pty");
-  char name[64];
-  if (::ptsname_r(t.master.get(), name, sizeof name) != 0) throw_errno("restore: ptsname of the new pty");
-  // Not close-on-exec: criu inherits it.
-  t.slave = UniqueFd(::open(name, O_RDWR | O_NOCTTY));
-  if (!t.slave) throw_errno(std::string("restore: open ") + name);
-  t.criu_args = {"--inherit-fd", "fd[" + std::to_string(t.slave.get()) + "]:" + tty};
-  if (console) t.criu_args.insert(t.criu_args.end(), {"--external", std::string("mnt[") + kConsoleMountName + "]:" + name});
+  try {
+    t.pty = linux_::open_pty(std::nullopt);  // the host's /dev/ptmx: criu binds the slave from there
+  } catch (const Error& e) {
+    throw Error(std::string("restore: a new pty for the terminal: ") + e.what(), e.code());
+  }
+  t.criu_args = {"--inherit-fd", "fd[" + std::to_string(t.pty.slave.get()) + "]:" + tty};
+  if (console)
+    t.criu_args.insert(t.criu_args.end(), {"--external", std::string("mnt[") + kConsoleMountName + "]:" + t.pty.slave_path});
   return t;
 }
 

@@ -181,11 +181,9 @@ Executed exec(const ExecOptions& o) {
   if (!o.cgroups.empty())
     for (const auto& [mount, d] : cg->dirs())
       if (::access(d.c_str(), F_OK) != 0) {
-        // runc's words, with Go's lowercase errno text, which its exec.bats matches.
+        // runc's words, with Go's errno text, which its exec.bats matches.
         const int err = errno;
-        std::string why = std::strerror(err);
-        if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-        throw Error("exec --cgroup: error adding pid to cgroups: open " + d + "/cgroup.procs: " + why, err);
+        throw Error("exec --cgroup: error adding pid to cgroups: open " + d + "/cgroup.procs: " + go_strerror(err), err);
       }
 
   // In a paused container the new process freezes as soon as it joins the

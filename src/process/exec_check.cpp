@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "berth/util/error.hpp"
 #include "berth/util/fd.hpp"
 
 namespace berth::process {
@@ -67,14 +67,6 @@ std::string check_loader(const std::string& path) {
     }
   }
   return "";
-}
-
-// strerror in Go's lower case ("no such file or directory"): engines such as
-// Docker match these phrases to choose exit code 127 or 126.
-std::string go_strerror(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
 }
 
 ExecTarget check_candidate(const std::string& path) {

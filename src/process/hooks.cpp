@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cctype>
 #include <cstring>
 
 #include "berth/linux/syscalls.hpp"
@@ -184,9 +183,8 @@ void run_hook(const std::string& what, const oci::Hook& h, const std::string& st
   if (timed_out) throw Error(what + ": timed out after " + std::to_string(*h.timeout) + "s" + tail);
   if (WIFSIGNALED(status)) {
     // runc's words (Go's "signal: bad system call"), which its seccomp.bats matches.
-    std::string desc = ::strsignal(WTERMSIG(status));
-    for (char& ch : desc) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    throw Error(what + ": signal: " + desc + " (signal " + std::to_string(WTERMSIG(status)) + ")" + tail);
+    throw Error(what + ": signal: " + go_strsignal(WTERMSIG(status)) + " (signal " + std::to_string(WTERMSIG(status)) +
+                ")" + tail);
   }
   if (WEXITSTATUS(status) != 0) throw Error(what + ": exit status " + std::to_string(WEXITSTATUS(status)) + tail);
 }

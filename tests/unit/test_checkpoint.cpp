@@ -181,9 +181,9 @@ TEST_CASE("runc's criu config file: org.criu.config, /etc/criu/runc.conf, its lo
   CHECK(container::criu_config_file({{"org.criu.config", ""}}).empty());
   std::vector<std::string> base{"dump", "--tree", "7", "--log-file", "dump.log", "-v4"};
   auto a = base;
-  CHECK(container::apply_criu_config(a, "") == "dump.log");
+  CHECK(container::apply_criu_config(a, "", "/work") == "/work/dump.log");
   CHECK(a == base);
-  CHECK(container::apply_criu_config(a, "/nonexistent/criu.conf") == "dump.log");
+  CHECK(container::apply_criu_config(a, "/nonexistent/criu.conf", "/work") == "/work/dump.log");
   CHECK(a == base);
   char path[] = "/tmp/berth-unit-criu-conf-XXXXXX";
   int fd = ::mkstemp(path);
@@ -192,7 +192,7 @@ TEST_CASE("runc's criu config file: org.criu.config, /etc/criu/runc.conf, its lo
   REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
   ::close(fd);
   a = base;
-  CHECK(container::apply_criu_config(a, path) == "my-criu.log");
+  CHECK(container::apply_criu_config(a, path, "/work") == "/work/my-criu.log");
   CHECK(a[1] == "--config");
   CHECK(a[2] == path);
   CHECK_FALSE(has(a, "--log-file"));  // the file's log-file wins, as over runc's RPC

@@ -73,8 +73,8 @@ std::string criu_config_file(const std::map<std::string, std::string>& annotatio
 // Adds `--config FILE` to a criu command line when FILE exists (a missing one is no error, as
 // with runc). runc hands criu the file over RPC, where the file's options override runc's; on
 // criu's command line berth's options win, so the one runc's users set there, log-file, is taken
-// out of berth's. Returns the log file criu writes (relative: in the work directory).
-std::string apply_criu_config(std::vector<std::string>& args, const std::string& file);
+// out of berth's. Returns the log file criu writes (a relative one taken in `work`).
+std::string apply_criu_config(std::vector<std::string>& args, const std::string& file, const std::string& work);
 
 // --page-server ADDRESS:PORT (runc's form; [v6-address]:port too), checked.
 struct PageServer {

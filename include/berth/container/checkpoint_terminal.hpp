@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "berth/util/fd.hpp"
+#include "berth/linux/console.hpp"
 
 namespace berth::container {
 
@@ -18,8 +18,9 @@ namespace berth::container {
 std::vector<std::string> terminal_dump_args(pid_t pid, const std::string& images);
 
 struct RestoredTerminal {
-  UniqueFd master;                 // for the console socket once criu has restored the tasks
-  UniqueFd slave;                  // inherited by criu (not close-on-exec); closed after it
+  // master: for the console socket once criu has restored the tasks; slave: close-on-exec
+  // here, inherited by criu alone (made inheritable in criu's child, then closed after it).
+  linux_::Pty pty;
   std::vector<std::string> criu_args;
 };
 

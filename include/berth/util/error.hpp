@@ -23,4 +23,9 @@ class Error : public std::runtime_error {
 // Throws Error("<what>: <strerror(err)>").
 [[noreturn]] void throw_errno(const std::string& what, int err);
 
+// strerror and strsignal as Go prints them ("no such file or directory", "bad system call"):
+// runc's messages carry Go's texts, and engines and runc's tests match those phrases.
+std::string go_strerror(int err);
+std::string go_strsignal(int sig);
+
 }  // namespace berth
