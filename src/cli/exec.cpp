@@ -70,7 +70,7 @@ int exec_and_wait(container::ExecOptions& o) {
   std::optional<RawTerminal> raw;
   if (master) {
     raw.emplace(0);
-    copy_winsize(0, master.get());
+    prepare_relayed_pty(master.get());
   }
   return wait_foreground(e.pidfd.get(), e.pid, sigfd.get(), master ? master.get() : -1);
 }

@@ -87,7 +87,7 @@ int do_run(const Globals& g, RunOptions& o) {
     std::optional<RawTerminal> raw;
     if (master) {
       raw.emplace(0);
-      copy_winsize(0, master.get());
+      prepare_relayed_pty(master.get());
     }
     status = wait_foreground(c.pidfd.get(), c.pid, sigfd.get(), master ? master.get() : -1);
   }

@@ -49,9 +49,20 @@ RawTerminal::~RawTerminal() {
   if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
 }
 
+namespace {
 void copy_winsize(int from, int to) {
   winsize ws{};
   if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+}  // namespace
+
+void prepare_relayed_pty(int master) {
+  copy_winsize(0, master);
+  termios t{};
+  if (::tcgetattr(master, &t) == 0) {
+    t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+    ::tcsetattr(master, TCSANOW, &t);
+  }
 }
 
 int wait_foreground(int pidfd, pid_t pid, int sigfd, int master) {

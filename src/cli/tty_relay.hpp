@@ -27,8 +27,10 @@ class RawTerminal {
   bool active_ = false;
 };
 
-// Window size of the terminal `from` onto the pty `to` (no-op if `from` is no tty).
-void copy_winsize(int from, int to);
+// Readies the pty master berth relays: the caller's window size (if stdin is a terminal) and
+// ONLCR cleared, so the process's "\n" reaches berth's stdout as "\n", not "\r\n" (runc and
+// its recvtty clear it too; a caller reading the output through a pipe compares lines).
+void prepare_relayed_pty(int master);
 
 // Until the process behind pidfd exits: forwards signals read from sigfd
 // (SIGWINCH resizes the pty instead), copies master -> stdout and stdin ->

@@ -69,6 +69,7 @@ Record record_from_state(const nlohmann::json& j, const std::string& doc, Record
     r.cgroup = j.value("cgroup", nlohmann::json());
     r.rootless = j.value("rootless", false);
     const std::string config_doc = doc + ": config";
+    const oci::QuietParseWarnings quiet;  // given by create already
     if (what == RecordSpec::Full) {
       r.spec = oci::parse_spec(j.at("config"), config_doc);
     } else if (what == RecordSpec::HooksOnly) {

@@ -139,4 +139,10 @@ void apply_cpu_affinity(const std::string& cpus, const std::string& field) {
   if (::sched_setaffinity(0, sizeof set, &set) < 0) throw_errno(field + ": sched_setaffinity " + cpus);
 }
 
+void reset_cpu_affinity() noexcept {
+  cpu_set_t all;
+  std::memset(&all, 0xff, sizeof all);
+  (void)::sched_setaffinity(0, sizeof all, &all);
+}
+
 }  // namespace berth::linux_

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 #include "berth/util/read_limited.hpp"
 #include "known.hpp"
 #include "parse_internal.hpp"
@@ -178,7 +179,9 @@ IOPriority parse_io_priority(const Cursor& c) {
 // The kernel's own rules for sched_setattr(2) (kernel/sched/syscalls.c,
 // __checkparam_dl), checked here so that a config it would refuse fails before
 // anything is created, with the field that is wrong; and what the kernel would
-// silently ignore is refused too.
+// silently ignore is refused too — except a nice value beside another policy, which
+// runc passes on (its tests set nice 19 with SCHED_DEADLINE): berth passes it on with a
+// warning that it has no effect.
 void check_scheduler(const Scheduler& s, const Cursor& c) {
   auto has_flag = [&](std::string_view f) { return std::find(s.flags.begin(), s.flags.end(), f) != s.flags.end(); };
   if (s.nice < -20 || s.nice > 19) c["nice"].fail("must be between -20 and 19, got " + std::to_string(s.nice));
@@ -188,7 +191,9 @@ void check_scheduler(const Scheduler& s, const Cursor& c) {
   if (realtime && (s.priority < 1 || s.priority > 99))
     c["priority"].fail("must be between 1 and 99 for " + s.policy + ", got " + std::to_string(s.priority));
   if (!realtime && s.priority != 0) c["priority"].fail("can only be set for SCHED_FIFO or SCHED_RR");
-  if (s.nice != 0 && !fair) c["nice"].fail("can only be set for SCHED_OTHER or SCHED_BATCH");
+  if (s.nice != 0 && !fair)
+    warn(c["nice"].path() + ": " + std::to_string(s.nice) + " has no effect under " + s.policy +
+              " (the kernel uses nice only for SCHED_OTHER and SCHED_BATCH)");
   for (std::string_view f : {"SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX"})
     if (has_flag(f)) c["flags"].fail(std::string(f) + ": the runtime-spec has no utilization value to clamp to");
   const bool deadline_params = s.runtime != 0 || s.deadline != 0 || s.period != 0;
@@ -224,7 +229,18 @@ void check_scheduler(const Scheduler& s, const Cursor& c) {
 
 }  // namespace
 
+namespace {
+thread_local int quiet_warnings = 0;
+}  // namespace
+
+QuietParseWarnings::QuietParseWarnings() { ++quiet_warnings; }
+QuietParseWarnings::~QuietParseWarnings() { --quiet_warnings; }
+
 namespace detail {
+
+void warn(const std::string& message) {
+  if (quiet_warnings == 0) log::warn(message);
+}
 
 // A CPU or node list in the kernel's list format ("0-3,7"): checked here so
 // that a typo fails before anything is created. `what` is "CPU" or "node".
@@ -308,7 +324,8 @@ bool is_bind_mount(const Mount& m) {
   return false;
 }
 
-// runc's rules for id-mapped mounts (MOUNT_ATTR_IDMAP needs both maps and a bind).
+// runc's rules for id-mapped mounts (MOUNT_ATTR_IDMAP needs both maps and a bind), in its
+// words ("invalid mount: ..."), which its idmap.bats matches.
 void check_idmapped_mount(const Mount& m, const Cursor& c) {
   // crun's own mapping syntax in the option (idmap=uids=0-1-10;gids=...): refused rather than
   // handed to a bind mount as data, which the kernel ignores (the mount would not be idmapped).
@@ -320,8 +337,8 @@ void check_idmapped_mount(const Mount& m, const Cursor& c) {
     }
   if (m.uidMappings.empty() && m.gidMappings.empty()) return;
   if (m.uidMappings.empty() || m.gidMappings.empty())
-    c.fail("id-mapped mounts must have both uid and gid mappings specified");
-  if (!is_bind_mount(m)) c.fail("id-mapped mounts are only supported for bind mounts");
+    c.fail("invalid mount: id-mapped mounts must have both uid and gid mappings specified");
+  if (!is_bind_mount(m)) c.fail("invalid mount: id-mapped mounts are only supported for bind mounts");
 }
 
 // A relative destination is deprecated but valid: the spec says it MUST be

@@ -20,6 +20,9 @@ std::vector<IdMapping> parse_id_mappings(const Cursor& c);
 // are added to `numbers` when given.
 std::string parse_number_list(const Cursor& c, const char* what, std::vector<unsigned long>* numbers);
 
+// log::warn unless a QuietParseWarnings guard is alive on this thread.
+void warn(const std::string& message);
+
 // Fails unless the string at `c` is an absolute path; returns it.
 std::string absolute_path(const Cursor& c);
 

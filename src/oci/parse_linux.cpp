@@ -79,17 +79,21 @@ std::string parse_propagation(const Cursor& c) {
   return p;
 }
 
+// A name from `known`; anything else fails with "<adjective> <what> NAME" ("unknown seccomp
+// action ...").
 template <size_t N>
-std::string parse_name(const Cursor& c, const std::array<std::string_view, N>& known, const char* what) {
+std::string parse_name(const Cursor& c, const std::array<std::string_view, N>& known, const char* what,
+                       const char* adjective = "unknown") {
   std::string name = c.str();
-  if (!contains(known, name)) c.fail(std::string("unknown ") + what + " " + quote(name));
+  if (!contains(known, name)) c.fail(std::string(adjective) + " " + what + " " + quote(name));
   return name;
 }
 
 template <size_t N>
-std::vector<std::string> parse_names(const Cursor& c, const std::array<std::string_view, N>& known, const char* what) {
+std::vector<std::string> parse_names(const Cursor& c, const std::array<std::string_view, N>& known, const char* what,
+                                     const char* adjective = "unknown") {
   std::vector<std::string> out;
-  for (const Cursor& item : c.items()) out.push_back(parse_name(item, known, what));
+  for (const Cursor& item : c.items()) out.push_back(parse_name(item, known, what, adjective));
   return out;
 }
 
@@ -162,26 +166,33 @@ Personality parse_personality(const Cursor& c) {
 // The kernel's rules for set_mempolicy(2) (mm/mempolicy.c: sanitize_mpol_flags,
 // mpol_new), so that a policy the kernel would refuse fails before anything is
 // created. Whether the nodes exist is the host's question (linux/mempolicy).
+// The messages carry runc's words ("invalid memory policy mode/flag/node", "mode requires 0
+// nodes but got N"), which its tests and users match on.
 MemoryPolicy parse_memory_policy(const Cursor& c) {
   c.require_object();
   MemoryPolicy p;
-  p.mode = parse_name(c["mode"], kMemoryPolicyModes, "memory policy mode");
+  const Cursor mode = c["mode"];
+  if (!mode) mode.fail("invalid memory policy mode \"\": a mode is required");
+  p.mode = mode.str();
+  if (!contains(kMemoryPolicyModes, p.mode)) mode.fail("invalid memory policy mode " + quote(p.mode));
   std::vector<unsigned long> nodes;
   if (const Cursor n = c["nodes"]) {
     // "" is what Go writes for "no nodes": the same as absent.
-    if (!n.str().empty()) p.nodes = parse_number_list(n, "node", &nodes);
+    if (!n.str().empty()) p.nodes = parse_number_list(n, "memory policy node", &nodes);
     // MAX_NUMNODES is at most 1 << 10 (NODES_SHIFT <= 10 on every architecture).
     for (unsigned long node : nodes)
-      if (node >= 1024) n.fail("node " + std::to_string(node) + " is out of range: the kernel has at most 1024 nodes");
+      if (node >= 1024)
+        n.fail("invalid memory policy node " + std::to_string(node) + ": the kernel has at most 1024 nodes");
   }
-  if (const Cursor f = c["flags"]) p.flags = parse_names(f, kMemoryPolicyFlags, "memory policy flag");
+  if (const Cursor f = c["flags"]) p.flags = parse_names(f, kMemoryPolicyFlags, "memory policy flag", "invalid");
   auto has = [&](std::string_view flag) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); };
   const bool fixed = has("MPOL_F_STATIC_NODES"), relative = has("MPOL_F_RELATIVE_NODES");
   if (fixed && relative) c["flags"].fail("MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
   if (has("MPOL_F_NUMA_BALANCING") && p.mode != "MPOL_BIND" && p.mode != "MPOL_PREFERRED_MANY")
     c["flags"].fail("MPOL_F_NUMA_BALANCING needs mode MPOL_BIND or MPOL_PREFERRED_MANY, not " + p.mode);
   if (p.mode == "MPOL_DEFAULT" || p.mode == "MPOL_LOCAL") {
-    if (!p.nodes.empty()) c["nodes"].fail(p.mode + " takes no nodes");
+    if (!p.nodes.empty())
+      c["nodes"].fail(p.mode + " mode requires 0 nodes but got " + std::to_string(nodes.size()));
     if (p.mode == "MPOL_LOCAL" && (fixed || relative))
       c["flags"].fail("MPOL_LOCAL takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES");
   } else if (p.mode == "MPOL_PREFERRED") {

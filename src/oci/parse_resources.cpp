@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "berth/oci/parse.hpp"
-#include "berth/util/log.hpp"
 #include "parse_internal.hpp"
 
 namespace berth::oci::detail {
@@ -32,7 +31,7 @@ DeviceCgroupRule parse_device_rule(const Cursor& c) {
       // silently; its update.bats denies "rwa").
       if (r.allow || known.empty())
         access.fail("invalid access " + quote(r.access) + ": want a combination of r, w and m");
-      log::warn(access.path() + ": deny rule access " + quote(r.access) + ": unknown letters ignored, denying " +
+      warn(access.path() + ": deny rule access " + quote(r.access) + ": unknown letters ignored, denying " +
                 quote(known));
       r.access = known;
     }

@@ -188,9 +188,14 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   // (the init's set_scheduler / set_io_priority), before the capabilities go.
   if (proc.scheduler) linux_::apply_scheduler(*proc.scheduler);
   if (proc.ioPriority) linux_::apply_io_priority(*proc.ioPriority);
-  if (affinity && !affinity->final.empty()) linux_::apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
-  // linux.memoryPolicy is the container's: its exec'd processes get it too (the init's set_memory_policy).
+  if (affinity && !affinity->final.empty())
+    linux_::apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
+  else
+    linux_::reset_cpu_affinity();
+  // linux.memoryPolicy and linux.personality are the container's: its exec'd processes get
+  // them too (the init's set_memory_policy, set_personality; runc's personality.bats).
   if (cfg.linux && cfg.linux->memoryPolicy) linux_::apply_memory_policy(*cfg.linux->memoryPolicy);
+  if (cfg.linux && cfg.linux->personality) linux_::apply_personality(*cfg.linux->personality);
 
   linux_::apply_selinux_label(proc.selinuxLabel);
 

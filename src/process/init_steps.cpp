@@ -92,9 +92,13 @@ void die_with_parent(InitContext& ctx) {
 void hide_from_container(InitContext& ctx) { ctx.sys.prctl(PR_SET_DUMPABLE, ctx.plan.dumpable_until_go ? 1 : 0); }
 
 // `berth run` blocks signals to forward them; the container starts with none blocked.
+// Until it execs, the init ends on a signal that would end a process (`kill` of a created
+// container, a pidfd from --pidfd-socket): as runc's Go init does, where the kernel would
+// otherwise spare a PID namespace's init from every signal but SIGKILL.
 void reset_process(InitContext& ctx) {
   ctx.sys.umask(0);
   ctx.sys.unblock_signals();
+  ctx.sys.exit_on_signals();
 }
 
 // Every fd berth had open but the few the init still needs (the state dir lock
@@ -251,12 +255,17 @@ void set_io_priority(InitContext& ctx) { ctx.sys.set_io_priority(*proc_of(ctx).i
 void set_memory_policy(InitContext& ctx) { ctx.sys.set_memory_policy(*linux_of(ctx).memoryPolicy); }
 
 // runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
-// final ones (set after the cgroup, whose cpuset would reset it).
+// final ones (set after the cgroup, whose cpuset would reset it); without final
+// ones, on every CPU of its cpuset (not the caller's narrower affinity: runc).
 void initial_cpu_affinity(InitContext& ctx) {
   ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->initial, "process.execCPUAffinity.initial");
 }
 void final_cpu_affinity(InitContext& ctx) {
-  ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->final, "process.execCPUAffinity.final");
+  const auto& affinity = proc_of(ctx).execCPUAffinity;
+  if (affinity && !affinity->final.empty())
+    ctx.sys.set_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
+  else
+    ctx.sys.reset_cpu_affinity();
 }
 
 // The heavy part of the set-up is over: give back the heap it left, before a

@@ -251,7 +251,6 @@ InitPlan make_plan(const oci::Spec& spec, const PlanOptions& opts, const HostFac
       case InitStep::InitialCpuAffinity:
         use = proc.execCPUAffinity && !proc.execCPUAffinity->initial.empty();
         break;
-      case InitStep::FinalCpuAffinity: use = proc.execCPUAffinity && !proc.execCPUAffinity->final.empty(); break;
       case InitStep::SetPersonality: use = lx.personality.has_value(); break;
       case InitStep::SetMemoryPolicy: use = lx.memoryPolicy.has_value(); break;
       case InitStep::SetScheduler: use = proc.scheduler.has_value(); break;

@@ -55,6 +55,16 @@ class LinuxSyscalls final : public SyscallSeam {
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
   }
+  void exit_on_signals() override {
+    struct sigaction sa {};
+    sa.sa_handler = [](int sig) { ::_exit(128 + sig); };
+    ::sigfillset(&sa.sa_mask);
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
+                    SIGXFSZ, SIGIO, SIGPWR, SIGSTKFLT})
+      ::sigaction(sig, &sa, nullptr);
+    // glibc keeps the first two real-time signals for itself and refuses them: no matter.
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) ::sigaction(sig, &sa, nullptr);
+  }
   int close_range(unsigned first, unsigned last) override {
     return ::syscall(SYS_close_range, first, last, 0U) < 0 ? errno : 0;
   }
@@ -154,6 +164,7 @@ class LinuxSyscalls final : public SyscallSeam {
   void set_cpu_affinity(const std::string& cpus, const std::string& field) override {
     linux_::apply_cpu_affinity(cpus, field);
   }
+  void reset_cpu_affinity() override { linux_::reset_cpu_affinity(); }
   void set_memory_policy(const oci::MemoryPolicy& p) override { linux_::apply_memory_policy(p); }
 
   void terminal(const oci::Process& proc, int console_socket, bool mount_console) override {

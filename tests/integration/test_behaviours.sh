@@ -134,8 +134,9 @@ test_pidfd_socket_create_run_exec() {
   local recv="$REPO/tests/integration/helpers/pidfd_recv.py" bg pid
   mkbundle
   set_args sleep 60
-  # create: the pidfd names the init; SIGKILL through it stops the container
-  python3 "$recv" "$T/c.sock" "$T/c.got" 9 & bg=$!; track_pid "$bg"
+  # create: the pidfd names the init; SIGTERM through it stops the created container (runc
+  # 1.2's pidfd-socket.bats: the init ends on a terminating signal before it execs)
+  python3 "$recv" "$T/c.sock" "$T/c.got" 15 & bg=$!; track_pid "$bg"
   wait_for_file "$T/c.sock"
   create_ctr "$ID-c" --pid-file "$T/c.pid" --pidfd-socket "$T/c.sock" || fail "create --pidfd-socket: rc=$RC"
   wait_bg "$bg"; assert_rc 0 "pidfd receiver (create)"
@@ -164,6 +165,43 @@ test_pidfd_socket_create_run_exec() {
   assert_rc 1 "create with no listener"
   assert_contains "$(cat "$T/err")" "connect to pidfd socket $T/none.sock" "error"
   assert_no_container "$ID-n"
+}
+
+# `kill ID TERM` stops a created container (runc 1.1.5: its Go init ends on SIGTERM). The init
+# of a new PID namespace is spared by the kernel from every signal it has no handler for: berth's
+# init handles the terminating ones until it execs.
+test_kill_created_container_term() {
+  mkbundle
+  set_args sleep 60
+  create_ctr "$ID" || fail "create: rc=$RC"
+  local pid
+  pid=$(container_pid "$ID")
+  RC=0
+  rt kill "$ID" TERM </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  assert_rc 0 "kill TERM"
+  wait_for_status "$ID" stopped
+  wait_pid_gone "$pid" 5 || fail "the created container's init $pid outlived SIGTERM"
+  # Once the process runs, the handlers are gone (execve resets them): as pid 1 of its
+  # namespace, sleep ignores SIGTERM, as under runc.
+  run_detached "$ID-r" || fail "run -d: rc=$RC"
+  assert_eq 0000000000000000 "$(awk '/^SigCgt:/ {print $2}' "/proc/$(container_pid "$ID-r")/status")" "caught signals after execve"
+}
+
+# A foreground `run` with a terminal relays the pty with ONLCR cleared: the process's "\n"
+# reaches a pipe on the caller's side as "\n", not "\r\n" (runc 1.1.5 clears it too; newer
+# runc's tests compare lines of such output).
+test_foreground_terminal_output_has_no_cr() {
+  command -v script >/dev/null || skip "needs script(1)"
+  mkbundle
+  cfg '.process.terminal = true'
+  set_args echo hi
+  RC=0
+  timeout 10 script -qec "$RUNTIME --root $ROOT run --bundle $BUNDLE $ID | od -An -c" /dev/null </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "run under script(1)"
+  assert_match "$(cat "$T/out")" 'h +i +\\n' "the relayed output"
+  assert_not_contains "$(cat "$T/out")" '\r' "a carriage return in the relayed output"
 }
 
 # run --keep: the stopped container stays (runc's run.bats "runc run --keep"), deletable.

@@ -64,6 +64,28 @@ test_scheduler_deadline() {
   assert_contains "$got" "1000000/10000000/20000000" "runtime/deadline/period"
 }
 
+# A nice value beside SCHED_DEADLINE, which the kernel takes and ignores: runc passes it on (its
+# scheduler.bats sets nice 19 with SCHED_DEADLINE); berth too, warning once at create, not on
+# every later command that reads the container's config (exec's output stays the process's).
+test_scheduler_deadline_with_nice() {
+  needs_fields process.scheduler
+  mkbundle
+  cfg '.process.scheduler = {"policy": "SCHED_DEADLINE", "nice": 19, "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+  set_args sleep 60
+  run_detached "$ID" || fail "run -d with nice 19 and SCHED_DEADLINE: rc=$RC"
+  assert_contains "$(cat "$T/$ID.err")" "process.scheduler.nice: 19 has no effect under SCHED_DEADLINE" "warning at create"
+  local got
+  got=$(chrt -p "$(container_pid "$ID")")
+  echo "$got"
+  assert_contains "$got" "SCHED_DEADLINE" "policy"
+  assert_contains "$got" "42000/1000000/1000000" "runtime/deadline/period"
+  RC=0
+  rt exec "$ID" true </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  assert_rc 0 "exec"
+  assert_eq "" "$(cat "$T/err")" "exec's stderr (no repeated warning)"
+}
+
 test_scheduler_invalid_before_create() {
   berth_only "path-precise validation"
   mkbundle
@@ -124,6 +146,14 @@ test_personality() {
   assert_rc 0
   assert_eq "$(uname -m)" "$(head -n1 <<<"$OUT")" "uname -m with LINUX"
   assert_eq 00040000 "$(tail -n1 <<<"$OUT")" "/proc/self/personality with ADDR_NO_RANDOMIZE"
+  # The container's personality is its exec'd processes' too (runc's personality.bats).
+  cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["sleep", "60"]'
+  run_detached "$ID-x" || fail "run -d: rc=$RC"
+  RC=0
+  rt exec "$ID-x" uname -m </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "exec"
+  assert_eq i686 "$(cat "$T/out")" "uname -m of an exec'd process with LINUX32"
 }
 
 test_exec_cpu_affinity() {
@@ -151,6 +181,41 @@ JSON
   run_ctr "$ID"
   assert_rc 1
   assert_contains "$(cat "$T/err")" 'process.execCPUAffinity.final: invalid CPU list \"1-0\": range 1-0 is reversed'
+}
+
+# Without execCPUAffinity.final the container's processes get every CPU their cpuset allows, not
+# the caller's narrower affinity (`taskset -c 0 runc run`): runc 1.2's reset, its
+# cpu_affinity.bats. runc 1.1.5 keeps the caller's affinity.
+test_cpu_affinity_reset() {
+  needs_fields "the CPU affinity reset"
+  [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+  local all
+  all=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
+  [ "$all" != 0 ] || skip "this test's own affinity is CPU 0 only"
+  mkbundle
+  set_args grep Cpus_allowed_list /proc/self/status
+  cfg 'del(.linux.resources.cpu)'
+  RC=0
+  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "taskset -c 0 run"
+  assert_eq "Cpus_allowed_list:	$all" "$(cat "$T/out")" "init: every CPU, not the caller's CPU 0"
+  # With a cpuset: the cpuset's CPUs, even one the caller may not use.
+  cfg '.linux.resources.cpu = {"cpus": "1", "mems": "0"}'
+  RC=0
+  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "taskset -c 0 run with cpuset 1"
+  assert_eq "Cpus_allowed_list:	1" "$(cat "$T/out")" "init: the cpuset's CPU"
+  # exec: the same reset.
+  cfg 'del(.linux.resources.cpu) | .process.args = ["sleep", "60"]'
+  run_detached "$ID-x" || fail "run -d: rc=$RC"
+  RC=0
+  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" exec "$ID-x" grep Cpus_allowed_list /proc/self/status \
+    </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/out" "$T/err"
+  assert_rc 0 "taskset -c 0 exec"
+  assert_eq "Cpus_allowed_list:	$all" "$(cat "$T/out")" "exec: every CPU, not the caller's CPU 0"
 }
 
 # linux.memoryPolicy (runtime-spec 1.3): the policy of the container process, read back from
@@ -207,7 +272,7 @@ test_memory_policy_refused() {
   local bad
   for bad in '{"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_NUMA_BALANCING"]}|MPOL_F_NUMA_BALANCING needs mode MPOL_BIND or MPOL_PREFERRED_MANY' \
              '{"mode": "MPOL_INTERLEAVE"}|linux.memoryPolicy.nodes: required for MPOL_INTERLEAVE' \
-             '{}|linux.memoryPolicy.mode: required'; do
+             '{}|: a mode is required'; do
     cfg --argjson p "${bad%%|*}" '.linux.memoryPolicy = $p'
     run_ctr "$ID"
     assert_rc 1 "run with memoryPolicy ${bad%%|*}"

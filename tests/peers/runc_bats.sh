@@ -5,6 +5,8 @@
 #
 # usage: runc_bats.sh CACHE RUNTIME_NAME RUNTIME_BINARY TAP_OUT
 #   CACHE: the dir fetch_sources.sh filled (CACHE/runc is runc's source tree).
+#   RUNC_BATS_SRC=DIR: take tests/integration from this runc source tree instead (a checkout of
+#   a newer runc; nothing of it is fetched or kept here). docs/peer-suites.md.
 #   RUNC_BATS_FILES="exec.bats tty.bats": only these files of the suite (default: all).
 #   RUNC_BATS_FILTER=REGEX: only the tests whose name matches (bats --filter).
 #   RUNC_BATS_AS=runc (default): the runtime is called through a symlink named `runc`, as an
@@ -15,10 +17,12 @@
 # Nothing is downloaded: what the suite would fetch or build is provided here —
 #   busybox image   from Debian's busybox-static (every applet in /bin, the users and groups of
 #                   the docker-library busybox image the suite was written against);
-#   debian image    (hooks.bats only: sh and ldconfig) busybox-static plus Debian's static
-#                   ldconfig, not a full Debian;
+#   debian image    busybox-static plus Debian's static ldconfig (hooks.bats) and findmnt,
+#                   chrt with their libraries (newer runc's propagation, idmap, scheduler tests),
+#                   not a full Debian;
 #   `go env GOARCH` a stub `go` on PATH for get-images.sh;
-#   recvtty, seccompagent  tests/peers/recvtty.c, seccompagent.cpp (compiled here, cached);
+#   recvtty, seccompagent, pidfd-kill, fs-idmap  tests/peers/recvtty.c, seccompagent.cpp,
+#                   pidfd_kill.c, fs_idmap.c (compiled here, cached);
 #   sd-helper       not provided: its tests need systemd as PID 1 (absent here) and skip.
 # The suite runs in a private work dir (a copy of the suite, its TMPDIR, its state dirs), which
 # is removed afterwards with everything left in it: containers, mounts, the test cgroups, and
@@ -30,7 +34,7 @@ cache=$(cd "${1:?usage: runc_bats.sh CACHE NAME BINARY TAP_OUT}" && pwd)
 name=${2:?runtime name}
 binary=$(readlink -f "${3:?runtime binary}")
 tap_out=${4:?TAP output file}
-src=$cache/runc
+src=${RUNC_BATS_SRC:-$cache/runc}
 [ -d "$src/tests/integration" ] || { echo "runc_bats: no runc source in $src (run fetch_sources.sh)" >&2; exit 1; }
 [ -x "$binary" ] || { echo "runc_bats: $binary: not an executable" >&2; exit 1; }
 for tool in bats jq gawk python3 busybox cc g++; do
@@ -40,7 +44,7 @@ done
 
 # --- the images, made once per cache -------------------------------------------------------
 images=$cache/images
-recipe=2 # bump when make_busybox_rootfs or make_images change: the cached images are remade
+recipe=4 # bump when make_busybox_rootfs or make_images change: the cached images are remade
 arch=$(dpkg --print-architecture)
 make_busybox_rootfs() { # DIR
 	local dir=$1 applet
@@ -100,6 +104,16 @@ make_images() {
 	make_busybox_rootfs "$tmp/debian"
 	mkdir -p "$tmp/debian/lib" "$tmp/debian/usr/lib" "$tmp/debian/etc/ld.so.conf.d"
 	cp /sbin/ldconfig "$tmp/debian/sbin/ldconfig"
+	# util-linux's findmnt and chrt with their libraries (newer runc's propagation, idmap and
+	# scheduler tests run them in the Debian image).
+	local tool lib
+	mkdir -p "$tmp/debian/usr/bin"
+	for tool in findmnt chrt; do
+		cp "/usr/bin/$tool" "$tmp/debian/usr/bin/$tool"
+		for lib in $(ldd "/usr/bin/$tool" | grep -o '/[^ ]*'); do
+			mkdir -p "$tmp/debian$(dirname "$lib")" && cp -L "$lib" "$tmp/debian$lib"
+		done
+	done
 	echo 'include /etc/ld.so.conf.d/*.conf' >"$tmp/debian/etc/ld.so.conf"
 	mkdir -p "$tmp/out"
 	tar -C "$tmp/busybox" -cJf "$tmp/out/busybox-$arch.tar.xz" . &&
@@ -130,6 +144,10 @@ build_tool() { # NAME SOURCE COMPILER [FLAGS...]
 }
 build_tool recvtty "$here/recvtty.c" cc -O2 -Wall ||
 	{ echo "runc_bats: compiling recvtty.c failed" >&2; exit 1; }
+build_tool pidfd-kill "$here/pidfd_kill.c" cc -O2 -Wall ||
+	{ echo "runc_bats: compiling pidfd_kill.c failed" >&2; exit 1; }
+build_tool fs-idmap "$here/fs_idmap.c" cc -O2 -Wall ||
+	{ echo "runc_bats: compiling fs_idmap.c failed" >&2; exit 1; }
 LIBS=-lseccomp build_tool seccompagent "$here/seccompagent.cpp" g++ -std=c++20 -O1 -Wall ||
 	{ echo "runc_bats: compiling seccompagent.cpp failed (libseccomp-dev, nlohmann-json3-dev)" >&2; exit 1; }
 
@@ -173,13 +191,17 @@ trap 'exit 130' INT TERM
 
 suite=$work/runc
 mkdir -p "$suite/tests" "$suite/contrib/cmd/recvtty" "$suite/contrib/cmd/seccompagent" \
-	"$suite/contrib/cmd/sd-helper" "$work/bin" "$work/tmp"
+	"$suite/contrib/cmd/sd-helper" "$suite/contrib/cmd/pidfd-kill" "$suite/contrib/cmd/fs-idmap" \
+	"$work/bin" "$work/tmp"
 cp -a "$src/tests/integration" "$suite/tests/integration"
 ln -s "$images/busybox-$arch.tar.xz" "$suite/tests/integration/testdata/busybox-$arch.tar.xz"
 ln -s "$images/debian-$arch.tar.xz" "$suite/tests/integration/testdata/debian-$arch.tar.xz"
 ln -s "$tools/recvtty" "$suite/contrib/cmd/recvtty/recvtty"
 ln -s "$tools/seccompagent" "$suite/contrib/cmd/seccompagent/seccompagent"
-cp "$src/contrib/cmd/seccompagent/gen-seccomp-example-cfg.sh" "$suite/contrib/cmd/seccompagent/"
+ln -s "$tools/pidfd-kill" "$suite/contrib/cmd/pidfd-kill/pidfd-kill"
+ln -s "$tools/fs-idmap" "$suite/contrib/cmd/fs-idmap/fs-idmap"
+gen=$src/contrib/cmd/seccompagent/gen-seccomp-example-cfg.sh
+[ -f "$gen" ] && cp "$gen" "$suite/contrib/cmd/seccompagent/"
 cat >"$work/bin/go" <<EOF
 #!/bin/sh
 # get-images.sh asks \`go env GOARCH\` (and GOARM on arm) only.

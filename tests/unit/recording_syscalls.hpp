@@ -29,6 +29,7 @@ class RecordingSyscalls final : public process::SyscallSeam {
   }
   void umask(mode_t mask) override { add("umask " + std::to_string(mask)); }
   void unblock_signals() override { add("unblock_signals"); }
+  void exit_on_signals() override { add("exit_on_signals"); }
   // The kernel's fd calls: close_range answers `close_range_errno` (0: it
   // works; ENOSYS: Linux < 5.9); /proc/self/fd lists `open` unless `no_proc`.
   int close_range_errno = 0;
@@ -93,6 +94,7 @@ class RecordingSyscalls final : public process::SyscallSeam {
   void set_scheduler(const oci::Scheduler& s) override { add("set_scheduler " + s.policy); }
   void set_io_priority(const oci::IOPriority& p) override { add("set_io_priority " + p.ioClass); }
   void set_cpu_affinity(const std::string& cpus, const std::string&) override { add("set_cpu_affinity " + cpus); }
+  void reset_cpu_affinity() override { add("reset_cpu_affinity"); }
   void set_memory_policy(const oci::MemoryPolicy& p) override { add("set_memory_policy " + p.mode); }
   void terminal(const oci::Process&, int, bool mount_console) override {
     add(mount_console ? "terminal /dev/console" : "terminal");

@@ -388,3 +388,23 @@ TEST_CASE("init steps: linux.memoryPolicy after the cgroup (cpuset.mems), before
   CHECK(before(s, "set_memory_policy", "set_user"));
   CHECK(before(s, "set_memory_policy", "load_seccomp"));
 }
+
+TEST_CASE("init steps: the CPU affinity after the cgroup: execCPUAffinity.final, else a reset to every CPU") {
+  Run plain;
+  run(plain);
+  INFO(nlohmann::json(plain.sys.calls).dump());
+  CHECK(before(plain.sys, "join_cgroup", "reset_cpu_affinity"));
+  CHECK(before(plain.sys, "reset_cpu_affinity", "load_seccomp"));
+  Run r;
+  run(r, [](nlohmann::json& j) { j["process"]["execCPUAffinity"] = {{"initial", "0"}, {"final", "1"}}; });
+  CHECK_FALSE(r.sys.has("reset_cpu_affinity"));
+  CHECK(before(r.sys, "set_cpu_affinity 0", "join_cgroup"));
+  CHECK(before(r.sys, "join_cgroup", "set_cpu_affinity 1"));
+}
+
+TEST_CASE("init steps: terminating signals end the init from the start of the set-up") {
+  Run plain;
+  run(plain);
+  CHECK(before(plain.sys, "exit_on_signals", "join_cgroup"));
+  CHECK(before(plain.sys, "exit_on_signals", "load_seccomp"));
+}

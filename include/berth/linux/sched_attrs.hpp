@@ -26,5 +26,10 @@ void apply_io_priority(const oci::IOPriority& p);
 void apply_personality(const oci::Personality& p);
 // sched_setaffinity of the caller to a CPU list ("0-3,7"); `field` names it in errors.
 void apply_cpu_affinity(const std::string& cpus, const std::string& field);
+// Without process.execCPUAffinity.final the process gets every CPU its cpuset allows, not the
+// narrower affinity of whoever called berth (`taskset -c 0 berth run`, a pinned systemd
+// service): runc 1.2's reset. The kernel intersects the full mask with the cpuset. Best effort,
+// as in runc: a failure leaves the inherited affinity.
+void reset_cpu_affinity() noexcept;
 
 }  // namespace berth::linux_

@@ -23,6 +23,18 @@ Process parse_process(const nlohmann::json& j, const std::string& doc = "process
 // validated like config.json's linux.resources; errors start with `doc`.
 Resources parse_resources(const nlohmann::json& j, const std::string& doc);
 
+// A parse warns (log::warn) about what it takes but changes or what has no effect (a deny
+// rule's unknown access letter dropped, a nice value beside a real-time policy). A container's
+// config read back from its state by every later command was warned about at create: those
+// parses run under this guard, which keeps them quiet on this thread while it lives.
+class QuietParseWarnings {
+ public:
+  QuietParseWarnings();
+  ~QuietParseWarnings();
+  QuietParseWarnings(const QuietParseWarnings&) = delete;
+  QuietParseWarnings& operator=(const QuietParseWarnings&) = delete;
+};
+
 // Back to JSON (omits empty optional members), for round-trips and `berth spec`.
 nlohmann::json to_json(const Spec& s);
 nlohmann::json to_json(const Process& p);

@@ -32,6 +32,10 @@ class SyscallSeam {
   virtual void prctl(int option, unsigned long arg) = 0;  // PR_SET_{PDEATHSIG,DUMPABLE,KEEPCAPS,NO_NEW_PRIVS}
   virtual void umask(mode_t mask) = 0;
   virtual void unblock_signals() = 0;
+  // Until execve: a signal whose default is to end the process ends it (exit 128 + signal),
+  // even as the init of a new PID namespace, which the kernel otherwise spares from every
+  // signal it has no handler for. execve puts the defaults back.
+  virtual void exit_on_signals() = 0;
   // Closing fds (close_fds.hpp puts these together): close_range(2) with no
   // flags, 0 or the errno (ENOSYS before Linux 5.9); the open fds as listed in
   // /proc/self/fd (false: it cannot be read); the highest number an fd may
@@ -81,6 +85,7 @@ class SyscallSeam {
   virtual void set_scheduler(const oci::Scheduler& s) = 0;
   virtual void set_io_priority(const oci::IOPriority& p) = 0;
   virtual void set_cpu_affinity(const std::string& cpus, const std::string& field) = 0;
+  virtual void reset_cpu_affinity() = 0;
   virtual void set_memory_policy(const oci::MemoryPolicy& p) = 0;
 
   // Terminal, keyring, LSM, seccomp.
