@@ -25,6 +25,7 @@
 #include "berth/container/host_files.hpp"
 #include "berth/container/state_store.hpp"
 #include "berth/container/notify_socket.hpp"
+#include "berth/linux/caps.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/lsm.hpp"
 #include "berth/linux/proc_tree.hpp"
@@ -200,6 +201,7 @@ Bundle load_bundle(const CreateOptions& o) {
   const oci::Spec& spec = b.spec;
   if (!spec.process) throw Error("config.json: process: required for create");
   require_mount_namespace(spec);
+  if (spec.process->capabilities) linux_::warn_unavailable_caps(*spec.process->capabilities);
   linux_::keep_original_groups(spec.annotations, spec.process->user, "config.json: process.user");
   if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("cannot allocate tty if berth will detach without setting console socket (use --console-socket)");

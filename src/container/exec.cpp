@@ -73,12 +73,12 @@ std::vector<std::string> merge_env(std::vector<std::string> env, const std::vect
   return out;
 }
 
-// "sys_admin", "SYS_ADMIN" and "CAP_SYS_ADMIN" all mean CAP_SYS_ADMIN.
+// "sys_admin", "SYS_ADMIN" and "CAP_SYS_ADMIN" all mean CAP_SYS_ADMIN. A name that grants
+// nothing here is kept and skipped with a warning (exec_process), as runc does.
 std::string cap_name(const std::string& in) {
   std::string n = in;
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::toupper(c); });
   if (n.rfind("CAP_", 0) != 0) n = "CAP_" + n;
-  linux_::cap_number(n);  // throws: unknown capability "..."
   return n;
 }
 
@@ -134,6 +134,8 @@ oci::Process exec_process(const oci::Spec& spec, const ExecOptions& o) {
 
   if (p.args.empty() || p.args[0].empty()) throw Error("process args cannot be empty");
   if (p.cwd.empty() || p.cwd[0] != '/') throw Error("cwd \"" + p.cwd + "\" must be an absolute path");
+  // The container's own sets were warned about at create; a process.json's or --cap's now.
+  if (p.capabilities && (!o.process_path.empty() || !o.caps.empty())) linux_::warn_unavailable_caps(*p.capabilities);
   return p;
 }
 

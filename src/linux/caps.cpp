@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 
 #include "berth/util/error.hpp"
+#include "berth/util/log.hpp"
 
 namespace berth::linux_ {
 
@@ -44,13 +46,24 @@ std::vector<std::string> known_cap_names() {
 }
 
 namespace {
-// Names the kernel does not know (newer than it) are skipped, as runc does.
+// The number of a capability name that grants something here, if it does.
+std::optional<cap_value_t> available(const std::string& name) {
+  bool well_formed = name.size() > 4 && name.compare(0, 4, "CAP_") == 0;
+  for (size_t i = 4; well_formed && i < name.size(); ++i)
+    well_formed = (name[i] >= 'A' && name[i] <= 'Z') || name[i] == '_';
+  if (!well_formed) return std::nullopt;
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  cap_value_t v;
+  if (cap_from_name(lower.c_str(), &v) < 0 || v > cap_last_cap()) return std::nullopt;
+  return v;
+}
+
+// unavailable_caps() lists what is skipped here (warned about by create and exec).
 std::vector<cap_value_t> to_values(const std::vector<std::string>& names) {
   std::vector<cap_value_t> v;
-  for (const auto& n : names) {
-    int c = cap_number(n);
-    if (c <= cap_last_cap()) v.push_back(c);
-  }
+  for (const auto& n : names)
+    if (auto c = available(n)) v.push_back(*c);
   return v;
 }
 
@@ -58,6 +71,22 @@ bool contains(const std::vector<cap_value_t>& v, int c) {
   return std::find(v.begin(), v.end(), c) != v.end();
 }
 }  // namespace
+
+std::vector<std::string> unavailable_caps(const oci::Capabilities& caps) {
+  std::vector<std::string> out;
+  for (const auto* set : {&caps.bounding, &caps.effective, &caps.inheritable, &caps.permitted, &caps.ambient})
+    for (const auto& n : *set)
+      if (!available(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  return out;
+}
+
+void warn_unavailable_caps(const oci::Capabilities& caps) {
+  const auto names = unavailable_caps(caps);
+  if (names.empty()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : " ") + n;
+  log::warn("ignoring unknown or unavailable capabilities: [" + list + "]");
+}
 
 void apply_bounding(const oci::Capabilities& caps) {
   auto keep = to_values(caps.bounding);

@@ -113,17 +113,12 @@ User parse_user(const Cursor& c) {
   return u;
 }
 
-// Names must look like capabilities; well-formed names libcap does not know
-// (newer kernels) are kept, and src/linux decides what to do with them.
+// Any string: a name that grants nothing here (malformed, unknown to libcap, newer than the
+// kernel) is skipped when the sets are applied and warned about at create and exec
+// (linux/caps.hpp: unavailable_caps), as runc and crun skip it. Skipping only ever grants less.
 std::vector<std::string> parse_cap_list(const Cursor& c) {
   std::vector<std::string> caps;
-  for (const Cursor& item : c.items()) {
-    std::string name = item.str();
-    bool ok = name.size() > 4 && name.compare(0, 4, "CAP_") == 0;
-    for (size_t i = 4; ok && i < name.size(); ++i) ok = (name[i] >= 'A' && name[i] <= 'Z') || name[i] == '_';
-    if (!ok) item.fail("invalid capability name " + quote(name) + ": must match CAP_[A-Z_]+");
-    caps.push_back(std::move(name));
-  }
+  for (const Cursor& item : c.items()) caps.push_back(item.str());
   return caps;
 }
 

@@ -204,6 +204,27 @@ test_foreground_terminal_output_has_no_cr() {
   assert_not_contains "$(cat "$T/out")" '\r' "a carriage return in the relayed output"
 }
 
+# Capability names that grant nothing here (unknown, malformed) are skipped with runc's warning,
+# not refused: runc 1.1.5 and newer (its capabilities.bats "runc run with unknown capability")
+# and crun run such a container. Skipping grants less, never more; the known names still apply.
+test_unknown_capabilities_skipped_with_warning() {
+  mkbundle
+  set_args grep CapBnd /proc/self/status
+  cfg '.process.capabilities.bounding = ["CAP_KILL", "CAP_UNKNOWN", "UNKNOWN_CAP"]'
+  run_ctr "$ID"
+  assert_rc 0 "run with unknown capabilities"
+  assert_eq "CapBnd:	0000000000000020" "$OUT" "the bounding set: CAP_KILL only"
+  assert_contains "$(cat "$T/err")" "ignoring unknown or unavailable capabilities" "warning"
+  assert_contains "$(cat "$T/err")" "CAP_UNKNOWN UNKNOWN_CAP" "the names warned about"
+  # exec --cap with an unknown name: the same (runc adds it to the sets; nothing is granted).
+  set_args sleep 60
+  run_detached "$ID-x" || fail "run -d: rc=$RC"
+  RC=0
+  rt exec --cap CAP_UNKNOWN "$ID-x" true </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  cat "$T/err"
+  assert_rc 0 "exec --cap CAP_UNKNOWN"
+}
+
 # run --keep: the stopped container stays (runc's run.bats "runc run --keep"), deletable.
 test_run_keep() {
   mkbundle

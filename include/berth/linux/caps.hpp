@@ -13,6 +13,14 @@ int cap_number(const std::string& name);
 // Highest capability the running kernel knows (from /proc/sys/kernel/cap_last_cap).
 int cap_last_cap();
 
+// The names of the five sets that grant nothing here: not of the form CAP_[A-Z_]+, unknown to
+// libcap, or newer than the running kernel. They are skipped when the sets are applied (fewer
+// privileges, never more), as runc and crun skip them; the caller warns with this list, in
+// runc's words ("ignoring unknown or unavailable capabilities: [...]").
+std::vector<std::string> unavailable_caps(const oci::Capabilities& caps);
+// Logs that warning if `caps` names any (create, exec).
+void warn_unavailable_caps(const oci::Capabilities& caps);
+
 // Drops everything not in caps.bounding from the bounding set. Needs CAP_SETPCAP,
 // so it runs before the user switch.
 void apply_bounding(const oci::Capabilities& caps);
