@@ -1,4 +1,5 @@
-// `berth update`: runc 1.1's flags and -r/--resources JSON (or "-" for stdin).
+// `berth update`: runc 1.1's flags, runc 1.2's --cpu-burst and --cpu-idle, and -r/--resources
+// JSON (or "-" for stdin).
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -17,7 +18,7 @@ namespace {
 
 struct Flags {
   std::string resources;
-  std::string blkio_weight, cpu_period, cpu_quota, cpu_share, cpu_rt_period, cpu_rt_runtime;
+  std::string blkio_weight, cpu_period, cpu_quota, cpu_share, cpu_rt_period, cpu_rt_runtime, cpu_burst, cpu_idle;
   std::string cpuset_cpus, cpuset_mems, kernel_memory, kernel_memory_tcp;
   std::string memory, memory_reservation, memory_swap, pids_limit;
   std::string l3_cache_schema, mem_bw_schema;
@@ -103,6 +104,8 @@ oci::Resources from_flags(const Flags& f) {
   if (!f.cpu_rt_period.empty()) r.cpu->realtimePeriod = go_uint("cpu-rt-period", f.cpu_rt_period);
   if (!f.cpu_share.empty()) r.cpu->shares = go_uint("cpu-share", f.cpu_share);
   if (!f.cpu_quota.empty()) r.cpu->quota = go_int("cpu-quota", f.cpu_quota);
+  if (!f.cpu_burst.empty()) r.cpu->burst = go_uint("cpu-burst", f.cpu_burst);
+  if (!f.cpu_idle.empty()) r.cpu->idle = go_int("cpu-idle", f.cpu_idle);
   if (!f.cpu_rt_runtime.empty()) r.cpu->realtimeRuntime = go_int("cpu-rt-runtime", f.cpu_rt_runtime);
   if (!f.memory.empty()) r.memory->limit = mem_value("memory", f.memory);
   if (!f.memory_swap.empty()) r.memory->swap = mem_value("memory-swap", f.memory_swap);
@@ -127,6 +130,9 @@ void add_update(CLI::App& app, Globals& g, Action& act) {
   cmd->add_option("--cpu-period", f->cpu_period, "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default");
   cmd->add_option("--cpu-quota", f->cpu_quota, "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period");
   cmd->add_option("--cpu-share", f->cpu_share, "CPU shares (relative weight vs. other containers)");
+  cmd->add_option("--cpu-burst", f->cpu_burst,
+                  "CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period");
+  cmd->add_option("--cpu-idle", f->cpu_idle, "set cgroup SCHED_IDLE or not, 0: default behavior, 1: SCHED_IDLE");
   cmd->add_option("--cpu-rt-period", f->cpu_rt_period, "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default");
   cmd->add_option("--cpu-rt-runtime", f->cpu_rt_runtime, "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period");
   cmd->add_option("--cpuset-cpus", f->cpuset_cpus, "CPU(s) to use");

@@ -573,12 +573,32 @@ std::vector<nlohmann::ordered_json> list(const std::string& root) {
   return out;
 }
 
+namespace {
+// A PID namespace of the container's own: the kernel ends every process in it with its init.
+bool has_private_pid_namespace(const oci::Spec& spec) {
+  if (!spec.linux) return false;
+  for (const auto& ns : spec.linux->namespaces)
+    if (ns.type == oci::NamespaceType::Pid) return ns.path.empty();
+  return false;
+}
+}  // namespace
+
 void kill(const std::string& root, const std::string& id, int sig, bool all) {
   StateDir dir = StateDir::open(root, id);
-  Record r = load_record(dir, RecordSpec::None);
+  // SIGKILL needs the namespaces (below); nothing else reads the config.
+  Record r = load_record(dir, sig == SIGKILL && !all ? RecordSpec::Full : RecordSpec::None);
   // --all reaches whatever is left in the cgroup even after the init exited
   // (containerd's shim relies on that for containers sharing the host pid ns).
   if (all) {
+    signal_all(r, sig);
+    return;
+  }
+  // Without a PID namespace of its own, killing the init leaves the container's other
+  // processes running: SIGKILL goes to all of them, even once the init is gone (runc 1.2,
+  // its kill.bats "kill KILL [host pidns]", "[host pidns + init gone]").
+  if (sig == SIGKILL && !has_private_pid_namespace(r.spec)) {
+    auto cg = record_cgroup(r);
+    if (!init_alive(r) && (!cg || cg->pids().empty())) throw Error("container not running");
     signal_all(r, sig);
     return;
   }

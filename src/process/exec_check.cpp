@@ -76,7 +76,9 @@ ExecTarget check_candidate(const std::string& path) {
     return {path, "exec: \"" + path + "\": stat " + path + ": " + go_strerror(err), err == ENOENT ? 127 : 126};
   }
   if (S_ISDIR(st.st_mode)) return {path, "exec: \"" + path + "\": is a directory: permission denied", 126};
-  if (::access(path.c_str(), X_OK) != 0)
+  // AT_EACCESS: the effective ids and capabilities, which execve uses (CAP_DAC_OVERRIDE runs a
+  // file with any x bit); plain access() drops the capabilities of a non-root caller.
+  if (::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) != 0)
     return {path, "exec: \"" + path + "\": permission denied (the file is not executable)", 126};
   std::string loader = check_loader(path);
   // execve's own ENOENT, in runc's wording ("exec /run.sh: no such file or directory"), then why.

@@ -188,6 +188,40 @@ test_kill_created_container_term() {
   assert_eq 0000000000000000 "$(awk '/^SigCgt:/ {print $2}' "/proc/$(container_pid "$ID-r")/status")" "caught signals after execve"
 }
 
+# `kill ID KILL` on a container without a PID namespace of its own kills every process of it,
+# also once its init is gone: killing the init alone would leave the rest running (runc 1.2's
+# kill.bats "kill KILL [host pidns]" and "[host pidns + init gone]"; runc 1.1.5 kills the init).
+test_kill_sigkill_without_pid_namespace_kills_all() {
+  runc_known_diff "runc 1.1.5 sends KILL to the init only"
+  mkbundle
+  cfg '.linux.namespaces |= map(select(.type != "pid"))'
+  set_args sleep 600
+  local round init pids p
+  for round in alive gone; do
+    run_detached "$ID-$round" || fail "run -d: rc=$RC"
+    init=$(container_pid "$ID-$round")
+    pids=""
+    for _ in 1 2 3; do
+      rt exec -d --pid-file "$T/e.pid" "$ID-$round" sleep 600 </dev/null >/dev/null 2>&1 || fail "exec -d"
+      pids="$pids $(cat "$T/e.pid")"
+    done
+    if [ "$round" = gone ]; then kill -9 "$init"; wait_pid_gone "$init" 5 || fail "init $init survived"; fi
+    RC=0
+    rt kill "$ID-$round" KILL </dev/null >"$T/out" 2>"$T/err" || RC=$?
+    cat "$T/err"
+    assert_rc 0 "kill KILL (init $round)"
+    for p in $init $pids; do
+      wait_pid_gone "$p" 5 || fail "process $p of the container outlived kill KILL (init $round)"
+    done
+    wait_for_status "$ID-$round" stopped
+  done
+  # Nothing left: "container not running", as before.
+  RC=0
+  rt kill "$ID-gone" KILL </dev/null >"$T/out" 2>"$T/err" || RC=$?
+  assert_rc_nonzero "kill KILL of a container with nothing left"
+  assert_contains "$(cat "$T/err")" "container not running"
+}
+
 # A foreground `run` with a terminal relays the pty with ONLCR cleared: the process's "\n"
 # reaches a pipe on the caller's side as "\n", not "\r\n" (runc 1.1.5 clears it too; newer
 # runc's tests compare lines of such output).
@@ -655,6 +689,24 @@ test_executable_checked_as_user() {
   run_ctr "$ID"
   assert_rc 0
   assert_eq should-not-run "$OUT" "root runs it"
+}
+
+# A user with CAP_DAC_OVERRIDE runs a file any x bit of which is set, as execve allows (runc's
+# start_hello.bats "runc run as user with no exec bit but CAP_DAC_OVERRIDE set"): the check
+# before execve counts the effective capabilities (faccessat AT_EACCESS, not access()).
+test_executable_with_dac_override() {
+  mkbundle
+  chown 0 "$BUNDLE/rootfs/bin/echo"
+  chmod 0744 "$BUNDLE/rootfs/bin/echo"
+  cfg '.process.user = {"uid": 1000, "gid": 100}'
+  set_args /bin/echo hello
+  run_ctr "$ID"
+  assert_rc_nonzero "run of a root-only executable as uid 1000"
+  local all='["CAP_DAC_OVERRIDE"]'
+  cfg --argjson c "$all" '.process.capabilities = {"bounding": $c, "effective": $c, "inheritable": $c, "permitted": $c, "ambient": $c}'
+  run_ctr "$ID"
+  assert_rc 0 "the same with CAP_DAC_OVERRIDE"
+  assert_eq hello "$OUT" "output"
 }
 
 # A cwd only root can reach: entered as root before the user switch (runc's

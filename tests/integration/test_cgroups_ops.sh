@@ -244,6 +244,45 @@ test_cgroups_update_running() {
   assert_root_empty
 }
 
+# runc 1.2's update flags --cpu-idle and --cpu-burst, and cpu.idle with cpu.shares set: the
+# kernel refuses shares while the group is SCHED_IDLE, so leaving idle comes before the shares
+# and entering it after (runc's update.bats "update cgroup cpu.idle", "cpu burst").
+test_cgroups_update_cpu_idle_and_burst() {
+  runc_known_diff "runc 1.1.5 has no --cpu-idle/--cpu-burst"
+  if cgroup_v2; then skip "written for v1 (this host)"; fi
+  _cgops_need cpu
+  _cgops_bundle
+  find /sys/fs/cgroup/cpu/ -maxdepth 2 -name cpu.idle | grep -q . || skip "no cpu.idle in this kernel"
+  cfg '.linux.resources.cpu = {shares: 100, quota: 500000, period: 1000000}'
+  run_detached "$ID"
+  assert_eq 0 "$(_cgops_read cpu cpu.idle)" "cpu.idle at create"
+  local val
+  for val in 1 0 1; do
+    RC=0
+    echo "{\"cpu\": {\"idle\": $val}}" | rt update -r - "$ID" 2>"$T/err" || RC=$?
+    cat "$T/err"
+    assert_rc 0 "update -r - idle $val"
+    assert_eq "$val" "$(_cgops_read cpu cpu.idle)" "cpu.idle after -r ($val)"
+  done
+  for val in 0 1 0; do
+    RC=0
+    rt update --cpu-idle "$val" "$ID" 2>"$T/err" || RC=$?
+    cat "$T/err"
+    assert_rc 0 "update --cpu-idle $val"
+    assert_eq "$val" "$(_cgops_read cpu cpu.idle)" "cpu.idle after --cpu-idle $val"
+  done
+  assert_eq 100 "$(_cgops_read cpu cpu.shares)" "cpu.shares kept through idle and back"
+  RC=0
+  rt update --cpu-idle 2 "$ID" 2>"$T/err" || RC=$?
+  assert_rc_nonzero "update --cpu-idle 2 (the kernel takes 0 or 1)"
+  if [ -e "$(_cgops_dir cpu)/cpu.cfs_burst_us" ]; then
+    rt update --cpu-period 900000 --cpu-burst 500000 "$ID"
+    assert_eq 500000 "$(_cgops_read cpu cpu.cfs_burst_us)" "cpu.cfs_burst_us after --cpu-burst"
+  fi
+  rt delete --force "$ID"
+  assert_root_empty
+}
+
 test_cgroups_update_errors() {
   _cgops_need memory cpu
   _cgops_bundle
