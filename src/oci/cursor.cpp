@@ -1,5 +1,8 @@
 #include "cursor.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "berth/util/error.hpp"
 
 namespace berth::oci::detail {
@@ -85,7 +88,16 @@ void Cursor::require_object() const {
 
 Cursor Cursor::operator[](std::string_view key) const {
   require_object();
-  const auto it = v_->find(key);
+  auto it = v_->find(key);
+  if (it == v_->end()) {
+    auto same_but_case = [key](const std::string& k) {
+      return k.size() == key.size() && std::equal(k.begin(), k.end(), key.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+             });
+    };
+    for (auto m = v_->begin(); m != v_->end(); ++m)
+      if (same_but_case(m.key())) return child(&*m, key);
+  }
   return child(it == v_->end() ? nullptr : &*it, key);
 }
 

@@ -37,7 +37,10 @@ class Cursor {
   const std::string& path() const { return path_; }
 
   // Member `key`; fails unless this is an object. Absent members give an
-  // absent cursor that still knows its path (for "required" errors).
+  // absent cursor that still knows its path (for "required" errors). As Go's
+  // encoding/json matches struct fields (what runc reads config.json with), a
+  // key that differs only in ASCII case is taken when the exact one is absent:
+  // `pagesize` for `pageSize` works under runc, and is not silently ignored here.
   Cursor operator[](std::string_view key) const;
   // Elements of an array / members of an object; fail on any other type.
   std::vector<Cursor> items() const;

@@ -193,28 +193,26 @@ test_cpu_affinity_reset() {
   all=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
   [ "$all" != 0 ] || skip "this test's own affinity is CPU 0 only"
   mkbundle
+  # on_cpu0 WHAT ARGS...: the runtime pinned to CPU 0, as `taskset -c 0 runc ...` in runc's test.
+  on_cpu0() {
+    local what=$1; shift
+    RC=0
+    taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" "$@" </dev/null >"$T/out" 2>"$T/err" || RC=$?
+    cat "$T/out" "$T/err"
+    assert_rc 0 "taskset -c 0 $what"
+  }
   set_args grep Cpus_allowed_list /proc/self/status
   cfg 'del(.linux.resources.cpu)'
-  RC=0
-  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
-  cat "$T/out" "$T/err"
-  assert_rc 0 "taskset -c 0 run"
+  on_cpu0 run run --bundle "$BUNDLE" "$ID"
   assert_eq "Cpus_allowed_list:	$all" "$(cat "$T/out")" "init: every CPU, not the caller's CPU 0"
   # With a cpuset: the cpuset's CPUs, even one the caller may not use.
   cfg '.linux.resources.cpu = {"cpus": "1", "mems": "0"}'
-  RC=0
-  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" || RC=$?
-  cat "$T/out" "$T/err"
-  assert_rc 0 "taskset -c 0 run with cpuset 1"
+  on_cpu0 "run with cpuset 1" run --bundle "$BUNDLE" "$ID"
   assert_eq "Cpus_allowed_list:	1" "$(cat "$T/out")" "init: the cpuset's CPU"
   # exec: the same reset.
   cfg 'del(.linux.resources.cpu) | .process.args = ["sleep", "60"]'
   run_detached "$ID-x" || fail "run -d: rc=$RC"
-  RC=0
-  taskset -c 0 timeout 10 "$RUNTIME" --root "$ROOT" exec "$ID-x" grep Cpus_allowed_list /proc/self/status \
-    </dev/null >"$T/out" 2>"$T/err" || RC=$?
-  cat "$T/out" "$T/err"
-  assert_rc 0 "taskset -c 0 exec"
+  on_cpu0 exec exec "$ID-x" grep Cpus_allowed_list /proc/self/status
   assert_eq "Cpus_allowed_list:	$all" "$(cat "$T/out")" "exec: every CPU, not the caller's CPU 0"
 }
 

@@ -15,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "recv_fd.h"
+
 static void die(const char* what) {
   fprintf(stderr, "fatal error: %s: %s\n", what, strerror(errno));
   exit(1);
@@ -87,21 +89,7 @@ int main(int argc, char** argv) {
   close(ln);
   unlink(path);
 
-  char data[256];
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  struct iovec iov = {data, sizeof data};
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof ctl.buf;
-  if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0) die("recvmsg");
-  int pidfd = -1;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
+  int pidfd = recv_fd(conn);
   if (pidfd < 0) {
     fprintf(stderr, "fatal error: no pidfd received\n");
     return 1;

@@ -20,6 +20,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "recv_fd.h"
+
 enum { MAX_FDS = 256 };
 
 static void die(const char* what) {
@@ -30,36 +32,6 @@ static void die(const char* what) {
 static void usage(const char* msg) {
   fprintf(stderr, "[recvtty] fatal error: %s\n", msg);
   exit(1);
-}
-
-// The first fd of the message on conn, -1 if none came; further fds are closed.
-static int recv_fd(int conn) {
-  char data[4096];
-  union {
-    char buf[CMSG_SPACE(16 * sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  struct iovec iov = {data, sizeof data};
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof ctl.buf;
-  if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
-  int fd = -1;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    int fds[16];
-    memcpy(fds, CMSG_DATA(c), n * sizeof(int));
-    for (size_t i = 0; i < n; i++) {
-      if (fd < 0)
-        fd = fds[i];
-      else
-        close(fds[i]);
-    }
-  }
-  return fd;
 }
 
 static int write_all(int fd, const char* p, size_t n) {

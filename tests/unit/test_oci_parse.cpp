@@ -674,3 +674,20 @@ TEST_CASE("linux.intelRdt: closID, schemata as a string or lines, memBwSchema's 
   const oci::Spec s = oci::parse_spec(patched(minimal(), R"({"linux": {"intelRdt": {"schemata": "L3:0=ff"}}})"));
   CHECK(s.linux->intelRdt->schemata == std::vector<std::string>{"L3:0=ff"});
 }
+
+// Go's encoding/json (runc) matches struct fields case-insensitively, preferring the exact
+// name; berth does the same, so a key runc honours is never silently ignored here.
+TEST_CASE("keys differing only in case are taken as Go's decoder takes them") {
+  const oci::Spec s = oci::parse_spec(patched(minimal(), R"({"root": {"readOnly": true},
+      "linux": {"resources": {"hugepageLimits": [{"pagesize": "2MB", "Limit": 4194304}]}}})"));
+  CHECK(s.root.readonly);
+  REQUIRE(s.linux->resources->hugepageLimits.size() == 1);
+  CHECK(s.linux->resources->hugepageLimits[0].pageSize == "2MB");
+  CHECK(s.linux->resources->hugepageLimits[0].limit == 4194304U);
+  // The exact name wins over a case variant.
+  const oci::Spec e = oci::parse_spec(patched(minimal(), R"({"hostname": "exact", "HOSTNAME": "variant",
+      "linux": {"namespaces": [{"type": "uts"}, {"type": "mount"}]}})"));
+  CHECK(e.hostname == "exact");
+  // Errors name the spec's key.
+  CHECK(error_of_patch(R"({"process": {"Terminal": 7}})") == "config.json: process.terminal: expected boolean, got 7");
+}
