@@ -434,6 +434,13 @@ _it_cleanup() {
       [ ! -e "$T" ] || _it_leak "cannot remove $T"
     fi
   fi
+  # 5. the shared template: mkbundle hard-links its /bin into every bundle, so a test that
+  #    changed a file there in place (chmod, chown) would change it for every later test.
+  local tpl_bb="$IT_BASE/template/rootfs/bin/busybox"
+  if [ -e "$tpl_bb" ] && [ "$(stat -c '%a %u:%g' "$tpl_bb")" != "755 0:0" ]; then
+    _it_leak "the template's /bin/busybox became $(stat -c '%a %u:%g' "$tpl_bb") (use mkbundle --copy before changing /bin)"
+    chmod 755 "$tpl_bb"; chown 0:0 "$tpl_bb"
+  fi
   return 0
 }
 
