@@ -151,6 +151,10 @@ build_tool fs-idmap "$here/fs_idmap.c" cc -O2 -Wall ||
 LIBS=-lseccomp build_tool seccompagent "$here/seccompagent.cpp" g++ -std=c++20 -O1 -Wall ||
 	{ echo "runc_bats: compiling seccompagent.cpp failed (libseccomp-dev, nlohmann-json3-dev)" >&2; exit 1; }
 
+# shellcheck source=cgroup_top.sh
+. "$here/cgroup_top.sh"
+cgroup_top_before=$(cgroup_top)
+
 # --- the private work dir ------------------------------------------------------------------
 work=$(mktemp -d "${RUNC_BATS_WORKDIR:-/tmp}/berth-runc-bats.XXXXXX") || exit 1
 chmod 755 "$work"
@@ -184,6 +188,7 @@ cleanup() {
 		while read -r d; do
 			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
+	remove_new_cgroup_dirs "$cgroup_top_before"
 	rm -rf "$work"
 }
 trap cleanup EXIT
