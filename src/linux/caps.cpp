@@ -13,14 +13,6 @@
 
 namespace berth::linux_ {
 
-int cap_number(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  cap_value_t v;
-  if (cap_from_name(lower.c_str(), &v) < 0) throw Error("unknown capability \"" + name + "\"");
-  return v;
-}
-
 int cap_last_cap() {
   // libcap probes the kernel's bounding set size once, when it is loaded (in
   // berth's parent, before the init is cloned): no /proc read in the init.

@@ -62,7 +62,7 @@ class LinuxSyscalls final : public SyscallSeam {
     for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
                     SIGXFSZ, SIGIO, SIGPWR, SIGSTKFLT})
       ::sigaction(sig, &sa, nullptr);
-    // glibc keeps the first two real-time signals for itself and refuses them: no matter.
+    // SIGRTMIN (glibc's) is past the two real-time signals glibc keeps for itself.
     for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) ::sigaction(sig, &sa, nullptr);
   }
   int close_range(unsigned first, unsigned last) override {

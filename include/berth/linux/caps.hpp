@@ -8,8 +8,6 @@
 
 namespace berth::linux_ {
 
-// Capability number for "CAP_SYS_ADMIN"; throws berth::Error for unknown names.
-int cap_number(const std::string& name);
 // Highest capability the running kernel knows (from /proc/sys/kernel/cap_last_cap).
 int cap_last_cap();
 
