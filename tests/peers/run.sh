@@ -19,25 +19,10 @@ suites=("$@")
 . "$here/../run_root_guard.sh"
 run_root_snapshot
 
-# runc's checkpoint.bats writes criu's host-wide /etc/criu/default.conf (and mktemp files in
-# /tmp) and leaves them when the test fails (criu cannot run on some kernels): every later criu
-# on the host would then log elsewhere. Both are put back as they were at the end.
-criu_conf=/etc/criu/default.conf criu_conf_saved="" criu_dir_made=0
-[ -d /etc/criu ] || criu_dir_made=1
-if [ -e "$criu_conf" ]; then criu_conf_saved=$(mktemp); cp -a "$criu_conf" "$criu_conf_saved"; fi
-criu_tmp_before=$(ls -d /tmp/runc-criu-* 2>/dev/null | sort)
-restore_criu_files() {
-	local f
-	if [ -n "$criu_conf_saved" ]; then
-		cp -a "$criu_conf_saved" "$criu_conf" && rm -f "$criu_conf_saved"
-	elif [ -e "$criu_conf" ]; then
-		echo "peer-suites: removing $criu_conf (left by runc's checkpoint.bats)" >&2
-		rm -f "$criu_conf"
-		[ "$criu_dir_made" = 0 ] || rmdir /etc/criu 2>/dev/null || true
-	fi
-	for f in $(comm -13 <(echo "$criu_tmp_before") <(ls -d /tmp/runc-criu-* 2>/dev/null | sort)); do rm -f "$f"; done
-}
-trap 'restore_criu_files; run_root_restore' EXIT
+# shellcheck source=criu_files.sh
+. "$here/criu_files.sh"
+criu_files_snapshot
+trap 'criu_files_restore; run_root_restore' EXIT
 
 cache=${PEERS_CACHE:-$(dirname "$berth")/peers}
 out=${PEERS_OUT:-$cache/results}

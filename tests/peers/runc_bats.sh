@@ -154,6 +154,9 @@ LIBS=-lseccomp build_tool seccompagent "$here/seccompagent.cpp" g++ -std=c++20 -
 # shellcheck source=cgroup_top.sh
 . "$here/cgroup_top.sh"
 cgroup_top_before=$(cgroup_top)
+# shellcheck source=criu_files.sh
+. "$here/criu_files.sh"
+criu_files_snapshot
 
 # --- the private work dir ------------------------------------------------------------------
 work=$(mktemp -d "${RUNC_BATS_WORKDIR:-/tmp}/berth-runc-bats.XXXXXX") || exit 1
@@ -189,6 +192,7 @@ cleanup() {
 			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
 	remove_new_cgroup_dirs "$cgroup_top_before"
+	criu_files_restore
 	rm -rf "$work"
 }
 trap cleanup EXIT
