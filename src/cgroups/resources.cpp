@@ -163,17 +163,28 @@ void put_pair(const std::string& d, const std::optional<std::pair<std::string, s
   if (retry) put(d, first->first, first->second);
 }
 
+// The kernel refuses cpu.shares (v1) and cpu.weight (v2) while the group is SCHED_IDLE and
+// uses them again once it is not: leaving idle is written before them, entering it after
+// (idle_after_weight), and they are written only while the group is not idle. Returns whether
+// the shares/weight may be written now.
+bool idle_before_weight(const std::string& d, const oci::CpuResources& c) {
+  if (!c.idle) return true;
+  if (*c.idle == 0) {
+    put(d, "cpu.idle", "0");
+    return true;
+  }
+  return read_uint(d, "cpu.idle") == 0;
+}
+void idle_after_weight(const std::string& d, const oci::CpuResources& c) {
+  if (c.idle && *c.idle != 0) put(d, "cpu.idle", std::to_string(*c.idle));
+}
+
 void v1_cpu(const std::map<std::string, std::string>& dirs, const oci::CpuResources& c) {
   uint64_t shares = c.shares.value_or(0), period = c.period.value_or(0), rt_period = c.realtimePeriod.value_or(0);
   int64_t quota = c.quota.value_or(0), rt_runtime = c.realtimeRuntime.value_or(0);
   if (shares || period || quota || c.burst || rt_period || rt_runtime || c.idle) {
     std::string d = need(dirs, "cpu");
-    // The kernel refuses cpu.shares while the group is SCHED_IDLE (and uses the shares again
-    // once it is not): leaving idle comes first, entering it last, and shares are written
-    // only while the group is not idle.
-    const bool to_idle = c.idle && *c.idle != 0;
-    if (c.idle && !to_idle) put(d, "cpu.idle", std::to_string(*c.idle));
-    if (shares && !(to_idle && read_uint(d, "cpu.idle") != 0)) {
+    if (idle_before_weight(d, c) && shares) {
       put(d, "cpu.shares", std::to_string(shares));
       uint64_t got = read_uint(d, "cpu.shares");
       if (shares > got) throw Error("the maximum allowed cpu-shares is " + std::to_string(got));
@@ -185,7 +196,7 @@ void v1_cpu(const std::map<std::string, std::string>& dirs, const oci::CpuResour
     if (c.burst) put(d, "cpu.cfs_burst_us", std::to_string(*c.burst));
     put_pair(d, rt_period ? P{{"cpu.rt_period_us", std::to_string(rt_period)}} : P{},
              rt_runtime ? P{{"cpu.rt_runtime_us", std::to_string(rt_runtime)}} : P{});
-    if (to_idle) put(d, "cpu.idle", std::to_string(*c.idle));
+    idle_after_weight(d, c);
   }
   if (!c.cpus.empty()) put(need(dirs, "cpuset"), "cpuset.cpus", c.cpus);
   if (!c.mems.empty()) put(need(dirs, "cpuset"), "cpuset.mems", c.mems);
@@ -348,17 +359,14 @@ void apply_v2(const std::string& d, const oci::Resources& r) {
   }
   if (r.cpu) {
     const auto& c = *r.cpu;
-    // As on v1: the kernel refuses cpu.weight while the group is SCHED_IDLE.
-    const bool to_idle = c.idle && *c.idle != 0;
-    if (c.idle && !to_idle) put(d, "cpu.idle", std::to_string(*c.idle));
-    if (uint64_t w = cpu_shares_to_weight(c.shares.value_or(0)); w && !(to_idle && read_uint(d, "cpu.idle") != 0))
+    if (uint64_t w = cpu_shares_to_weight(c.shares.value_or(0)); idle_before_weight(d, c) && w)
       put(d, "cpu.weight", std::to_string(w));
     if (c.quota.value_or(0) || c.period.value_or(0)) {
       std::string q = c.quota.value_or(0) > 0 ? std::to_string(*c.quota) : "max";
       put(d, "cpu.max", q + " " + std::to_string(c.period.value_or(0) ? *c.period : 100000));
     }
     if (c.burst) put(d, "cpu.max.burst", std::to_string(*c.burst));
-    if (to_idle) put(d, "cpu.idle", std::to_string(*c.idle));
+    idle_after_weight(d, c);
     if (c.realtimePeriod.value_or(0) || c.realtimeRuntime.value_or(0)) {
       if (!cgroup_file_exists(d, "cpu.rt_runtime_us"))
         throw Error("cannot set realtime CPU limits: this kernel has no cpu.rt_runtime_us on cgroup v2");
