@@ -75,6 +75,12 @@ int fail(const std::string& msg, int status) {
   return status;
 }
 
+// runc's frame for a failed create or run ("runc run failed: ..."), under the name called.
+std::string failed_prefix(const std::string& prog, std::string_view command) {
+  if (command != "run" && command != "create") return {};
+  return prog + " " + std::string(command) + " failed: ";
+}
+
 // The global flags parsed so far decide where an error of the command line goes.
 void init_log_best_effort(const berth::cli::Globals& g) {
   try {
@@ -197,8 +203,8 @@ int main(int argc, char** argv) {
     g.rootless_mode = berth::container::rootless_mode(g.rootless);
     return act ? act() : 0;
   } catch (const berth::process::ExecError& e) {
-    return fail(e.what(), e.status());
+    return fail(failed_prefix(prog, name) + e.what(), e.status());
   } catch (const std::exception& e) {
-    return fail(e.what(), 1);
+    return fail(failed_prefix(prog, name) + e.what(), 1);
   }
 }

@@ -2,8 +2,10 @@
 
 #include <linux/mount.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include <string_view>
+#include <utility>
 
 namespace berth::linux_ {
 namespace {
@@ -70,6 +72,62 @@ unsigned long propagation_flag(const std::string& name) {
   for (const auto& p : kPropagation)
     if (p.name == name) return p.flag;
   return 0;
+}
+
+unsigned long mount_flags_of(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) < 0) return 0;
+  constexpr std::pair<unsigned long, unsigned long> kSt[] = {
+      {ST_RDONLY, MS_RDONLY},   {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
+      {ST_NOEXEC, MS_NOEXEC},   {ST_NOATIME, MS_NOATIME},       {ST_NODIRATIME, MS_NODIRATIME},
+      {ST_RELATIME, MS_RELATIME},
+  };
+  unsigned long f = 0;
+  for (auto [st_flag, ms_flag] : kSt)
+    if (st.f_flag & st_flag) f |= ms_flag;
+  return f;
+}
+
+namespace {
+
+constexpr unsigned long kLockable = MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC;
+constexpr unsigned long kAtimeAsked = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+
+// The atime setting (MS_NOATIME|MS_NODIRATIME|MS_RELATIME) mount(2) makes of these flags.
+unsigned long atime_made(unsigned long f) {
+  unsigned long m = (f & MS_NOATIME) ? MS_NOATIME : MS_RELATIME;  // relatime is the default
+  if (f & MS_NODIRATIME) m |= MS_NODIRATIME;
+  if (f & MS_STRICTATIME) m &= ~(MS_RELATIME | MS_NOATIME);
+  return m;
+}
+
+std::string flag_names(unsigned long f) {
+  constexpr std::pair<unsigned long, std::string_view> kNames[] = {
+      {MS_RDONLY, "ro"}, {MS_NODEV, "nodev"}, {MS_NOSUID, "nosuid"}, {MS_NOEXEC, "noexec"},
+      {MS_NOATIME, "noatime"}, {MS_NODIRATIME, "nodiratime"}, {MS_RELATIME, "relatime"},
+  };
+  std::string s;
+  for (auto [flag, name] : kNames)
+    if (f & flag) s += (s.empty() ? "" : ",") + std::string(name);
+  return s.empty() ? "strictatime" : s;
+}
+
+}  // namespace
+
+LockedRemount remount_over_locked(unsigned long want, unsigned long cleared, unsigned long source) {
+  LockedRemount r;
+  if (unsigned long lost = cleared & source & kLockable) {
+    r.refused = "the source mount's " + flag_names(lost) + " is locked in the container's user namespace";
+    return r;
+  }
+  const unsigned long src_atime = source & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+  if ((want & kAtimeAsked) && atime_made(want) != src_atime) {
+    r.refused = "the source mount's atime setting (" + flag_names(src_atime) +
+                ") is locked in the container's user namespace";
+    return r;
+  }
+  r.flags = want | (source & kLockable);
+  return r;
 }
 
 MountFlags parse_mount_options(const std::vector<std::string>& options) {

@@ -7,7 +7,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -70,28 +69,25 @@ int mount_setattr_fd(int fd, unsigned long long set, unsigned long long clr, boo
   return static_cast<int>(::syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr));
 }
 
-// Flags that a remount must keep because the kernel locks them on mounts
-// inherited from a more privileged namespace (runc does the same on EPERM).
-unsigned long locked_flags(const std::string& path) {
-  struct statvfs st {};
-  if (::statvfs(path.c_str(), &st) < 0) return 0;
-  unsigned long f = 0;
-  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-  if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
-  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
-  return f;
-}
-
-void remount_bind(const std::string& desc, const std::string& target, unsigned long flags) {
-  unsigned long f = MS_BIND | MS_REMOUNT | flags;
-  if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) == 0) return;
-  if (errno != EPERM) throw_errno("remount " + desc);
-  f |= locked_flags(target);
-  if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) < 0) throw_errno("remount " + desc);
+// MS_BIND|MS_REMOUNT of a new bind mount with `flags`. On a mount whose flags the kernel locks
+// (EPERM: a mount copied into the user namespace's mount namespace), or one that stands in for
+// such a mount (`locked`: a tree berth cloned on the host's side for a source the init could
+// not reach), runc's rules apply: the source's ro, nodev, nosuid and noexec are kept unless
+// `cleared`, clearing one of them or changing the atime setting is refused (runc's words and
+// Go's errno text, as runc's tests match them).
+void remount_bind(const std::string& desc, const std::string& target, unsigned long flags, unsigned long cleared = 0,
+                  bool locked = false, const std::string& source = "") {
+  if (!locked) {
+    if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | flags, nullptr) == 0) return;
+    if (errno != EPERM) throw_errno("remount " + desc);
+  }
+  LockedRemount r = remount_over_locked(flags, cleared, mount_flags_of(target));
+  if (!r.refused.empty())
+    throw Error("error mounting \"" + (source.empty() ? desc : source) + "\" to rootfs at \"" + desc + "\": " +
+                    r.refused + ": " + go_strerror(EPERM),
+                EPERM);
+  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | r.flags, nullptr) < 0)
+    throw_errno("remount " + desc);
 }
 
 std::string link_of(int fd) {
@@ -125,11 +121,6 @@ UniqueFd reopen_mounted(int rootfd, const std::string& dest, int target, int fla
                     ": the destination changed while it was mounted (renamed or swapped by another process); refused",
                 EXDEV);
   return mounted;
-}
-
-bool is_dir(const std::string& host_path) {
-  struct stat st {};
-  return ::stat(host_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 // Container cgroup directory per hierarchy when there is no cgroup namespace;
@@ -207,7 +198,7 @@ bool remounted_readonly_later(const oci::Mount& m) {
   return ro && (m.type == "tmpfs" || clean_path(m.destination) == "/dev");
 }
 
-void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int idmapped_tree) {
+void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int prepared_tree) {
   MountFlags mf = parse_mount_options(m.options);
   const std::string& dest = m.destination;
   bool bind = mf.bind || m.type == "bind";
@@ -217,24 +208,37 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
   }
   UniqueFd target;
   std::string shows;  // the host path a bind mount shows; "" for a file system of its own
+  int source_tree = -1;  // the prepared tree attached here, if one was
   if (bind) {
     shows = m.source;
     // A prepared tree says itself what it is: the init may not be able to stat the source.
-    struct stat tst {};
-    bool dir = idmapped_tree >= 0 && ::fstat(idmapped_tree, &tst) == 0 ? S_ISDIR(tst.st_mode) : is_dir(m.source);
-    if (dir) target = mkdir_all_in_root(rootfd, dest, 0755, true);
+    // A source that is not there is an error before anything is made in the rootfs (runc).
+    struct stat sst {};
+    if (prepared_tree >= 0 ? ::fstat(prepared_tree, &sst) < 0 : ::stat(m.source.c_str(), &sst) < 0)
+      throw_errno("mount " + m.source + " on " + dest);
+    if (S_ISDIR(sst.st_mode)) target = mkdir_all_in_root(rootfd, dest, 0755, true);
     else target = ensure_file_in_root(rootfd, dest);
-    if (idmapped_tree >= 0) {
-      attach_tree(idmapped_tree, target.get(), dest);
-    } else {
-      unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
+    const unsigned long f = MS_BIND | (mf.recursive_bind ? MS_REC : 0);
+    // With a user namespace a plain bind is made by path first, here in the container's mount
+    // namespace, so that the kernel locks the source's flags (MNT_LOCK_*) as it does under
+    // runc: the container's root cannot clear them later. The tree berth cloned on the host's
+    // side is attached only for a source the init cannot reach; the lock rules are then kept
+    // by remount_bind (the container's root could still clear them afterwards: see
+    // docs/security.md).
+    const bool idmapped = mf.idmap || !m.uidMappings.empty() || !m.gidMappings.empty();
+    bool from_tree = prepared_tree >= 0;
+    if (from_tree && !idmapped && ::mount(m.source.c_str(), fd_path(target.get()).c_str(), nullptr, f, nullptr) == 0)
+      from_tree = false;
+    else if (from_tree)
+      attach_tree(source_tree = prepared_tree, target.get(), dest);
+    else
       do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
-    }
-    // Flags other than MS_BIND|MS_REC need a remount of the new mount.
+    // Any flag set or cleared besides MS_BIND|MS_REC means a remount of the new mount, whose
+    // unnamed flags are then cleared (runc); with none the source's flags stay (mount(8)).
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
-    if (rf != 0) {
-      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source, idmapped_tree);
-      remount_bind(dest, fd_path(mounted.get()), rf);
+    if (rf != 0 || mf.clear != 0) {
+      UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source, source_tree);
+      remount_bind(dest, fd_path(mounted.get()), rf, mf.clear, from_tree && !idmapped, m.source);
     }
   } else {
     // A tmpfs over a directory of the image takes that directory's mode (all
@@ -291,12 +295,12 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int id
     }
   }
   if (mf.rec_set || mf.rec_clear) {
-    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, bind ? idmapped_tree : -1);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, source_tree);
     if (mount_setattr_fd(mounted.get(), mf.rec_set, mf.rec_clear, true) < 0)
       throw_errno("set recursive mount attributes on " + dest);
   }
   if (mf.propagation) {
-    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, bind ? idmapped_tree : -1);
+    UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, shows, source_tree);
     do_mount("", dest, fd_path(mounted.get()), nullptr, mf.propagation, "");
   }
 }

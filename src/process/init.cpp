@@ -79,6 +79,11 @@ void throw_child_error(const SyncMsg& m) {
   throw Error(m.payload, m.code);
 }
 
+[[noreturn]] void throw_init_error(const SyncMsg& m) {
+  if (m.status == 126 || m.status == 127) throw ExecError("unable to start container process: " + m.payload, m.status);
+  throw Error("unable to start container process: error during container init: " + m.payload, m.code);
+}
+
 void kill_and_reap(int pidfd, pid_t pid) {
   sys::pidfd_send_signal(pidfd, SIGKILL);
   int st;
@@ -110,7 +115,7 @@ const oci::Linux& linux_of(const ParentContext& ctx) {
 // if it sent one instead.
 SyncMsg expect(ParentContext& ctx, SyncType type, UniqueFd* fd = nullptr) {
   SyncMsg m = recv_msg(ctx.sync.parent.get(), fd);
-  if (m.type == SyncType::Error) throw_child_error(m);
+  if (m.type == SyncType::Error) throw_init_error(m);
   if (m.type != type)
     throw Error(std::string("unexpected sync message ") + sync_name(m.type) + " (" +
                 std::to_string(static_cast<int>(m.type)) + ") from container init, expected " + sync_name(type));
@@ -323,7 +328,7 @@ InitProcess spawn_init(const InitConfig& cfg, const InitPlan& plan, cgroups::Man
       }
       // Never leave a half-made init behind.
       kill_and_reap(ctx.pidfd.get(), ctx.pid);
-      if (init_failed) throw_child_error(m);
+      if (init_failed) throw_init_error(m);
     }
     throw;
   }

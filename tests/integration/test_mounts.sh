@@ -306,6 +306,102 @@ test_userns_bind_source_only_host_root_reaches() {
   assert_eq "inside inside read-only" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')" "both binds, read-only"
 }
 
+# A bind whose source is missing fails before its mount point is made in the bundle's rootfs
+# (runc; berth made an empty file there first).
+test_bind_missing_source_leaves_rootfs_alone() {
+  mkbundle
+  add_mount /nothere bind "$T/missing" bind
+  set_sh true
+  run_ctr "$ID"
+  assert_rc 1
+  assert_contains "$(cat "$T/err")" "mount $T/missing on /nothere: No such file or directory"
+  assert_not_exists "$BUNDLE/rootfs/nothere"
+}
+
+# A host mount with flags of its own (a tmpfs remounted with them), for the bind flag tests.
+_flagged_source() { # DIR FLAGS
+  mkdir -p "$1"
+  mount -t tmpfs -o size=1m tmpfs "$1" || fail "mount tmpfs on $1"
+  chmod 0777 "$1"
+  mount --bind -o "remount,$2" "$1" || fail "remount $1 with $2"
+}
+# The options of the container's mount at DEST in $OUT (lines of /proc/self/mounts).
+_opts_at() { awk -v d="$1" '$2 == d { print $4 }' <<<"$OUT"; }
+_add_userns_100000() {
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+# A bind's options as runc applies them (runc's mounts_sshfs.bats): with none the source's flags
+# stay (mount(8)); with any option, set or cleared, the bind is remounted and the flags not
+# named are cleared ("bind,dev" of a read-only, noexec source is read-write and exec); the atime
+# setting is kept unless an atime option sets one.
+test_bind_flags_without_user_namespace() {
+  mkbundle
+  _flagged_source "$T/src" ro,noexec,nodiratime
+  for d in keep clear exec; do mkdir "$BUNDLE/rootfs/$d"; done
+  add_mount /keep bind "$T/src" bind
+  add_mount /clear bind "$T/src" bind dev
+  add_mount /exec bind "$T/src" bind exec suid relatime
+  set_sh 'cat /proc/self/mounts'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_match ",$(_opts_at /keep)," ',ro,noexec,nodiratime,' "bind alone keeps the source's flags"
+  assert_match ",$(_opts_at /clear)," '^,rw,' "bind,dev: read-write"
+  assert_not_contains "$(_opts_at /clear)" noexec "bind,dev: noexec cleared"
+  assert_contains "$(_opts_at /clear)" nodiratime "bind,dev: atime kept"
+  assert_not_contains "$(_opts_at /exec)" nodiratime "bind,relatime: atime set"
+}
+
+# With a user namespace the kernel locks a host mount's ro, nodev, nosuid, noexec and atime
+# flags (MNT_LOCK_*): a bind keeps those it does not clear, clearing one is refused in runc's
+# words, and the container's root cannot clear them afterwards either (runc; before, berth's
+# binds came from a host-side clone without the locks and `mount -o remount,rw` inside worked).
+test_bind_flags_locked_in_user_namespace() {
+  mkbundle
+  _add_userns_100000
+  _flagged_source "$T/src" ro,nosuid
+  mkdir "$BUNDLE/rootfs/implied"
+  add_mount /implied bind "$T/src" bind nodev
+  cfg '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+     | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+  set_sh 'cat /proc/self/mounts; mount -o remount,bind,rw /implied 2>/dev/null && echo REMOUNTED-RW; touch /implied/x 2>/dev/null && echo WROTE; true'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_match ",$(_opts_at /implied)," ',ro,.*nosuid.*nodev|,ro,.*nodev.*nosuid' "ro and nosuid inherited, nodev set"
+  assert_not_contains "$OUT" REMOUNTED-RW "the container's root cleared a locked ro"
+  assert_not_contains "$OUT" WROTE
+  cfg '.mounts[-1].options = ["bind", "rw"]'
+  run_ctr "$ID"
+  assert_rc 1 "clearing a locked ro"
+  assert_contains "$(cat "$T/err")" 'run failed: unable to start container process: error during container init: error mounting' "runc's frame"
+  assert_contains "$(cat "$T/err")" 'operation not permitted'
+  cfg '.mounts[-1].options = ["bind", "strictatime"]'
+  run_ctr "$ID"
+  assert_rc 1 "changing a locked atime setting (relatime to strictatime)"
+  assert_contains "$(cat "$T/err")" 'atime setting (relatime) is locked'
+}
+
+# The same rules for a source the container's root cannot reach (the bind is then a clone made
+# on the host's side, which the kernel does not lock: berth applies the rules itself).
+test_bind_flags_locked_unreachable_source() {
+  mkbundle
+  _add_userns_100000
+  mkdir -m 0700 "$T/hidden"
+  _flagged_source "$T/hidden/src" ro,noexec
+  mkdir "$BUNDLE/rootfs/m"
+  add_mount /m bind "$T/hidden/src" bind nosuid
+  set_sh 'cat /proc/self/mounts'
+  run_ctr "$ID"
+  assert_rc 0
+  assert_match ",$(_opts_at /m)," ',ro,.*nosuid.*noexec|,ro,.*noexec.*nosuid' "ro and noexec inherited, nosuid set"
+  cfg '.mounts[-1].options = ["bind", "exec"]'
+  run_ctr "$ID"
+  assert_rc 1 "clearing a locked noexec"
+  assert_contains "$(cat "$T/err")" "noexec is locked in the container's user namespace: operation not permitted"
+}
+
 test_no_pivot() {
   mkbundle
   echo host-only > "$T/host-marker"

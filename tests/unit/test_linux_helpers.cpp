@@ -86,6 +86,30 @@ TEST_CASE("mount options map to flags, propagation, recursive attrs and data") {
   CHECK(linux_::parse_mount_options({"tmpcopyup"}).tmpcopyup);
 }
 
+TEST_CASE("a bind remount over locked flags follows runc's rules (mounts_sshfs.bats)") {
+  using linux_::remount_over_locked;
+  // Unnamed lockable flags of the source are kept; nosymfollow is not lockable.
+  auto r = remount_over_locked(MS_NODEV, 0, MS_RDONLY | MS_NOSUID | MS_RELATIME);
+  CHECK(r.refused.empty());
+  CHECK(r.flags == (MS_NODEV | MS_RDONLY | MS_NOSUID));
+  // Clearing one the source has is refused, naming it; clearing one it lacks is not.
+  r = remount_over_locked(MS_NOSUID, MS_RDONLY, MS_RDONLY | MS_RELATIME);
+  CHECK(r.refused == "the source mount's ro is locked in the container's user namespace");
+  CHECK(remount_over_locked(MS_RDONLY, MS_NOEXEC, MS_RELATIME).refused.empty());
+  // An atime flag asked for must give the source's setting exactly.
+  CHECK(remount_over_locked(MS_STRICTATIME, 0, MS_NODIRATIME | MS_RELATIME).refused ==
+        "the source mount's atime setting (nodiratime,relatime) is locked in the container's user namespace");
+  CHECK(!remount_over_locked(MS_RELATIME, 0, MS_NOATIME).refused.empty());    // the kernel would drop relatime
+  CHECK(!remount_over_locked(MS_RELATIME, 0, 0).refused.empty());             // strictatime source
+  CHECK(!remount_over_locked(MS_NOATIME, 0, 0).refused.empty());
+  CHECK(remount_over_locked(MS_NOATIME | MS_NODIRATIME, 0, MS_NOATIME | MS_NODIRATIME).refused.empty());
+  CHECK(remount_over_locked(MS_STRICTATIME, 0, 0).refused.empty());
+  CHECK(remount_over_locked(MS_NODIRATIME, 0, MS_NODIRATIME | MS_RELATIME).refused.empty());
+  // Options that only clear an atime flag keep the source's setting (not refused).
+  CHECK(remount_over_locked(0, MS_NODIRATIME | MS_RELATIME, MS_NODIRATIME | MS_RELATIME).refused.empty());
+  CHECK(remount_over_locked(0, MS_STRICTATIME, 0).refused.empty());
+}
+
 TEST_CASE("signals parse like runc's") {
   CHECK(parse_signal("TERM") == SIGTERM);
   CHECK(parse_signal("SIGKILL") == SIGKILL);

@@ -109,6 +109,9 @@ class ExecError : public std::runtime_error {
 // Shared by spawn_init and spawn_exec (parent side of the handshake):
 // turns a SyncType::Error message into ExecError (126/127) or berth::Error.
 [[noreturn]] void throw_child_error(const SyncMsg& m);
+// The same for the container's init, in runc's frame ("unable to start container process:
+// error during container init: ..."), which engines show and runc's tests match.
+[[noreturn]] void throw_init_error(const SyncMsg& m);
 // The init and the exec child are clone3 copies of berth that allocate and
 // throw before they execve: safe only when no other thread of berth held a
 // lock (malloc's, the unwinder's) at the moment of the copy. Throws
