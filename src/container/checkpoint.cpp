@@ -375,12 +375,19 @@ void checkpoint(const CheckpointOptions& o) {
     }
     auto args = criu_dump_args(o, dumped, r.pid, r.rootfs, freezer,
                                cgroup_bind_mounts(r.spec, dirs, cgroups::host_is_unified(), v1_mountpoints()));
-    if (r.spec.process && r.spec.process->terminal && !o.pre_dump) {
+    const bool terminal = r.spec.process && r.spec.process->terminal && !o.pre_dump;
+    if (terminal) {
       auto more = terminal_dump_args(r.pid, images);
       args.insert(args.end(), more.begin(), more.end());
     }
-    const std::string log = apply_criu_config(args, criu_config_file(r.spec.annotations), work);
-    check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], log);
+    try {
+      const std::string log = apply_criu_config(args, criu_config_file(r.spec.annotations), work);
+      check_status(run_criu(criu, args, nullptr), std::string("criu ") + args[0], log);
+    } catch (...) {
+      // A failed dump leaves no terminal record behind to pass for a checkpoint's.
+      if (terminal) remove_terminal_record(images);
+      throw;
+    }
     if (o.leave_running || o.pre_dump) return;
   }
   // criu killed the tasks: the container is gone, as after runc's checkpoint.

@@ -1,6 +1,7 @@
 #include "berth/container/checkpoint_terminal.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -59,6 +60,8 @@ std::vector<std::string> terminal_dump_args(pid_t pid, const std::string& images
   if (console) args.insert(args.end(), {"--external", std::string("mnt[/dev/console]:") + kConsoleMountName});
   return args;
 }
+
+void remove_terminal_record(const std::string& images) { ::unlink((images + "/" + kRecord).c_str()); }
 
 RestoredTerminal terminal_for_restore(const std::string& images) {
   const std::string record = images + "/" + kRecord;

@@ -121,6 +121,12 @@ test_berth_checkpoint_criu_config_args() {
   echo "log-file=ann.log" >"$T/criu.conf"
   cfg --arg f "$T/criu.conf" '.annotations["org.criu.config"] = $f'
   run_detached "$ID"
+  # a failed dump leaves no terminal record in the image dir, and the container running
+  RC=0
+  rt --criu "$T/fake-criu" checkpoint --image-path "$T/img0" "$ID" >"$T/out" 2>&1 || RC=$?
+  assert_rc 1 "checkpoint with a failing criu"
+  assert_not_exists "$T/img0/berth-terminal"
+  assert_eq running "$(rt state "$ID" | jq -r .status)" "status after the failed dump"
   FAKE_DUMP=1 FAKE_ARGS="$T/dump-args" rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID"
   cat "$T/dump-args"
   assert_contains "$(cat "$T/dump-args")" "--config $T/criu.conf"
@@ -435,6 +441,12 @@ test_berth_checkpoint_terminal_criu_args() {
   local pid tty
   pid=$(rt state "$ID" | jq -r .pid)
   tty=$(python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print("tty[%x:%x]" % (s.st_rdev, s.st_dev))' "/proc/$pid/fd/0")
+  # a failed dump leaves no terminal record in the image dir, and the container running
+  RC=0
+  rt --criu "$T/fake-criu" checkpoint --image-path "$T/img0" "$ID" >"$T/out" 2>&1 || RC=$?
+  assert_rc 1 "checkpoint with a failing criu"
+  assert_not_exists "$T/img0/berth-terminal"
+  assert_eq running "$(rt state "$ID" | jq -r .status)" "status after the failed dump"
   FAKE_DUMP=1 FAKE_ARGS="$T/dump-args" rt --criu "$T/fake-criu" checkpoint --image-path "$T/img" "$ID"
   cat "$T/dump-args"
   assert_contains "$(cat "$T/dump-args")" "--external $tty"

@@ -16,6 +16,8 @@ namespace berth::container {
 
 // criu dump arguments for the terminal of the init PID; records them in IMAGES.
 std::vector<std::string> terminal_dump_args(pid_t pid, const std::string& images);
+// Removes the record terminal_dump_args wrote in IMAGES (the dump failed).
+void remove_terminal_record(const std::string& images);
 
 struct RestoredTerminal {
   // master: for the console socket once criu has restored the tasks; slave: close-on-exec
