@@ -65,6 +65,17 @@ NotifyListener NotifyListener::bind(const std::string& notify_dir, pid_t pid) {
   return l;
 }
 
+bool says_ready(std::string_view datagram) {
+  size_t at = 0;
+  while (at <= datagram.size()) {
+    size_t end = datagram.find('\n', at);
+    if (end == std::string_view::npos) end = datagram.size();
+    if (datagram.substr(at, end - at) == "READY=1") return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 void NotifyListener::forward_ready(const std::string& host) {
   if (!sock_ || host.empty()) return;
   std::string ready;
@@ -73,7 +84,7 @@ void NotifyListener::forward_ready(const std::string& host) {
     char buf[4096];
     ssize_t n;
     while (ready.empty() && (n = ::recv(sock_.get(), buf, sizeof buf, 0)) >= 0)
-      if (std::string_view(buf, static_cast<size_t>(n)).starts_with("READY=")) ready.assign(buf, static_cast<size_t>(n));
+      if (says_ready(std::string_view(buf, static_cast<size_t>(n)))) ready.assign(buf, static_cast<size_t>(n));
     if (ready.empty() && errno != EAGAIN && errno != EINTR) throw_errno("notify socket: recv");
   };
   while (ready.empty()) {

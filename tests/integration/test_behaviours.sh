@@ -943,7 +943,8 @@ test_keep_original_groups_annotation() {
 
 # systemd's sd_notify through the container (runc's notify_socket.go; crun's test_start.py
 # sd-notify-proxy): with NOTIFY_SOCKET set, the container gets NOTIFY_SOCKET=/run/notify/notify.sock,
-# and its READY=1 reaches the caller's socket, followed by MAINPID.
+# and the datagram with a READY=1 line reaches the caller's socket, followed by MAINPID; those
+# before it (a status, READY=0) do not.
 test_notify_socket_ready_forwarded() {
   command -v gcc >/dev/null || skip "gcc missing (builds the container's sd_notify sender)"
   command -v python3 >/dev/null || skip "python3 missing (the host's notify socket)"
@@ -953,13 +954,15 @@ test_notify_socket_ready_forwarded() {
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-int main(void) {
+int main(int argc, char **argv) {
   const char *path = getenv("NOTIFY_SOCKET");
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
   if (!path || fd < 0) return 2;
   strncpy(a.sun_path, path, sizeof a.sun_path - 1);
-  return sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&a, sizeof a) == 7 ? 0 : 1;
+  for (int i = 1; i < argc; i++) /* one datagram each */
+    if (sendto(fd, argv[i], strlen(argv[i]), 0, (struct sockaddr *)&a, sizeof a) < 0) return 1;
+  return 0;
 }
 EOF
   gcc -static -O2 -o "$BUNDLE/rootfs/sd-ready" "$T/ready.c" || skip "gcc -static failed"
@@ -970,18 +973,20 @@ s.bind(sys.argv[1])
 s.settimeout(10)
 with open(sys.argv[2] + ".tmp", "w") as out:
     for _ in range(2):
-        out.write(s.recv(4096).decode().strip() + "\n")
+        out.write(s.recv(4096).decode().strip().replace("\n", "|") + "\n")
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 ' "$T/host.sock" "$T/got" &
   track_pid $!
   wait_for_file "$T/host.sock"
-  set_sh 'echo "$NOTIFY_SOCKET"; /sd-ready && echo sent'
+  # not ready yet, then readiness with a status in the same datagram (what sd_notify sends)
+  set_sh 'echo "$NOTIFY_SOCKET"; /sd-ready STATUS=starting READY=0 "STATUS=up
+READY=1" && echo sent'
   NOTIFY_SOCKET="$T/host.sock" run_ctr "$ID"
   assert_rc 0
   assert_eq "/run/notify/notify.sock
 sent" "$OUT" "NOTIFY_SOCKET inside, READY sent"
   wait_for_file "$T/got" 10
-  assert_eq READY=1 "$(sed -n 1p "$T/got")" "first datagram"
+  assert_eq "STATUS=up|READY=1" "$(sed -n 1p "$T/got")" "first datagram (the ready one, as sent)"
   assert_match "$(sed -n 2p "$T/got")" '^MAINPID=[0-9]+$' "second datagram"
 }
 

@@ -9,6 +9,7 @@
 #include "error_of.hpp"
 
 #include "berth/container/exec_cgroup.hpp"
+#include "berth/container/notify_socket.hpp"
 #include "berth/linux/userns_maps.hpp"
 #include "berth/process/exec_check.hpp"
 #include "berth/process/listen_fds.hpp"
@@ -111,4 +112,16 @@ TEST_CASE("exec --cgroup: the sub-cgroup of the container's (runc's rules)") {
   CHECK(!error_of([&] { container::sub_cgroup(v2, {"cpu:x"}); }).empty());
   nlohmann::json sd = {{"driver", "systemd"}, {"cgroup", "/system.slice/berth-c.scope"}};
   CHECK(container::sub_cgroup(sd, {"x"}).at("dir") == "/sys/fs/cgroup/system.slice/berth-c.scope/x");
+}
+
+TEST_CASE("sd_notify readiness: a line READY=1 anywhere in the datagram, nothing else") {
+  using berth::container::says_ready;
+  CHECK(says_ready("READY=1"));
+  CHECK(says_ready("READY=1\n"));
+  CHECK(says_ready("STATUS=up\nREADY=1\nMAINPID=7"));
+  CHECK(!says_ready("READY=0"));
+  CHECK(!says_ready("STATUS=READY=1"));
+  CHECK(!says_ready("READY=10"));
+  CHECK(!says_ready("STATUS=starting"));
+  CHECK(!says_ready(""));
 }

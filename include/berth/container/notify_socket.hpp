@@ -1,13 +1,14 @@
 // systemd's sd_notify(3) through the container, as runc does it (notify_socket.go): with
 // NOTIFY_SOCKET in berth's environment at create, the container gets its state dir's
 // notify/ bind-mounted read-only at /run/notify and NOTIFY_SOCKET=/run/notify/notify.sock;
-// `start` (and `run`) listens on notify.sock and passes the container's READY=... datagram,
+// `start` (and `run`) listens on notify.sock and passes the container's READY=1 datagram,
 // as it came, then MAINPID=<init pid>, to the caller's NOTIFY_SOCKET (podman --sdnotify=container,
 // a systemd Type=notify unit running the runtime).
 #pragma once
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "berth/oci/spec.hpp"
 #include "berth/util/fd.hpp"
@@ -22,6 +23,11 @@ std::string notify_socket_host();
 // container with a mount namespace (the mount would be the host's otherwise): false if none.
 bool add_notify_socket(oci::Spec& spec, const std::string& notify_dir);
 
+// Whether a datagram to the notify socket says the service is ready: a line "READY=1" in it
+// (sd_notify may send STATUS=... and others in the same datagram, in any order; READY=0 or
+// another value is not readiness).
+bool says_ready(std::string_view datagram);
+
 class NotifyListener {
  public:
   NotifyListener() = default;
@@ -30,7 +36,8 @@ class NotifyListener {
   // before forward_ready runs).
   static NotifyListener bind(const std::string& notify_dir, pid_t pid);
   explicit operator bool() const { return bool(sock_); }
-  // Waits until the container sends READY=..., then forwards it and MAINPID=<pid> to `host`;
+  // Waits until the container sends READY=1 (says_ready), then forwards that datagram and
+  // MAINPID=<pid> to `host`;
   // returns, forwarding nothing, when the process ended without READY. Throws on a socket error.
   void forward_ready(const std::string& host);
 
