@@ -408,6 +408,26 @@ test_shim_containerd_restart() {
   assert_nothing_left
 }
 
+# containerd run as a systemd Type=notify unit has NOTIFY_SOCKET, which its shims inherit: it
+# is not the containers' (go-runc drops it for runc too). With it kept, berth would give every
+# container /run/notify and `start` would wait for a READY=1 that never comes.
+test_shim_drops_inherited_notify_socket() {
+  shim_env
+  stop_containerd
+  python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); time.sleep(120)' \
+    "$T/systemd-notify.sock" &
+  track_pid $!
+  wait_for_file "$T/systemd-notify.sock"
+  NOTIFY_SOCKET="$T/systemd-notify.sock" start_containerd
+  local start=$SECONDS
+  crun --rm "$SHIM_IMG" c1 sh -c 'echo "notify=[$NOTIFY_SOCKET]"; ls /run/notify 2>/dev/null | wc -l'
+  assert_eq 0 "$RC" "$ERR"
+  assert_eq "notify=[]
+0" "$OUT" "the container's NOTIFY_SOCKET and /run/notify"
+  [ $((SECONDS - start)) -lt 20 ] || fail "ctr run took $((SECONDS - start)) s (start waited for READY?)"
+  assert_nothing_left
+}
+
 test_shim_bad_input_on_the_socket() {
   shim_env
   crun -d "$SHIM_IMG" c1 sleep 600
