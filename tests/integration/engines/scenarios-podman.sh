@@ -153,6 +153,19 @@ p_bind_mount() {
   expect_eq written-inside "$OUT" "read through the :ro mount"
 }
 
+scenario podman userns p_userns "podman run --uidmap/--gidmap: ids mapped, -v binds writable and :ro as asked"
+p_userns() {
+  local map=(--uidmap 0:100000:65536 --gidmap 0:100000:65536)
+  mkdir -p "$S/ushare"
+  chown 100000:100000 "$S/ushare"
+  ok prun --rm "${map[@]}" -v "$S/ushare:/data" "$IMG" sh -c 'cat /proc/self/uid_map; echo in-userns > /data/f'
+  expect_match "$OUT" '^ *0 +100000 +65536' "uid_map inside"
+  expect_eq 100000 "$(stat -c %u "$S/ushare/f")" "owner on the host of a file written inside"
+  R prun --rm "${map[@]}" -v "$S/ushare:/data:ro" "$IMG" sh -c 'cat /data/f; echo x > /data/g'
+  [ "$RC" != 0 ] || fail "write to a :ro bind mount in a user namespace succeeded"
+  expect_eq in-userns "$OUT" "read through the :ro mount"
+}
+
 scenario podman tmpfs p_tmpfs "podman run --tmpfs /scratch:size=1m"
 p_tmpfs() {
   ok prun --rm --tmpfs /scratch:rw,size=1m "$IMG" sh -c 'grep " /scratch " /proc/mounts; echo x > /scratch/f && cat /scratch/f'
