@@ -86,6 +86,30 @@ ssize_t recv_retrying(int sock, msghdr* msg, void* buf, size_t len, int flags) {
   }
 }
 
+// One recvmsg into buf, with room for kMaxFds descriptors (received close-on-exec), every one of
+// which is kept in `fds_out` (else closed); `msg_flags` gets the message's flags. EINTR is
+// retried, and on a packet socket (`packets`) ECONNRESET too (recv_retrying).
+ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>* fds_out, int& msg_flags, bool packets) {
+  iovec iov{buf, len};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxFds * sizeof(int))];
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  if (packets) {
+    n = recv_retrying(sock, &msg, nullptr, 0, MSG_CMSG_CLOEXEC);
+  } else {
+    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+  }
+  if (n < 0) return n;
+  take_fds(msg, fds_out);
+  msg_flags = msg.msg_flags;
+  return n;
+}
+
 // Size of the next packet without taking it (MSG_PEEK|MSG_TRUNC: the real
 // length, whatever the buffer); 0 on EOF (every packet we send has >= 1 byte).
 size_t peek_packet_size(int sock) {
@@ -102,19 +126,13 @@ size_t recv_packet(int sock, std::vector<char>& buf, std::vector<UniqueFd>* fds_
     return 0;
   }
   buf.resize(size);
-  iovec iov{buf.data(), buf.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxFds * sizeof(int))];
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof cbuf;
-  ssize_t n = recv_retrying(sock, &msg, nullptr, 0, MSG_CMSG_CLOEXEC);
+  int flags = 0;
+  // Its fds are taken even when it was cut below: no fd may stay open unowned.
+  ssize_t n = recv_with_fds(sock, buf.data(), buf.size(), fds_out, flags, true);
   if (n < 0) throw_errno("receive sync message");
-  take_fds(msg, fds_out);  // even when cut below: no fd may stay open unowned
-  if (msg.msg_flags & MSG_TRUNC)
+  if (flags & MSG_TRUNC)
     throw Error("receive sync message: packet cut (" + std::to_string(n) + " of more bytes)");
-  if (msg.msg_flags & MSG_CTRUNC)
+  if (flags & MSG_CTRUNC)
     throw Error("receive sync message: more than " + std::to_string(kMaxFds) + " file descriptors, some lost");
   buf.resize(static_cast<size_t>(n));
   return static_cast<size_t>(n);
@@ -239,19 +257,10 @@ void send_fd(int sock, int fd, const std::string& name) { send_packet(sock, name
 // up to 4 KiB, the name that came with the fd is not needed.
 UniqueFd recv_fd(int sock) {
   char buf[4096];
-  iovec iov{buf, sizeof buf};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxFds * sizeof(int))];
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) throw_errno("console socket: receive");
   std::vector<UniqueFd> fds;
-  take_fds(msg, &fds);
+  int flags = 0;
+  ssize_t n = recv_with_fds(sock, buf, sizeof buf, &fds, flags, false);
+  if (n < 0) throw_errno("console socket: receive");
   if (n == 0 || fds.empty()) throw Error("console socket: no file descriptor received");
   return std::move(fds.front());
 }
