@@ -22,8 +22,9 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Spec& spec);
 // clone made here, by berth in the host's namespaces (added to `trees`): the init, root of
 // the container's user namespace, may not be able to reach the source (a parent directory
 // only the host's root may search; runc 1.1 passes such sources as fds too, crun uses
-// open_tree). Without the privilege for open_tree (rootless) nothing is added and the init
-// mounts by path as before.
+// open_tree). The init binds by path first (the kernel then locks the source's flags) and
+// attaches the clone only when that fails (rootfs.cpp mount_one). Without the privilege for
+// open_tree (rootless) nothing is added and the init mounts by path alone.
 void prepare_userns_bind_trees(const oci::Spec& spec, std::map<size_t, UniqueFd>& trees);
 
 // Attaches a prepared tree at target_fd (an O_PATH fd inside the rootfs).
