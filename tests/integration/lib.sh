@@ -441,6 +441,16 @@ _it_cleanup() {
     _it_leak "the template's /bin/busybox became $(stat -c '%a %u:%g' "$tpl_bb") (use mkbundle --copy before changing /bin)"
     chmod 755 "$tpl_bb"; chown 0:0 "$tpl_bb"
   fi
+  # 6. the host's /dev/null (a chown meant for a container's stdio or devices must never reach
+  #    it): changed during this test is a leak, put back as the run found it.
+  local dn_was dn_now
+  dn_was=$(cat "$IT_BASE/devnull.state" 2>/dev/null)
+  dn_now=$(stat -c '%a %u:%g %t:%T' /dev/null)
+  if [ -n "$dn_was" ] && [ "$dn_now" != "$dn_was" ]; then
+    _it_leak "the host's /dev/null became [$dn_now], was [$dn_was]"
+    read -r mode owner _ <<<"$dn_was"
+    chmod "$mode" /dev/null; chown "$owner" /dev/null
+  fi
   return 0
 }
 

@@ -39,6 +39,8 @@ RT_TIMEOUT=${RT_TIMEOUT:-10}
 RUN_ID=it$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 IT_BASE=/tmp/berth-$RUN_ID
 mkdir -m 0755 "$IT_BASE" "$IT_BASE/logs" || exit 2
+# The host's /dev/null as the run found it: lib.sh's cleanup reports a test that changed it.
+stat -c '%a %u:%g %t:%T' /dev/null >"$IT_BASE/devnull.state"
 export RUNTIME RUNTIME_NAME REPO RUN_ID IT_BASE RT_TIMEOUT
 
 echo "== integration tests: runtime $RUNTIME ($RUNTIME_NAME), run $RUN_ID${FILTER:+, filter /$FILTER/}"
