@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "berth/util/error.hpp"
+
 namespace berth::linux_ {
 namespace {
 
@@ -76,7 +78,8 @@ unsigned long propagation_flag(const std::string& name) {
 
 unsigned long mount_flags_of(const std::string& path) {
   struct statvfs st {};
-  if (::statvfs(path.c_str(), &st) < 0) return 0;
+  // An error, not "no flags": the lock rules would then keep nothing of the source's.
+  if (::statvfs(path.c_str(), &st) < 0) throw_errno("statvfs " + path);
   constexpr std::pair<unsigned long, unsigned long> kSt[] = {
       {ST_RDONLY, MS_RDONLY},   {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
       {ST_NOEXEC, MS_NOEXEC},   {ST_NOATIME, MS_NOATIME},       {ST_NODIRATIME, MS_NODIRATIME},

@@ -226,19 +226,16 @@ void mount_one(int rootfd, const oci::Mount& m, const RootfsContext& ctx, int pr
     // by remount_bind (the container's root could still clear them afterwards: see
     // docs/security.md).
     const bool idmapped = mf.idmap || !m.uidMappings.empty() || !m.gidMappings.empty();
-    bool from_tree = prepared_tree >= 0;
-    if (from_tree && !idmapped && ::mount(m.source.c_str(), fd_path(target.get()).c_str(), nullptr, f, nullptr) == 0)
-      from_tree = false;
-    else if (from_tree)
-      attach_tree(source_tree = prepared_tree, target.get(), dest);
-    else
+    if (prepared_tree < 0)
       do_mount(m.source, dest, fd_path(target.get()), nullptr, f, "");
+    else if (idmapped || ::mount(m.source.c_str(), fd_path(target.get()).c_str(), nullptr, f, nullptr) < 0)
+      attach_tree(source_tree = prepared_tree, target.get(), dest);
     // Any flag set or cleared besides MS_BIND|MS_REC means a remount of the new mount, whose
     // unnamed flags are then cleared (runc); with none the source's flags stay (mount(8)).
     unsigned long rf = mf.flags & ~(MS_REMOUNT);
     if (rf != 0 || mf.clear != 0) {
       UniqueFd mounted = reopen_mounted(rootfd, dest, target.get(), O_PATH, m.source, source_tree);
-      remount_bind(dest, fd_path(mounted.get()), rf, mf.clear, from_tree && !idmapped, m.source);
+      remount_bind(dest, fd_path(mounted.get()), rf, mf.clear, source_tree >= 0 && !idmapped, m.source);
     }
   } else {
     // A tmpfs over a directory of the image takes that directory's mode (all

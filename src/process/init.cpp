@@ -80,8 +80,11 @@ void throw_child_error(const SyncMsg& m) {
 }
 
 [[noreturn]] void throw_init_error(const SyncMsg& m) {
-  if (m.status == 126 || m.status == 127) throw ExecError("unable to start container process: " + m.payload, m.status);
-  throw Error("unable to start container process: error during container init: " + m.payload, m.code);
+  SyncMsg framed = m;
+  const bool exec = m.status == 126 || m.status == 127;  // runc frames an execve failure without "init"
+  framed.payload = std::string("unable to start container process: ") +
+                   (exec ? "" : "error during container init: ") + m.payload;
+  throw_child_error(framed);
 }
 
 void kill_and_reap(int pidfd, pid_t pid) {

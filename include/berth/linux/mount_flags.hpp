@@ -36,7 +36,8 @@ struct LockedRemount {
 };
 LockedRemount remount_over_locked(unsigned long want, unsigned long cleared, unsigned long source);
 
-// MS_* flags (ro, nosuid, nodev, noexec, the atime ones) of the mount that holds `path`.
+// MS_* flags (ro, nosuid, nodev, noexec, the atime ones) of the mount that holds `path`;
+// throws when it cannot be read.
 unsigned long mount_flags_of(const std::string& path);
 
 // MS_* flag for a propagation name ("rslave", "private", ...), 0 if unknown.
