@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "berth/cgroups/convert.hpp"
@@ -209,9 +210,17 @@ void v1_blkio(const std::map<std::string, std::string>& dirs, const oci::BlockIO
   if (!any) return;
   std::string d = need(dirs, "blkio");
   // CFQ's files, or BFQ's when the kernel has only BFQ (CFQ is gone since 5.0).
+  // Neither (no proportional I/O scheduler, e.g. mq-deadline only): a weight
+  // cannot be applied, and saying so beats "open blkio.bfq.weight: ENOENT".
   bool cfq = cgroup_file_exists(d, "blkio.weight");
   std::string weight_file = cfq ? "blkio.weight" : "blkio.bfq.weight";
   std::string weight_dev_file = cfq ? "blkio.weight_device" : "blkio.bfq.weight_device";
+  bool weighted = b.weight.value_or(0) ||
+                  std::any_of(b.weightDevice.begin(), b.weightDevice.end(), [](const auto& w) { return w.weight.value_or(0); });
+  if (weighted && !cfq && !cgroup_file_exists(d, weight_file))
+    throw Error(std::string("linux.resources.blockIO.") + (b.weight.value_or(0) ? "weight" : "weightDevice") +
+                ": the blkio controller has neither blkio.weight nor blkio.bfq.weight (no CFQ or BFQ I/O "
+                "scheduler on this host's kernel): cannot apply it");
   if (b.weight.value_or(0)) put(d, weight_file, std::to_string(*b.weight));
   if (b.leafWeight.value_or(0)) put(d, "blkio.leaf_weight", std::to_string(*b.leafWeight));
   for (const auto& w : b.weightDevice) {

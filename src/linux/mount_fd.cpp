@@ -91,4 +91,6 @@ void mask_with_null(int target, const std::string& desc) {
   if (move_mount_fd(tree.get(), target) < 0) throw_errno("bind /dev/null on " + desc + ": move_mount");
 }
 
+void close_host_nulls() { null_mounts().clear(); }
+
 }  // namespace berth::linux_

@@ -508,6 +508,7 @@ void finalize_rootfs(const oci::Spec& spec) {
         mask_with_null(fd.get(), "masked path " + p);
       }
     }
+    close_host_nulls();
   }
   for (const auto& m : spec.mounts) {
     if (!remounted_readonly_later(m)) continue;

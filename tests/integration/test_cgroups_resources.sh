@@ -123,6 +123,29 @@ test_cgroups_pids_and_blkio_values() {
   _cgres_need_v1 pids blkio
   _cgres_bundle
   cfg '.linux.resources.pids = {limit: 64} | .linux.resources.blockIO = {weight: 300}'
+  # (BFQ's weight file is not on the root cgroup: look in a new one)
+  local probe=/sys/fs/cgroup/blkio/$RUN_ID-probe weighted=""
+  mkdir "$probe"
+  [ -e "$probe/blkio.weight" ] || [ -e "$probe/blkio.bfq.weight" ] && weighted=1
+  rmdir "$probe"
+  if [ -z "$weighted" ]; then
+    # No CFQ or BFQ scheduler (e.g. mq-deadline only): the weight cannot be applied: refused,
+    # naming the field and why (runc: "open blkio.weight: no such file"), nothing left behind.
+    create_ctr "$ID" || true
+    assert_rc_nonzero "create with a blkio weight the host cannot apply"
+    if is_berth; then
+      assert_file_contains "$T/$ID.err" \
+        "linux.resources.blockIO.weight: the blkio controller has neither blkio.weight nor blkio.bfq.weight"
+    fi
+    assert_no_container "$ID"
+    assert_root_empty
+    _cgres_assert_no_cgroup
+    cfg 'del(.linux.resources.blockIO)'
+    create_ctr "$ID"
+    assert_eq 64 "$(_cgres_read pids pids.max)" "pids.max"
+    rt delete --force "$ID"
+    return 0
+  fi
   create_ctr "$ID"
   assert_eq 64 "$(_cgres_read pids pids.max)" "pids.max"
   local d f

@@ -13,7 +13,8 @@ _code_rss_kb() {
   [ -n "$exe" ] || fail "/proc/$1/exe has no name"
   out=$(awk -v exe="$exe" '
     /^[0-9a-f]+-[0-9a-f]+ / {
-      name = $0; sub(/^([^ ]+ +){5}/, "", name)
+      # five fields off, one by one (mawk, the default awk, has no {n} repetition)
+      name = $0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", name)
       on = ($2 ~ /x/ && name == exe); if (on) n++
     }
     on && /^Rss:/ {kb += $2}

@@ -30,5 +30,8 @@ void tmpfs_on_fd(int target, const std::string& desc, uint64_t attrs);
 void open_host_nulls(size_t n);
 // Attaches one of them on `target` (throws when none is left).
 void mask_with_null(int target, const std::string& desc);
+// Closes the clones no masked path used (paths the rootfs lacks, directories
+// masked with a tmpfs): the created init holds no fd it does not need.
+void close_host_nulls();
 
 }  // namespace berth::linux_
