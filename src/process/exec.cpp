@@ -1,26 +1,36 @@
-// `berth exec`: a clone3 child of berth that enters a running container.
+// `berth exec`: a process of berth's that enters a running container.
 //
-// Parent                                     Child (born in the container's pid ns)
+// Parent                                     Middle child (host pid ns)       Exec process
 //   open /proc/<init>/ns/*, check the init
-//   setns(pid) for children; clone3 ------>  not dumpable, parent-death signal, signals unblocked
-//   restore pid_for_children                 close every fd but stdio/preserved/sync/ns/console
-//   (born in a cgroup2 cgroup if it can)
-//   open v1 `tasks`, prlimit, oom_score_adj  wait for Go
-//   Go + tasks fds ---------------------->   write "0" to each (joins the v1 cgroups)
-//                                            setns user (then uid/gid 0), ipc, uts, net, cgroup, time, mnt
-//                                            setsid, pty in the container's /dev/pts, keyring
-//                                            chdir, find the executable (126/127 with the reason)
-//                                            seccomp (early without no_new_privs), bounding set,
-//                                            user, caps, umask, LSM labels, no_new_privs, seccomp
-//   <------------------------------ Ready    execve: the close-on-exec sync socket closes
+//   clone3 (born in a cgroup2 cgroup) ---->  not dumpable, parent-death signal,
+//                                            fds closed but stdio/preserved/sync/ns/console
+//                                            setns pid (for children), user (then uid/gid 0),
+//                                            ipc, uts, net, cgroup, time, mnt
+//                                            fork --------------------------> (in every namespace)
+//   <------------------------------ InitPid  report its pid, exit
+//   (a subreaper: the exec process is ours)
+//   open v1 `tasks`, prlimit, oom_score_adj
+//   Go + tasks fds -------------------------------------------------------->  write "0" to each (joins the v1 cgroups)
+//                                                                            setsid, pty in the container's /dev/pts, keyring
+//                                                                            chdir, find the executable (126/127 with the reason)
+//                                                                            seccomp (early without no_new_privs), bounding set,
+//                                                                            user, caps, umask, LSM labels, no_new_privs, seccomp
+//   <---------------------------------------------------------------- Ready  execve: the close-on-exec sync socket closes
 //   EOF: exec'ed; Error: report, reap
 //
-// An unprivileged berth (rootless) cannot join the container's pid namespace
-// from the host: setns(pid) needs CAP_SYS_ADMIN in berth's own user namespace.
-// Then the child is born outside, joins the container's user namespace (which
-// grants that right over the namespaces it owns), enters the pid namespace for
-// its children and forks the real exec process; it reports that process's pid
-// and exits, and berth, a subreaper, inherits it (as the init's double fork).
+// Why the middle child: a process becomes a member of a pid namespace only at its birth, and
+// from then on the container's processes see it. Born there before it has joined the mount
+// namespace, its /proc/<pid>/root and cwd would be the host's "/" for a moment, and a
+// container process with CAP_SYS_PTRACE (which being non-dumpable does not stop) could
+// reach the host's files through them, the runtime binary included (runc and crun fork
+// after joining too). So the middle child, invisible to the container, joins every
+// namespace first, and only its child is born in the container's pid namespace.
+// An unprivileged berth (rootless) joins the user namespace before the pid namespace
+// (which it owns); as root the pid namespace comes first (its owner need not be the
+// container's user namespace). The middle child's own oom_score_adj is inherited.
+//
+// A container without a pid namespace of its own shares the host's, which the exec
+// process cannot hide from: then a single child joins the namespaces after Go.
 #include "berth/process/exec.hpp"
 
 #include <fcntl.h>
@@ -102,10 +112,52 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   return out;
 }
 
-// Everything the child does between clone3 and execve. Throws on error; the
-// caller reports it to the parent.
+// Nothing of berth's past the preserved fds: the state dir lock, the host's
+// files. The fds still needed are close-on-exec.
+void close_berth_fds(const ExecConfig& cfg, int sync, const std::vector<linux_::JoinedNs>& joined) {
+  unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
+  std::vector<int> keep = {sync, cfg.console_socket};
+  for (const auto& ns : joined) keep.push_back(ns.fd.get());
+  keep.push_back(log::file_fd());
+  close_fds_except(linux_syscalls(), first, keep);
+}
+
+// Joins the container's namespaces (the pid namespace for our children only),
+// then its root: a joined mount namespace's, else the init's chroot.
+void join_container(const ExecConfig& cfg, std::vector<linux_::JoinedNs>& joined, bool pid_first) {
+  using T = oci::NamespaceType;
+  auto join = [&](linux_::JoinedNs& ns) {
+    linux_::join_namespace(ns);
+    ns.fd.reset();
+    if (ns.type == T::User) {
+      // Root of the container's user namespace: full capabilities there.
+      if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the container's user namespace");
+      if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the container's user namespace");
+    }
+  };
+  if (pid_first)
+    for (auto& ns : joined)
+      if (ns.type == T::Pid) join(ns);
+  bool mntns = false;
+  for (auto& ns : joined) {
+    if (!ns.fd) continue;
+    join(ns);
+    mntns = mntns || ns.type == T::Mount;
+  }
+  joined.clear();
+  if (!mntns) {
+    // No mount namespace of its own: the init chroot()ed into the rootfs; so do we.
+    // (Joining a mount namespace sets root and cwd to its "/" already.)
+    if (::chroot(cfg.rootfs.c_str()) < 0) throw_errno("chroot " + cfg.rootfs);
+  }
+  if (::chdir("/") < 0) throw_errno("chdir /");
+}
+
+// Everything the exec process does until execve. `entered`: the middle child
+// joined the namespaces already (see the top of this file). Throws on error;
+// the caller reports it to the parent.
 [[noreturn]] void exec_main(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined,
-                            bool die_with_parent) {
+                            bool die_with_parent, bool entered) {
   const oci::Process& proc = *cfg.process;
 
   // Not dumpable (inherited from the parent, and set again here): no process
@@ -126,13 +178,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   if (affinity && !affinity->initial.empty())
     linux_::apply_cpu_affinity(affinity->initial, "process.execCPUAffinity.initial");
 
-  // Nothing of berth's past the preserved fds: the state dir lock, the host's
-  // files. The fds still needed are close-on-exec.
-  unsigned first = 3 + static_cast<unsigned>(cfg.preserve_fds);
-  std::vector<int> keep = {sync, cfg.console_socket};
-  for (const auto& ns : joined) keep.push_back(ns.fd.get());
-  keep.push_back(log::file_fd());
-  close_fds_except(linux_syscalls(), first, keep);
+  close_berth_fds(cfg, sync, joined);
 
   std::vector<UniqueFd> tasks;
   SyncMsg go = recv_msg_fds(sync, &tasks);
@@ -140,27 +186,7 @@ std::vector<linux_::JoinedNs> open_init_namespaces(pid_t pid, const oci::Linux* 
   cgroups::join_self(tasks);  // v1: no global cgroup lock (see Manager::join)
   tasks.clear();
 
-  bool mntns = false;
-  for (auto& ns : joined) {
-    if (ns.type == oci::NamespaceType::Pid) {  // entered at birth (pid_for_children of the parent)
-      ns.fd.reset();
-      continue;
-    }
-    linux_::join_namespace(ns);
-    ns.fd.reset();
-    if (ns.type == oci::NamespaceType::User) {
-      // Root of the container's user namespace: full capabilities there.
-      if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the container's user namespace");
-      if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the container's user namespace");
-    }
-    mntns = mntns || ns.type == oci::NamespaceType::Mount;
-  }
-  if (!mntns) {
-    // No mount namespace of its own: the init chroot()ed into the rootfs; so do we.
-    // (Joining a mount namespace sets root and cwd to its "/" already.)
-    if (::chroot(cfg.rootfs.c_str()) < 0) throw_errno("chroot " + cfg.rootfs);
-  }
-  if (::chdir("/") < 0) throw_errno("chdir /");
+  if (!entered) join_container(cfg, joined, false);
 
   // A session of its own; with a terminal, a pty of the container's /dev/pts
   // becomes its controlling tty and stdio.
@@ -249,7 +275,7 @@ bool message_pending(int sock) {
 }
 
 // Per-process limits set from outside, with berth's privileges (see process_attrs.hpp).
-// oom_done: the middle child of the rootless path set it already (see enter_via_userns).
+// oom_done: the middle child of the rootless path set it already (see enter_container).
 void set_limits(pid_t pid, const oci::Process& proc, bool oom_done) {
   linux_::apply_rlimits(pid, proc.rlimits);
   if (!proc.oomScoreAdj || oom_done) return;
@@ -274,12 +300,14 @@ std::string describe_death(pid_t pid) {
   return "";
 }
 
-// The middle child of the rootless path: joins the container's user namespace
-// (root there), enters its pid namespace for children and forks. The middle
-// child reports the new pid and exits; the grandchild returns to exec_main
-// with the user and pid namespaces already done.
-void enter_via_userns(int sync, std::vector<linux_::JoinedNs>& joined, const oci::Process& proc) {
-  if (proc.oomScoreAdj) {
+// The middle child (see the top of this file): joins every namespace of the
+// container, forks the exec process into them, reports its pid and exits; the
+// exec process returns to exec_main with everything joined.
+void enter_container(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined, bool unprivileged) {
+  const oci::Process& proc = *cfg.process;
+  const pid_t berth = ::getppid();
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  if (unprivileged && proc.oomScoreAdj) {
     // Inherited by the fork below. Set here, where our /proc files may be ours for a moment:
     // this process lives outside the container's pid namespace, no container process can
     // see it, and the parent could not open the (non-dumpable) exec process's files.
@@ -287,19 +315,18 @@ void enter_via_userns(int sync, std::vector<linux_::JoinedNs>& joined, const oci
     linux_::write_oom_score_adj(0, *proc.oomScoreAdj);
     if (::prctl(PR_SET_DUMPABLE, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   }
-  for (auto& j : joined) {
-    if (j.type != oci::NamespaceType::User) continue;
-    linux_::join_namespace(j);
-    if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the container's user namespace");
-    if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the container's user namespace");
-  }
-  for (auto& j : joined)
-    if (j.type == oci::NamespaceType::Pid) linux_::join_namespace(j);
-  std::erase_if(joined, [](const linux_::JoinedNs& j) {
-    return j.type == oci::NamespaceType::User || j.type == oci::NamespaceType::Pid;
-  });
+  close_berth_fds(cfg, sync, joined);
+  join_container(cfg, joined, !unprivileged);
+  // Becoming root of a user namespace cleared the parent-death signal: set again, and
+  // berth may have gone in between.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  if (::getppid() != berth) ::_exit(1);
   pid_t g = ::fork();
-  if (g < 0) throw_errno("fork exec process into the container's pid namespace");
+  if (g < 0) {
+    if (errno == ENOMEM)  // a dying pid namespace: its init has exited
+      throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited", ENOMEM);
+    throw_errno("fork the exec process into the container's pid namespace");
+  }
   if (g > 0) {
     send_msg(sync, {SyncType::InitPid, 0, 0, std::to_string(g)});
     ::_exit(0);
@@ -349,59 +376,34 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   // container's pid namespace from birth, is not dumpable even for the
   // instant before it runs its first instruction.
   int was_dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-  const linux_::JoinedNs* pidns = nullptr;
-  const linux_::JoinedNs* userns = nullptr;
-  for (const auto& j : joined) {
-    if (j.type == oci::NamespaceType::Pid) pidns = &j;
-    if (j.type == oci::NamespaceType::User) userns = &j;
-  }
-  // See the top of this file.
-  const bool double_fork = pidns && userns && ::geteuid() != 0;
-  if (double_fork) {
-    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
-    pidns = nullptr;  // entered by the middle child, not here
-  }
-  // The pid namespace is entered for our children only (pid_for_children),
-  // then restored: the child is born inside it, berth itself stays where it is.
-  UniqueFd own_pidns;
-  if (pidns) {
-    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-    if (!own_pidns) throw_errno("open /proc/self/ns/pid");
-  }
+  bool has_pidns = false;
+  for (const auto& j : joined) has_pidns = has_pidns || j.type == oci::NamespaceType::Pid;
+  const bool unprivileged = ::geteuid() != 0;
+  // See the top of this file: the exec process is born only once every namespace is joined.
+  const bool double_fork = has_pidns;
+  if (double_fork && ::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) throw_errno("prctl PR_SET_CHILD_SUBREAPER");
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
   pid_t pid = -1;
   int pidfd = -1;
-  int err = 0;
-  const char* step = "clone3 exec process";
   // Born in the container's cgroup where clone3 can (cgroup v2, or a hybrid host's
   // unified hierarchy): no cgroup.procs write, which takes the global cgroup lock.
   UniqueFd cgfd = cgroup ? cgroup->clone_into_fd() : UniqueFd{};
   bool born = false;
-  if (pidns && ::setns(pidns->fd.get(), CLONE_NEWPID) < 0) {
-    err = errno;
-    step = "join the container's pid namespace";
-  } else {
-    if (cgfd) {
-      pid = sys::clone3_fork(CLONE_PIDFD | CLONE_INTO_CGROUP, &pidfd, static_cast<uint64_t>(cgfd.get()));
-      born = pid >= 0;
-    }
-    if (pid < 0) pid = sys::clone3_fork(CLONE_PIDFD, &pidfd);  // or refused: join after
-    if (pid < 0) err = errno;
+  if (cgfd) {
+    pid = sys::clone3_fork(CLONE_PIDFD | CLONE_INTO_CGROUP, &pidfd, static_cast<uint64_t>(cgfd.get()));
+    born = pid >= 0;
   }
+  if (pid < 0) pid = sys::clone3_fork(CLONE_PIDFD, &pidfd);  // or refused: join after
+  int err = errno;
   cgfd.reset();
   if (pid != 0 && was_dumpable > 0) ::prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
-  if (pid < 0) {
-    if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
-    if (pidns && (err == ENOMEM || err == EINVAL))  // a dying pid namespace: its init has exited
-      throw Error("container init (pid " + std::to_string(cfg.init_pid) + ") has exited", err);
-    throw_errno(step, err);
-  }
+  if (pid < 0) throw_errno("clone3 exec process", err);
   if (pid == 0) {
     sp.parent.reset();
     log::debug("child process in init(): setting up the exec process");  // before the log fd is closed
     try {
-      if (double_fork) enter_via_userns(sp.child.get(), joined, *cfg.process);
-      exec_main(cfg, sp.child.get(), joined, !double_fork);
+      if (double_fork) enter_container(cfg, sp.child.get(), joined, unprivileged);
+      exec_main(cfg, sp.child.get(), joined, !double_fork, double_fork);
     } catch (const std::exception& e) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
@@ -417,13 +419,6 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
     }
     ::_exit(1);
   }
-  if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) {
-    err = errno;
-    sys::pidfd_send_signal(pidfd, SIGKILL);
-    describe_death(pid);
-    ::close(pidfd);
-    throw_errno("restore pid namespace", err);
-  }
   sp.child.reset();
   joined.clear();
   ExecProcess ep{pid, UniqueFd(pidfd)};
@@ -435,7 +430,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   try {
     std::vector<UniqueFd> join_files = cgroup ? cgroup->join(pid, born) : std::vector<UniqueFd>{};
     if (cfg.join_host_groups) cfg.join_host_groups(pid);
-    set_limits(pid, *cfg.process, double_fork);
+    set_limits(pid, *cfg.process, double_fork && unprivileged);
     send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
     bool ready = false;
     for (;;) {

@@ -102,6 +102,40 @@ test_cve_2019_5736_exec_proc_pid_exe() {
   _cve_verdict
 }
 
+# A container process with CAP_SYS_PTRACE (no user namespace) watches /proc for new processes
+# and goes through /proc/<pid>/root of each. The exec process must not be visible in the
+# container's pid namespace while its root is still the host's: being non-dumpable does not
+# stop a holder of CAP_SYS_PTRACE (found by a later probe: berth's exec child was born in the
+# pid namespace, then waited for the parent's Go in the host's mount namespace, and the
+# container appended to the host's runtime binary through /proc/<child>/root). The host's
+# marker file must stay out of reach and the runtime copy unchanged.
+test_exec_process_root_hidden_from_ptrace() {
+  mkdir -p "$T/rtbin"
+  cp "$RUNTIME" "$T/rtbin/$RUNTIME_NAME"
+  RUNTIME=$T/rtbin/$RUNTIME_NAME
+  drop_exe_view_at_cleanup "$RUNTIME"
+  local hash0 mark=$T/host-only-marker i
+  hash0=$(sha256sum < "$RUNTIME")
+  echo host > "$mark"
+  mkbundle
+  add_bind "$T/shared" /shared
+  cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+  set_args sh -c 'touch /shared/armed; while :; do for p in /proc/[0-9]*; do
+      if [ -e "$p/root$0" ]; then echo "$p" >> /shared/seen; echo PWNED >> "$p/root$1"; fi
+    done; done' "$mark" "$RUNTIME"
+  run_detached "$ID"
+  assert_rc 0 "run the watcher"
+  wait_for_file "$T/shared/armed" 10 || fail "the watcher did not start"
+  for ((i = 0; i < 10; i++)); do
+    rt exec "$ID" true </dev/null >/dev/null 2>&1 || true
+    [ -e "$T/shared/seen" ] && break
+  done
+  rt delete --force "$ID"
+  [ ! -e "$T/shared/seen" ] || fail "the container reached the host's root through $(head -1 "$T/shared/seen")/root"
+  assert_eq "$hash0" "$(sha256sum < "$RUNTIME")" "the runtime binary's sha256"
+  assert_eq host "$(cat "$mark")" "the host's marker file"
+}
+
 # ------------------------------------------------------------ the binary's persistent view
 # As root, berth keeps one read-only overlayfs view of its binary in /run/berth/.exe
 # (linux/exe_view.hpp), made by the first create/run/exec and only verified by later ones.
