@@ -1,4 +1,5 @@
-// The init's steps (init_steps.hpp), one function each, in the order they run.
+// The init's steps (init_steps.hpp), one function each, in the order they run
+// (send_seccomp_fd serves both SendSeccompFdEarly and SendSeccompFd).
 // What a step does to the kernel goes through ctx.sys (the SyscallSeam); the
 // sync messages a step exchanges with the parent are its own.
 #include "berth/process/init_steps.hpp"
@@ -99,6 +100,13 @@ void reset_process(InitContext& ctx) {
   ctx.sys.umask(0);
   ctx.sys.unblock_signals();
   ctx.sys.exit_on_signals();
+}
+
+// runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
+// final ones (set after the cgroup, whose cpuset would reset it); without final
+// ones, on every CPU of its cpuset (not the caller's narrower affinity: runc).
+void initial_cpu_affinity(InitContext& ctx) {
+  ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->initial, "process.execCPUAffinity.initial");
 }
 
 // Every fd berth had open but the few the init still needs (the state dir lock
@@ -232,34 +240,13 @@ void terminal(InitContext& ctx) {
 // A fresh session keyring: the host's keys stay out.
 void session_keyring(InitContext& ctx) { ctx.sys.join_session_keyring(ctx.cfg.id); }
 
-// HOME from the container's /etc/passwd when the environment has none, and the
-// executable found now, so that `create` fails with the reason (126/127).
-// After the user switch and the cwd: the executable is found and checked with
-// the container user's permissions, so that one it may not run is an error of
-// create (127/126 and the reason), not a surprise at start.
-void find_executable(InitContext& ctx) {
-  const oci::Process& proc = proc_of(ctx);
-  // The init execs the process itself: our pid is the process's, as it sees it.
-  ctx.env = with_listen_env(with_home(proc.env, proc.user.uid), ctx.cfg.listen, ctx.cfg.listen.count ? ::getpid() : 0);
-  ctx.target = process::find_executable(proc.args.at(0), ctx.env);
-  if (!ctx.target.error.empty()) throw ExecError(ctx.target.error, ctx.target.status);
-}
-
 // Set on the init itself: all three survive execve. Before the capabilities
 // go (a real-time policy and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN)
 // and before a seccomp filter could forbid the calls.
 void set_personality(InitContext& ctx) { ctx.sys.set_personality(*linux_of(ctx).personality); }
 void set_scheduler(InitContext& ctx) { ctx.sys.set_scheduler(*proc_of(ctx).scheduler); }
 void set_io_priority(InitContext& ctx) { ctx.sys.set_io_priority(*proc_of(ctx).ioPriority); }
-// After the cgroup is joined: the kernel relates the nodes to the cpuset's mems.
-void set_memory_policy(InitContext& ctx) { ctx.sys.set_memory_policy(*linux_of(ctx).memoryPolicy); }
-
-// runtime-spec 1.2: the set-up runs on the initial CPUs, the process on the
-// final ones (set after the cgroup, whose cpuset would reset it); without final
-// ones, on every CPU of its cpuset (not the caller's narrower affinity: runc).
-void initial_cpu_affinity(InitContext& ctx) {
-  ctx.sys.set_cpu_affinity(proc_of(ctx).execCPUAffinity->initial, "process.execCPUAffinity.initial");
-}
+// The process's own CPUs (see initial_cpu_affinity).
 void final_cpu_affinity(InitContext& ctx) {
   const auto& affinity = proc_of(ctx).execCPUAffinity;
   if (affinity && !affinity->final.empty())
@@ -267,6 +254,8 @@ void final_cpu_affinity(InitContext& ctx) {
   else
     ctx.sys.reset_cpu_affinity();
 }
+// After the cgroup is joined: the kernel relates the nodes to the cpuset's mems.
+void set_memory_policy(InitContext& ctx) { ctx.sys.set_memory_policy(*linux_of(ctx).memoryPolicy); }
 
 // The heavy part of the set-up is over: give back the heap it left, before a
 // filter might forbid madvise or brk.
@@ -281,8 +270,10 @@ void trim_heap(InitContext& ctx) {
 // capabilities go (as runc does).
 void seccomp_early(InitContext& ctx) { ctx.notify = ctx.sys.load_seccomp(*ctx.cfg.seccomp); }
 
-// The bounding set, then process.user, keeping the permitted set across the
-// uid change (set_capabilities then sets all five).
+// Three things, in this order: process.cwd entered while still root (enter_cwd tries
+// again as the user), the bounding set (needs CAP_SETPCAP, which the uid change may
+// take), then process.user, keeping the permitted set across the uid change
+// (set_capabilities then sets all five).
 void switch_user(InitContext& ctx) {
   const oci::Process& proc = proc_of(ctx);
   // The cwd entered while still root (runc): one only root can reach stays the cwd.
@@ -305,6 +296,18 @@ void enter_cwd(InitContext& ctx) {
       throw_errno("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed", err);
   }
   ctx.sys.umask(proc.user.umask.value_or(022));
+}
+
+// HOME from the container's /etc/passwd when the environment has none, LISTEN_*, and
+// process.args[0] found now, after the user switch, the capabilities and the cwd: it is
+// checked with the container user's permissions, so that one it may not run is an error
+// of create (127/126 and the reason), not a surprise at start.
+void find_executable(InitContext& ctx) {
+  const oci::Process& proc = proc_of(ctx);
+  // The init execs the process itself: our pid is the process's, as it sees it.
+  ctx.env = with_listen_env(with_home(proc.env, proc.user.uid), ctx.cfg.listen, ctx.cfg.listen.count ? ::getpid() : 0);
+  ctx.target = process::find_executable(proc.args.at(0), ctx.env);
+  if (!ctx.target.error.empty()) throw ExecError(ctx.target.error, ctx.target.status);
 }
 
 void lsm_labels(InitContext& ctx) { ctx.sys.lsm_labels(proc_of(ctx)); }
@@ -343,6 +346,8 @@ void await_start(InitContext& ctx) {
   if (!ctx.sys.await_start(ctx.cfg.exec_fifo, drop_pages)) ::_exit(1);
 }
 
+// runtime-spec: after `start`, before the user's program. They run in the container
+// as the process's user, with its capabilities and under its seccomp filter.
 void start_hooks(InitContext& ctx) {
   try {
     auto state = nlohmann::json::parse(ctx.hook_state);
@@ -388,7 +393,6 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::NewSession: return new_session(ctx);
     case InitStep::Terminal: return terminal(ctx);
     case InitStep::SessionKeyring: return session_keyring(ctx);
-    case InitStep::FindExecutable: return find_executable(ctx);
     case InitStep::SetPersonality: return set_personality(ctx);
     case InitStep::SetScheduler: return set_scheduler(ctx);
     case InitStep::SetIoPriority: return set_io_priority(ctx);
@@ -399,6 +403,7 @@ void run_init_step(InitStep step, InitContext& ctx) {
     case InitStep::SwitchUser: return switch_user(ctx);
     case InitStep::SetCapabilities: return set_capabilities(ctx);
     case InitStep::EnterCwd: return enter_cwd(ctx);
+    case InitStep::FindExecutable: return find_executable(ctx);
     case InitStep::LsmLabels: return lsm_labels(ctx);
     case InitStep::NoNewPrivs: return no_new_privs(ctx);
     case InitStep::OutliveParent: return outlive_parent(ctx);

@@ -5,6 +5,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -410,4 +411,80 @@ TEST_CASE("plan: every combination keeps the lists' order and the invariants") {
                    (CLONE_NEWCGROUP | CLONE_NEWTIME)) == 0);
           }
   CHECK(n == 2 * 8 * 4 * 2 * 2);
+}
+
+TEST_CASE("plan: the parent records the init and writes its maps and limits before Go") {
+  // Positions in the full list: every plan keeps its order (see in_order above).
+  const auto& all = process::parent_steps();
+  auto at = [&](ParentStep s) { return std::find(all.begin(), all.end(), s) - all.begin(); };
+  // Until Go the init dies with berth; after it, delete --force must find it in creating.json.
+  CHECK(at(ParentStep::RecordInit) < at(ParentStep::SendGo));
+  // The init becomes root of its user namespace, and lives under its limits, right after Go.
+  CHECK(at(ParentStep::WriteIdMaps) < at(ParentStep::SendGo));
+  CHECK(at(ParentStep::SetLimits) < at(ParentStep::SendGo));
+  // What is recorded is the init's pid, not the middle child's of a double fork.
+  CHECK(at(ParentStep::AdoptInit) < at(ParentStep::RecordInit));
+  // berth is back in its own pid namespace before it does anything else.
+  CHECK(at(ParentStep::RestorePidNamespace) == at(ParentStep::Clone) + 1);
+  // v1 as root: made while the init mounts, i.e. after Go, before the init is told to join.
+  CHECK(at(ParentStep::SendGo) < at(ParentStep::MakeCgroup));
+  CHECK(at(ParentStep::MakeCgroup) < at(ParentStep::SendCgroupJoined));
+}
+
+TEST_CASE("plan: the parent's and the init's steps exchange the same messages in the same order") {
+  // The sync messages each step sends or receives, in the order it does (both sides
+  // written as the messages on the wire). A step out of place on one side would hang
+  // both or break the protocol.
+  auto parent_msgs = [](const process::InitPlan& p) {
+    std::vector<std::string> out;
+    for (ParentStep s : p.parent) switch (s) {
+        case ParentStep::AdoptInit: out.push_back("InitPid"); break;
+        case ParentStep::SendGo: out.push_back("Go"); break;
+        case ParentStep::SendCgroupJoined: out.push_back("CgroupJoined"); break;
+        case ParentStep::ServeHooks: out.insert(out.end(), {"RunHooks", "HooksDone"}); break;
+        case ParentStep::ForwardSeccompFd: out.push_back("SeccompFd"); break;
+        case ParentStep::AwaitReady: out.push_back("Ready"); break;
+        default: break;
+      }
+    return out;
+  };
+  auto init_msgs = [](const process::InitPlan& p) {
+    std::vector<std::string> out;
+    for (InitStep s : p.init) switch (s) {
+        case InitStep::ForkIntoPidNamespace: out.push_back("InitPid"); break;
+        case InitStep::AwaitGo: out.push_back("Go"); break;
+        case InitStep::JoinCgroup: out.push_back("CgroupJoined"); break;
+        case InitStep::CreateHooks: out.insert(out.end(), {"RunHooks", "HooksDone"}); break;
+        case InitStep::SendSeccompFdEarly:
+        case InitStep::SendSeccompFd: out.push_back("SeccompFd"); break;
+        case InitStep::ReportReady: out.push_back("Ready"); break;
+        default: break;
+      }
+    return out;
+  };
+  const std::vector<std::function<void(nlohmann::json&)>> edits = {
+      {},
+      [](nlohmann::json& j) { add_ns(j, "user"); },
+      [](nlohmann::json& j) { add_ns(j, "user", "/proc/1/ns/user"); },
+      [](nlohmann::json& j) { j["hooks"]["createRuntime"] = {{{"path", "/bin/true"}}}; },
+      [](nlohmann::json& j) { j["process"]["noNewPrivileges"] = false; },
+  };
+  for (const auto& edit : edits)
+    for (bool notify : {false, true}) {
+      auto p = plan(spec_with(edit), host(), PlanOptions{false, true, notify});
+      CHECK(parent_msgs(p) == init_msgs(p));
+      CHECK(init_msgs(p).back() == "Ready");
+    }
+}
+
+TEST_CASE("plan: dumpable until Go only for an unprivileged parent that writes the maps") {
+  // A joined user namespace (its maps exist) or a root parent: never dumpable in it.
+  for (bool root : {false, true})
+    for (const char* path : {"", "/proc/1/ns/user"}) {
+      auto p = plan(spec_with([&](nlohmann::json& j) { add_ns(j, "user", path); }, !root),
+                    host(CgroupHost::V2, root, !root));
+      CAPTURE(root);
+      CAPTURE(path);
+      CHECK(p.dumpable_until_go == (p.has(ParentStep::WriteIdMaps) && !root));
+    }
 }

@@ -408,3 +408,37 @@ TEST_CASE("init steps: terminating signals end the init from the start of the se
   CHECK(before(plain.sys, "exit_on_signals", "join_cgroup"));
   CHECK(before(plain.sys, "exit_on_signals", "load_seccomp"));
 }
+
+TEST_CASE("init steps: linux.sysctl in the container's /proc, before the read-only paths") {
+  Run r;
+  run(r, [](nlohmann::json& j) { j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}}; });
+  const auto& s = r.sys;
+  INFO(nlohmann::json(s.calls).dump());
+  CHECK(before(s, "pivot_root", "sysctl"));
+  CHECK(before(s, "sysctl", "finalize_rootfs"));  // /proc/sys is usually read-only then
+}
+
+TEST_CASE("init steps: namespaces given by path are joined before anything is made in them") {
+  Run r;
+  run(r, [](nlohmann::json& j) {
+    j["hostname"] = "box";
+    for (auto& ns : j["linux"]["namespaces"])
+      if (ns["type"] == "uts" || ns["type"] == "mount") ns["path"] = "/proc/1/ns/" + ns["type"].get<std::string>();
+  });
+  const auto& s = r.sys;
+  INFO(nlohmann::json(s.calls).dump());
+  CHECK(before(s, "setns ", "set_hostname"));
+  CHECK(before(s, "setns ", "bind_rootfs"));
+}
+
+TEST_CASE("init steps: the executable is found as the container's user, before Ready") {
+  Run r;
+  run(r);
+  auto at = [&](const char* n) { return std::find(r.steps.begin(), r.steps.end(), n) - r.steps.begin(); };
+  REQUIRE(at("find_executable") < static_cast<long>(r.steps.size()));
+  // With the user's permissions and in its cwd (a relative args[0]); a failure is create's (126/127).
+  CHECK(at("switch_user") < at("find_executable"));
+  CHECK(at("set_capabilities") < at("find_executable"));
+  CHECK(at("enter_cwd") < at("find_executable"));
+  CHECK(at("find_executable") < at("report_ready"));
+}

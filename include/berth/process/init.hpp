@@ -39,7 +39,8 @@ struct InitConfig {
   int console_socket = -1;     // connected --console-socket, or -1
   int exec_fifo = -1;          // the exec fifo, opened O_RDWR: the init blocks reading it
   HookOutput hook_io;          // createContainer/startContainer hooks' output files (hooks.hpp)
-  const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded last by the init
+  const linux_::SeccompFilter* seccomp = nullptr;  // compiled by the parent; loaded by the init last
+                                                   // (before the user switch without no_new_privs)
   // Hierarchy mount point -> container cgroup dir, for cgroup mounts without a cgroupns.
   std::map<std::string, std::string> cgroup_dirs;
   // Host cgroup v1 hierarchy mount point -> its super options (linux/rootfs.hpp).

@@ -42,23 +42,25 @@ enum class InitStep : uint8_t {
   JoinUserNamespace,   // a user namespace given by path: setns, its root, then unshare the rest in it
   ForkIntoPidNamespace,  // double fork: the middle child reports the init's pid (-> InitPid) and exits
   DieWithParent,       // PR_SET_PDEATHSIG SIGKILL: no half-made container outlives berth
-  HideFromContainer,   // not dumpable (or only after Go, see InitPlan::dumpable_until_go)
+  HideFromContainer,   // not dumpable; or, with InitPlan::dumpable_until_go, dumpable until Go
   ResetProcess,        // umask 0, no blocked signals
   InitialCpuAffinity,  // process.execCPUAffinity.initial, before the cgroup is joined
   CloseHostFds,        // every fd of berth's but the few the init needs
   UnshareEarly,        // the namespaces clone3 left to the init (overlaps the parent's work)
-  AwaitGo,             // <- Go: id maps, rlimits and oom_score_adj are written
+  AwaitGo,             // <- Go: id maps, rlimits and oom_score_adj are written; not dumpable now
   JoinNamespaces,      // setns into the namespaces given by path
-  BecomeUsernsRoot,    // uid/gid 0 of the new user namespace
+  BecomeUsernsRoot,    // uid/gid 0 of the new user namespace; the parent-death signal set again
   UnshareTime,         // a new time namespace and its offsets
   SetHostname,         // hostname and domainname
   BindRootfs,          // root propagation, rbind of the rootfs onto itself
   MountBeforeCgroup,   // config.json's mounts before the first cgroup mount
-  JoinCgroup,          // <- CgroupJoined: write "0" into the v1 tasks files; unshare cgroupns
+  JoinCgroup,          // <- CgroupJoined: write "0" into the v1 tasks files; then the new cgroup
+                       // namespace (rooted at the cgroup just joined)
   MountAfterCgroup,    // the first cgroup mount and those after it
   MakeDevices,         // default devices, linux.devices, /dev symlinks, /dev/console
   MakeCwd,             // process.cwd inside the rootfs
-  CreateHooks,         // -> RunHooks, <- HooksDone (prestart, createRuntime); createContainer
+  CreateHooks,         // the create operation's hooks, before pivot_root: -> RunHooks (the parent
+                       // runs prestart, createRuntime), <- HooksDone; createContainer here
   PivotRoot,           // pivot_root(".", ".") (or MS_MOVE + chroot with --no-pivot)
   Chroot,              // no mount namespace: chroot into the rootfs
   Sysctl,              // linux.sysctl
@@ -71,11 +73,13 @@ enum class InitStep : uint8_t {
   SetIoPriority,       // process.ioPriority: ioprio_set
   FinalCpuAffinity,    // process.execCPUAffinity.final: the process's own
   SetMemoryPolicy,     // linux.memoryPolicy: set_mempolicy, after the cgroup (cpuset.mems)
-  TrimHeap,            // give back the set-up's heap before a filter could forbid it
+  TrimHeap,            // give back the set-up's heap before a filter could forbid it (and format
+                       // report_ready's --debug line before it)
   SeccompEarly,        // without no_new_privs seccomp needs CAP_SYS_ADMIN: before the caps go
   SendSeccompFdEarly,  // -> SeccompFd right after SeccompEarly: nothing runs under a filter
                        // whose notify fd no agent has yet (its syscalls would wait for ever)
-  SwitchUser,          // cwd entered as root, bounding set, then process.user (keeping the permitted caps)
+  SwitchUser,          // cwd entered as root, bounding set, then process.user (keeping the permitted
+                       // caps); the parent-death signal set again
   SetCapabilities,     // the five capability sets
   EnterCwd,            // chdir process.cwd as the user, process.user.umask
   FindExecutable,      // HOME, process.args[0] found as the user (126/127 reported to the parent)
@@ -84,10 +88,10 @@ enum class InitStep : uint8_t {
   OutliveParent,       // PR_SET_PDEATHSIG 0: set-up is over (before Ready, before a filter forbids prctl)
   SeccompLate,         // seccomp, the last thing that changes what the process may do
   SendSeccompFd,       // -> SeccompFd right after SeccompLate: the notify fd, for linux.seccomp.listenerPath
-  ReportReady,         // -> Ready; the init outlives berth from here on
+  ReportReady,         // -> Ready, the sync socket closed: `create` returns (status "created")
   AwaitStart,          // blocks on the exec fifo until `berth start`
-  StartHooks,          // startContainer hooks
-  Exec,                // execve process.args
+  StartHooks,          // startContainer hooks (as the process's user, under its filter)
+  Exec,                // execve process.args (`berth start` then runs poststart)
 };
 
 // The parent's side of the same protocol, in order (see parent_steps()).
