@@ -28,6 +28,7 @@
 #include "berth/linux/caps.hpp"
 #include "berth/linux/idmap_mount.hpp"
 #include "berth/linux/lsm.hpp"
+#include "berth/linux/namespaces.hpp"
 #include "berth/linux/proc_tree.hpp"
 #include "berth/linux/rootfs.hpp"
 #include "berth/linux/process_attrs.hpp"
@@ -420,6 +421,7 @@ Created create(const CreateOptions& given) {
   UniqueFd pidfd_sock;
   if (!o.pidfd_socket.empty()) pidfd_sock = connect_pidfd_socket(o.pidfd_socket);
   Bundle b = load_bundle(o);
+  linux_::check_joined_namespaces(b.spec);
   StateDir dir = StateDir::create(o.root, o.id);
   Creation c(o, b, dir);
   try {

@@ -22,12 +22,19 @@ UniqueFd open_dev(int rootfd) {
   return mkdir_all_in_root(rootfd, "/dev");
 }
 
-[[noreturn]] void in_the_way(const std::string& path, const struct stat& st) {
+[[noreturn]] void in_the_way(const std::string& path, const struct stat& st, const char* why) {
   std::string what = S_ISLNK(st.st_mode) ? "a symlink" : S_ISDIR(st.st_mode) ? "a directory" : "another file";
-  throw Error("device " + path + ": " + what +
-                  " is in the way in the container's rootfs (/dev is not a mount of the container): "
-                  "refusing to replace it in the image",
+  throw Error("device " + path + ": " + what + " is in the way in the container's rootfs (" + why +
+                  "): refusing to replace it",
               EEXIST);
+}
+
+// The node the config asks for: its file type bits.
+mode_t node_type(const oci::Device& dev) {
+  if (dev.type == "c" || dev.type == "u") return S_IFCHR;
+  if (dev.type == "b") return S_IFBLK;
+  if (dev.type == "p") return S_IFIFO;
+  throw Error("device " + dev.path + ": unknown type \"" + dev.type + "\"");
 }
 }  // namespace
 
@@ -59,18 +66,25 @@ void DeviceMaker::create(const oci::Device& dev) {
     if (!target) throw_errno("open " + dev.path + " in container rootfs");
     struct stat st {};
     if (::fstat(target.get(), &st) < 0) throw_errno("stat " + dev.path);
-    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) in_the_way(dev.path, st);
-    // The source is the host's node (host /dev, before pivot_root).
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      in_the_way(dev.path, st, "a device is bound onto a file or a node");
+    // The source is the host's node (host /dev, before pivot_root): that very device,
+    // never whatever file the host has at the path.
     UniqueFd src(::open(dev.path.c_str(), O_PATH | O_CLOEXEC));
     if (!src) throw_errno("open host device " + dev.path);
+    struct stat host {};
+    if (::fstat(src.get(), &host) < 0) throw_errno("stat host device " + dev.path);
+    const mode_t type = node_type(dev);
+    const dev_t rdev = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
+    if ((host.st_mode & S_IFMT) != type || (type != S_IFIFO && host.st_rdev != rdev))
+      throw Error("device " + dev.path + ": the host's " + dev.path + " is not the device the config names (" +
+                      dev.type + " " + std::to_string(dev.major) + ":" + std::to_string(dev.minor) +
+                      "): refusing to bind it into the container",
+                  EINVAL);
     bind_fd(src.get(), target.get(), "device " + dev.path, false, 0);
     return;
   }
-  mode_t type;
-  if (dev.type == "c" || dev.type == "u") type = S_IFCHR;
-  else if (dev.type == "b") type = S_IFBLK;
-  else if (dev.type == "p") type = S_IFIFO;
-  else throw Error("device " + dev.path + ": unknown type \"" + dev.type + "\"");
+  const mode_t type = node_type(dev);
   mode_t perm = dev.fileMode ? (*dev.fileMode & 07777) : 0666;
   if (base.empty()) throw Error("device path \"" + dev.path + "\" is not a file path");
   bool in_dev = parent == "/dev";
@@ -78,25 +92,34 @@ void DeviceMaker::create(const oci::Device& dev) {
   if (!in_dev) other = mkdir_all_in_root(rootfd_, parent);
   int dir = in_dev ? dev_.get() : other.get();
   dev_t rdev = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
+  bool existed = false;
   if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) {
     if (errno != EEXIST) throw_errno("mknod " + dev.path);
     struct stat st {};
     if (::fstatat(dir, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("stat " + dev.path);
-    if (!fresh_) {
-      // The image's /dev (or a bound host directory): keep the same node, refuse anything else.
-      if ((st.st_mode & S_IFMT) == type && st.st_rdev == rdev) return;
-      in_the_way(dev.path, st);
+    // Only in our own fresh /dev (a tmpfs no one else has) is a node made again or
+    // given the config's mode and owner. In the image's /dev, a bound host directory,
+    // or anywhere outside /dev (linux.devices may name any path) the same node stays
+    // as it is and anything else is refused.
+    const bool same = (st.st_mode & S_IFMT) == type && st.st_rdev == rdev;
+    struct stat d {}, fresh {};
+    const bool ours = fresh_ && ::fstat(dir, &d) == 0 && ::fstat(dev_.get(), &fresh) == 0 && d.st_dev == fresh.st_dev;
+    if (!ours) {
+      if (same) return;
+      in_the_way(dev.path, st, fresh_ ? "not in the container's own /dev" : "/dev is not a mount of the container");
     }
-    // Our own fresh /dev: replace it, never follow it.
-    if (::unlinkat(dir, base.c_str(), 0) < 0) throw_errno("replace " + dev.path);
-    if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) throw_errno("mknod " + dev.path);
+    if (!same) {
+      if (::unlinkat(dir, base.c_str(), 0) < 0) throw_errno("replace " + dev.path);
+      if (::mknodat(dir, base.c_str(), type | perm, rdev) < 0) throw_errno("mknod " + dev.path);
+    }
+    existed = same;
   }
   // mknod is subject to the umask and drops set-ID bits: set the exact mode asked for.
-  if (umask_ != 0 || (perm & 07000) != 0 || !in_dev)
+  if (umask_ != 0 || (perm & 07000) != 0 || !in_dev || existed)
     if (::fchmodat(dir, base.c_str(), perm, 0) < 0) throw_errno("chmod " + dev.path);
   uid_t uid = static_cast<uid_t>(dev.uid.value_or(0));
   gid_t gid = static_cast<gid_t>(dev.gid.value_or(0));
-  if (uid != uid_ || gid != gid_ || setgid_dir_ || !in_dev)
+  if (uid != uid_ || gid != gid_ || setgid_dir_ || !in_dev || existed)
     if (::fchownat(dir, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + dev.path);
 }
 

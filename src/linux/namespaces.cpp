@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 #include <sstream>
 
@@ -24,6 +25,50 @@ std::vector<JoinedNs> open_joined_namespaces(const oci::Linux& linux) {
     }
   }
   return out;
+}
+
+namespace {
+
+bool same_inode(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) < 0 || ::stat(b.c_str(), &sb) < 0) return false;  // open_joined_namespaces reports it
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// What of the config needs a namespace of the container's own of this type.
+std::string needs_own(const oci::Spec& spec, oci::NamespaceType t) {
+  using T = oci::NamespaceType;
+  const oci::Linux& l = *spec.linux;
+  for (const auto& [key, value] : l.sysctl) {
+    const bool net = key.rfind("net.", 0) == 0, ipc = oci::is_ipc_sysctl(key);
+    if ((t == T::Network && net) || (t == T::Ipc && ipc) || (t == T::Uts && key == "kernel.domainname"))
+      return "linux.sysctl \"" + key + "\"";
+  }
+  if (t == T::Network && !l.netDevices.empty()) return "linux.netDevices";
+  if (t == T::Uts && !spec.hostname.empty()) return "hostname";
+  if (t == T::Uts && !spec.domainname.empty()) return "domainname";
+  return {};
+}
+
+}  // namespace
+
+void check_joined_namespaces(const oci::Spec& spec) {
+  using T = oci::NamespaceType;
+  if (!spec.linux) return;
+  const auto& nss = spec.linux->namespaces;
+  for (size_t i = 0; i < nss.size(); ++i) {
+    const auto& ns = nss[i];
+    if (ns.path.empty() || (ns.type != T::Mount && ns.type != T::Network && ns.type != T::Ipc && ns.type != T::Uts))
+      continue;
+    if (!same_inode(ns.path, std::string("/proc/self/ns/") + oci::namespace_proc_name(ns.type))) continue;
+    const std::string where = "config.json: linux.namespaces[" + std::to_string(i) + "]: the " +
+                              oci::namespace_name(ns.type) + " namespace " + ns.path + " is berth's own";
+    if (ns.type == T::Mount)
+      throw Error(where + ": the container's root file system would be set up and pivot_root'ed in it; refused");
+    if (std::string what = needs_own(spec, ns.type); !what.empty())
+      throw Error(where + ": " + what + " would change it (not allowed in the host's " + oci::namespace_name(ns.type) +
+                  " namespace)");
+  }
 }
 
 int new_namespace_flags(const oci::Linux& linux) {

@@ -391,6 +391,22 @@ void mount_entry(int rootfd, size_t index, const RootfsContext& ctx) {
   mount_one(rootfd, ctx.spec->mounts.at(index), ctx, tree);
 }
 
+// The console's mount point, made without following any symlink: a symlink there
+// is refused before anything is created through it (a dangling one would have its
+// target made in the bundle's rootfs); mount_console checks the file again.
+static void ensure_console_file(int rootfd) {
+  UniqueFd fd = try_open_no_symlinks(rootfd, "/dev/console", O_PATH);
+  if (fd) return;
+  if (errno == ELOOP) throw Error("/dev/console is a symlink: refusing to mount the console on it", ELOOP);
+  if (errno != ENOENT) throw_errno("open /dev/console in container rootfs");
+  UniqueFd dev = try_open_no_symlinks(rootfd, "/dev", O_PATH | O_DIRECTORY);
+  if (!dev && errno == ELOOP) throw Error("/dev is a symlink: refusing to make /dev/console through it", ELOOP);
+  if (!dev) throw_errno("open /dev in container rootfs");
+  UniqueFd made(::openat(dev.get(), "console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600));
+  if (!made && errno != EEXIST) throw_errno("create /dev/console in container rootfs");
+}
+
+
 // Device nodes are made inside the container's cgroup (the caller's duty): on
 // v1 its devices controller also governs mknod.
 void make_devices(int rootfd, const RootfsContext& ctx) {
@@ -407,7 +423,7 @@ void make_devices(int rootfd, const RootfsContext& ctx) {
     if (spec.linux)
       for (const auto& d : spec.linux->devices) devices.create(d);
   }
-  if (ctx.terminal) ensure_file_in_root(rootfd, "/dev/console", 0600);
+  if (ctx.terminal) ensure_console_file(rootfd);
 }
 
 namespace {

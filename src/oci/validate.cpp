@@ -5,6 +5,7 @@
 #include <array>
 #include <string_view>
 
+#include "berth/oci/parse.hpp"
 #include "parse_internal.hpp"
 
 namespace berth::oci::detail {
@@ -45,23 +46,13 @@ void check_time_offsets(const Spec& s, const Cursor& linux_c) {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// IPC-namespaced sysctls (runc's list).
-bool is_ipc_sysctl(std::string_view key) {
-  static constexpr std::array<std::string_view, 8> kIpc = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
-                                                           "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
-                                                           "kernel.shmmni", "kernel.shm_rmid_forced"};
-  for (auto k : kIpc)
-    if (key == k) return true;
-  return starts_with(key, "fs.mqueue.");
-}
-
 // A sysctl is only settable when it belongs to a namespace the container owns;
-// anything else would change the host. Whether a network namespace joined by
-// path is the host's own is a runtime question for src/linux.
+// anything else would change the host. Whether a namespace joined by path is
+// berth's own is a runtime question: linux_::check_joined_namespaces.
 void check_sysctl(const Spec& s, const Cursor& sysctl_c) {
   for (const auto& [key, value] : s.linux->sysctl) {
     const Cursor c = sysctl_c[key];
-    if (is_ipc_sysctl(key)) {
+    if (oci::is_ipc_sysctl(key)) {
       if (!s.has_namespace(NamespaceType::Ipc)) c.fail("sysctl is not allowed in the host's ipc namespace");
       continue;
     }
@@ -92,3 +83,16 @@ void validate_cross_references(const Spec& s, const Cursor& root) {
 }
 
 }  // namespace berth::oci::detail
+
+namespace berth::oci {
+
+bool is_ipc_sysctl(std::string_view key) {
+  static constexpr std::array<std::string_view, 8> kIpc = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                                           "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                                           "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (auto k : kIpc)
+    if (key == k) return true;
+  return key.substr(0, 10) == "fs.mqueue.";
+}
+
+}  // namespace berth::oci

@@ -300,6 +300,110 @@ test_masked_paths_use_real_null() {
 
 # Finding 5: without a /dev mount, the image's /dev/null a symlink: the runtime must not
 # replace it in the bundle's rootfs (the host's image); a symlink in the way is an error.
+# A dangling /dev/console symlink: refused before anything is created through it (its target,
+# resolved in the rootfs, would be made in the bundle). runc creates the target and mounts the
+# console there.
+test_console_dangling_symlink_creates_nothing() {
+  runc_known_diff "runc creates the symlink's target in the bundle's rootfs"
+  command -v python3 >/dev/null || skip "python3 needed for the console socket"
+  mkbundle --copy
+  _bound_dev "$T/devdir"
+  ln -s /etc/created-by-console "$T/devdir/console"
+  mknod -m 0666 "$T/devdir/null" c 1 3
+  cfg '.process.terminal = true'
+  set_sh 'echo done'
+  python3 "$REPO/tests/integration/console-recv.py" "$T/console.sock" "$T/console.out" 10 &
+  track_pid $!
+  wait_for_file "$T/console.sock"
+  run_detached "$ID" --console-socket "$T/console.sock" || true
+  assert_rc_nonzero "run with a dangling /dev/console symlink"
+  assert_file_contains "$T/$ID.err" "/dev/console is a symlink"
+  assert_not_exists "$BUNDLE/rootfs/etc/created-by-console"
+  assert_not_exists "$ROOT/$ID"
+}
+
+# linux.devices may name any path, but a node never replaces a file it finds there: not in the
+# image (the default /dev tmpfs is the container's, /etc is the bundle's), not in a bound host
+# directory. runc leaves such files alone too (and skips the device).
+test_device_outside_dev_replaces_nothing() {
+  mkbundle --copy
+  mkdir -p "$T/vol"
+  echo host-file > "$T/vol/data"
+  add_bind "$T/vol" /vol
+  local p hash
+  for p in /etc/passwd /dev/../etc/group /vol/data; do
+    hash=$(sha256sum < "$BUNDLE/rootfs/etc/passwd")
+    cfg --arg p "$p" '.linux.devices = [{"path": $p, "type": "c", "major": 1, "minor": 7, "fileMode": 438}]'
+    set_sh 'echo ran'
+    run_ctr "$ID" || true
+    if is_berth; then
+      assert_rc_nonzero "a device on the existing file $p"
+      assert_file_contains "$T/err" "device $p: another file is in the way"
+    fi
+    [ -f "$BUNDLE/rootfs/etc/passwd" ] && [ ! -c "$BUNDLE/rootfs/etc/passwd" ] || fail "/etc/passwd was replaced ($p)"
+    assert_eq "$hash" "$(sha256sum < "$BUNDLE/rootfs/etc/passwd")" "the image's /etc/passwd ($p)"
+    [ -f "$BUNDLE/rootfs/etc/group" ] && [ ! -c "$BUNDLE/rootfs/etc/group" ] || fail "/etc/group was replaced ($p)"
+    [ -f "$T/vol/data" ] && [ ! -c "$T/vol/data" ] || fail "the host's volume file was replaced ($p)"
+    assert_eq host-file "$(cat "$T/vol/data")" "the host's volume file ($p)"
+    rt delete --force "$ID" >/dev/null 2>&1 || true
+  done
+}
+
+# A namespace "joined" by path that is berth's own is none of the container's: with it, the
+# rootfs set-up would pivot_root berth's (the host's) mount namespace, and sysctls, hostname
+# or domainname would change the host's network, IPC or UTS namespace. Refused before
+# anything is made. Each runtime runs in throwaway namespaces of its own (unshare), so that a
+# failure changes nothing of the host's. runc refuses only the network case.
+test_own_namespace_by_path_refused() {
+  berth_only "runc refuses only net.* sysctls in its own network namespace"
+  command -v unshare >/dev/null || skip "unshare(1) needed"
+  mkbundle
+  set_sh 'echo in-container'
+  local case type key
+  for case in mnt: net:net.ipv4.tcp_keepalive_time ipc:kernel.shm_rmid_forced uts:kernel.domainname uts:hostname; do
+    type=${case%%:*} key=${case#*:}
+    local jtype=$type
+    case $type in mnt) jtype=mount ;; net) jtype=network ;; esac
+    cfg --arg t "$jtype" --arg p "/proc/self/ns/$type" \
+      '.linux.namespaces |= (map(select(.type != $t)) + [{type: $t, path: $p}]) | del(.hostname) | .linux.sysctl = {}'
+    case $key in
+      hostname) cfg '.hostname = "own-uts"' ;;
+      net.*|kernel.*) cfg --arg k "$key" '.linux.sysctl[$k] = "1"' ;;
+    esac
+    RC=0
+    timeout -k 2 20 unshare -m --propagation slave -n -i -u "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" \
+      </dev/null >"$T/out" 2>"$T/err" || RC=$?
+    echo "# $case -> rc=$RC: $(cat "$T/err")"
+    assert_rc_nonzero "run with the $type namespace path /proc/self/ns/$type ($key)"
+    assert_file_contains "$T/err" "the $jtype namespace /proc/self/ns/$type is berth's own"
+    assert_not_contains "$(cat "$T/out")" in-container "the container's output"
+    assert_root_empty
+    cfg --arg t "$jtype" '.linux.namespaces |= map(if .type == $t then del(.path) else . end)'
+  done
+}
+
+# With a user namespace a device is a bind of the host's node at the same path (no mknod
+# there): it must be that very device, never whatever the host has at the path. /dev/null
+# named as 1:5 (zero) is refused; as 1:3 it is bound. (runc binds whatever the path is.)
+test_userns_device_bind_checks_the_host_node() {
+  berth_only "runc binds the host's file at the path without checking it"
+  mkbundle --copy
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  cfg '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 5, "fileMode": 438}]'
+  set_sh 'echo ran'
+  run_ctr "$ID"
+  assert_rc_nonzero "a device whose host node is another one"
+  assert_file_contains "$T/err" "device /dev/null: the host's /dev/null is not the device the config names (c 1:5)"
+  assert_root_empty
+  cfg '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+  run_ctr "$ID"
+  assert_rc 0 "the host's own /dev/null as 1:3"
+  assert_eq ran "$OUT"
+}
+
 test_image_dev_symlink_not_replaced() {
   mkbundle --copy
   cfg '.mounts |= map(select(.destination != "/dev"))'

@@ -22,6 +22,12 @@ struct JoinedNs {
 // Opens every namespace given by path (in the runtime's mount namespace, before
 // anything changes). Order: user first, mount last (joining mnt changes "/").
 std::vector<JoinedNs> open_joined_namespaces(const oci::Linux& linux);
+// A namespace given by path that is berth's own is none of the container's:
+// refused where that would change berth's (the host's): the mount namespace
+// (the rootfs would be set up and pivot_root'ed in it), the network, IPC and
+// UTS namespaces with sysctls, net devices, hostname or domainname. Before
+// anything is created.
+void check_joined_namespaces(const oci::Spec& spec);
 // CLONE_NEW* flags of the namespaces to create.
 int new_namespace_flags(const oci::Linux& linux);
 void join_namespace(const JoinedNs& ns);

@@ -3,6 +3,7 @@
 // the JSON path: `config.json: linux.namespaces[2].type: unknown namespace "foo"`.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -49,5 +50,7 @@ const char* namespace_name(NamespaceType t);
 int namespace_clone_flag(NamespaceType t);
 // Name of the /proc/<pid>/ns/<name> entry ("net", "mnt", ...).
 const char* namespace_proc_name(NamespaceType t);
+// A sysctl of the IPC namespace (runc's list, and fs.mqueue.*).
+bool is_ipc_sysctl(std::string_view key);
 
 }  // namespace berth::oci
