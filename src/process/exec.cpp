@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "berth/cgroups/manager.hpp"
@@ -334,21 +335,27 @@ void enter_container(const ExecConfig& cfg, int sync, std::vector<linux_::Joined
 }
 
 // Parent side: the middle child's report, then the grandchild (ours by subreaping).
-ExecProcess adopt_grandchild(int sync, ExecProcess middle) {
+// The middle child is not waited for here: it exits right after its report, and
+// spawn_exec reaps it once Go is sent (its exit overlaps the cgroup join); until
+// then the exec process is the middle child's, alive or a zombie, its pid ours to use.
+ExecProcess adopt_grandchild(int sync, pid_t middle) {
   SyncMsg m;
   try {
     m = recv_msg(sync);
   } catch (...) {
-    describe_death(middle.pid);
+    describe_death(middle);
     throw;
   }
-  std::string died = describe_death(middle.pid);
-  if (m.type == SyncType::Error) throw_child_error(m);
-  if (m.type != SyncType::InitPid) throw Error("unexpected sync message from exec process" + died);
+  if (m.type != SyncType::InitPid) {
+    std::string died = describe_death(middle);
+    if (m.type == SyncType::Error) throw_child_error(m);
+    throw Error("unexpected sync message from exec process" + died);
+  }
   pid_t g = static_cast<pid_t>(std::stol(m.payload));
   UniqueFd gfd(sys::pidfd_open(g));
   if (!gfd) {
     int err = errno;
+    describe_death(middle);
     ::kill(g, SIGKILL);  // our child now: its pid cannot be reused before we reap it
     describe_death(g);
     throw_errno("pidfd_open exec process " + m.payload, err);
@@ -422,8 +429,10 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
   sp.child.reset();
   joined.clear();
   ExecProcess ep{pid, UniqueFd(pidfd)};
+  pid_t middle = -1;  // reaped after Go (see adopt_grandchild)
   if (double_fork) {
-    ep = adopt_grandchild(sp.parent.get(), std::move(ep));
+    middle = pid;
+    ep = adopt_grandchild(sp.parent.get(), middle);
     pid = ep.pid;
   }
 
@@ -432,6 +441,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
     if (cfg.join_host_groups) cfg.join_host_groups(pid);
     set_limits(pid, *cfg.process, double_fork && unprivileged);
     send_msg_fds(sp.parent.get(), {SyncType::Go, 0, 0, {}}, join_files);
+    if (middle > 0) describe_death(std::exchange(middle, -1));
     bool ready = false;
     for (;;) {
       if (!message_pending(sp.parent.get())) {
@@ -453,7 +463,8 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
       }
     }
   } catch (...) {
-    // Never leave a half-made process behind.
+    // Never leave a half-made process behind (ours to reap once the middle child is gone).
+    if (middle > 0) describe_death(middle);
     kill_and_reap(ep.pidfd.get(), pid);
     throw;
   }
