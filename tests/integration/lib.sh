@@ -185,6 +185,15 @@ add_namespace() { # TYPE [PATH]
     cfg --arg t "$1" '.linux.namespaces += [{type:$t}]'
   fi
 }
+# userns_bundle: a copied bundle whose rootfs belongs to host ids 100000+, in a new user
+# namespace mapping 0..65535 of the container onto them.
+userns_bundle() {
+  mkbundle --copy
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  add_namespace user
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
 rootfs_rw() { cfg '.root.readonly=false'; }
 
 # ---------------------------------------------------------------- running containers

@@ -387,11 +387,7 @@ test_own_namespace_by_path_refused() {
 # named as 1:5 (zero) is refused; as 1:3 it is bound. (runc binds whatever the path is.)
 test_userns_device_bind_checks_the_host_node() {
   berth_only "runc binds the host's file at the path without checking it"
-  mkbundle --copy
-  chown -R 100000:100000 "$BUNDLE/rootfs"
-  add_namespace user
-  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  userns_bundle
   cfg '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 5, "fileMode": 438}]'
   set_sh 'echo ran'
   run_ctr "$ID"

@@ -106,11 +106,7 @@ tmpfs" "$OUT" "content, owner, mode on the tmpfs"
 # reading the sync socket, whose EOF would end it anyway) must take the half-made init with it.
 test_create_killed_userns_init_dies_with_it() {
   runc_known_diff "runc 1.1.5's init outlives a runc SIGKILLed during a createContainer hook"
-  mkbundle --copy
-  chown -R 100000:100000 "$BUNDLE/rootfs"
-  add_namespace user
-  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  userns_bundle
   set_args true
   # A duration no other process has: how the hook is found from the host.
   local mark="30.$RANDOM$RANDOM"

@@ -167,11 +167,7 @@ test_time_namespace_offsets() {
 # create it after setns(user).
 test_join_user_namespace_with_new_pid_namespace() {
   runc_known_diff "runc 1.1 insists on uid mappings for a joined user namespace"
-  mkbundle --copy
-  chown -R 100000:100000 "$BUNDLE/rootfs"
-  add_namespace user
-  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  userns_bundle
   set_args sleep 100
   run_detached "$ID-a"
   local apid
