@@ -158,7 +158,7 @@ void join_container(const ExecConfig& cfg, std::vector<linux_::JoinedNs>& joined
 // joined the namespaces already (see the top of this file). Throws on error;
 // the caller reports it to the parent.
 [[noreturn]] void exec_main(const ExecConfig& cfg, int sync, std::vector<linux_::JoinedNs>& joined,
-                            bool die_with_parent, bool entered) {
+                            bool entered) {
   const oci::Process& proc = *cfg.process;
 
   // Not dumpable (inherited from the parent, and set again here): no process
@@ -168,7 +168,7 @@ void join_container(const ExecConfig& cfg, std::vector<linux_::JoinedNs>& joined
   // Die with berth during setup (cleared by the kernel at the user switch).
   // After the double fork our parent is the short-lived middle child: the
   // sync socket alone guards (a read sees EOF when berth is gone).
-  if (die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
+  if (!entered && ::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) throw_errno("prctl PR_SET_PDEATHSIG");
   // A foreground `exec` blocks signals to forward them; the process starts with none blocked.
   sigset_t none;
   ::sigemptyset(&none);
@@ -179,7 +179,7 @@ void join_container(const ExecConfig& cfg, std::vector<linux_::JoinedNs>& joined
   if (affinity && !affinity->initial.empty())
     linux_::apply_cpu_affinity(affinity->initial, "process.execCPUAffinity.initial");
 
-  close_berth_fds(cfg, sync, joined);
+  if (!entered) close_berth_fds(cfg, sync, joined);  // else the middle child did, before its fork
 
   std::vector<UniqueFd> tasks;
   SyncMsg go = recv_msg_fds(sync, &tasks);
@@ -410,7 +410,7 @@ ExecProcess spawn_exec(const ExecConfig& cfg, cgroups::Manager* cgroup) {
     log::debug("child process in init(): setting up the exec process");  // before the log fd is closed
     try {
       if (double_fork) enter_container(cfg, sp.child.get(), joined, unprivileged);
-      exec_main(cfg, sp.child.get(), joined, !double_fork, double_fork);
+      exec_main(cfg, sp.child.get(), joined, double_fork);
     } catch (const std::exception& e) {
       int code = 0;
       if (auto* be = dynamic_cast<const Error*>(&e)) code = be->code();
